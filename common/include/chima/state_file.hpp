@@ -1,0 +1,27 @@
+// State files: JSON documents with "kind" and "version", written atomically.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace chima {
+
+// Writes `content` to `path` so that a crash never leaves a half file: a temp file in the
+// same directory, fsync, rename over the target, fsync of the directory.
+void write_file_atomic(const std::string& path, const std::string& content);
+
+// Reads a whole file; InputError (exit 2) naming the file when it cannot be read.
+std::string read_file(const std::string& path);
+
+// Parses JSON text; syntax errors become InputError with file:line:col.
+nlohmann::json parse_json(const std::string& text, const std::string& file);
+
+// Reads a state document and checks its kind and version: a wrong kind or an unknown
+// version is an InputError naming the file.
+nlohmann::json read_state(const std::string& path, const std::string& kind, int max_version);
+
+// A new document {"kind": kind, "version": version}.
+nlohmann::json new_state(const std::string& kind, int version);
+
+}  // namespace chima

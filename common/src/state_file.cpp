@@ -1,0 +1,130 @@
+#include "chima/state_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "chima/error.hpp"
+
+namespace chima {
+
+namespace {
+
+// Closes a file descriptor on scope exit.
+struct FdCloser {
+    int fd;
+    ~FdCloser() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+void write_all(int fd, const std::string& content, const std::string& path) {
+    const char* p = content.data();
+    size_t left = content.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("cannot write " + path);
+        }
+        p += n;
+        left -= static_cast<size_t>(n);
+    }
+}
+
+// 1-based line and column of a byte offset.
+SourceMark mark_of_offset(const std::string& text, size_t offset, const std::string& file) {
+    SourceMark m{file, 1, 1};
+    for (size_t i = 0; i < offset && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++m.line;
+            m.column = 1;
+        } else {
+            ++m.column;
+        }
+    }
+    return m;
+}
+
+}  // namespace
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+    namespace fs = std::filesystem;
+    fs::path target(path);
+    fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+    std::string tmpl = (dir / ("." + target.filename().string() + ".tmpXXXXXX")).string();
+    int fd = ::mkstemp(tmpl.data());
+    if (fd < 0) throw_errno("cannot create a temporary file in " + dir.string());
+    bool renamed = false;
+    try {
+        FdCloser closer{fd};
+        write_all(fd, content, tmpl);
+        if (::fchmod(fd, 0644) != 0) throw_errno("cannot chmod " + tmpl);
+        if (::fsync(fd) != 0) throw_errno("cannot fsync " + tmpl);
+        if (::rename(tmpl.c_str(), path.c_str()) != 0) throw_errno("cannot rename to " + path);
+        renamed = true;
+        int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+        if (dfd >= 0) {
+            ::fsync(dfd);
+            ::close(dfd);
+        }
+    } catch (...) {
+        if (!renamed) ::unlink(tmpl.c_str());
+        throw;
+    }
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError(SourceMark{path, 0, 0}, "cannot read file");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+nlohmann::json parse_json(const std::string& text, const std::string& file) {
+    try {
+        return nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+        size_t at = e.byte > 0 ? e.byte - 1 : 0;
+        std::string msg = e.what();
+        // nlohmann's message starts with "[json.exception.parse_error.101] parse error at line
+        // L, column C: "; keep only the reason.
+        auto colon = msg.find(": ");
+        if (colon != std::string::npos) msg = msg.substr(colon + 2);
+        throw InputError(mark_of_offset(text, at, file), "invalid JSON: " + msg);
+    }
+}
+
+nlohmann::json read_state(const std::string& path, const std::string& kind, int max_version) {
+    auto doc = parse_json(read_file(path), path);
+    SourceMark at{path, 1, 1};
+    if (!doc.is_object() || !doc.contains("kind") || !doc["kind"].is_string()) {
+        throw InputError(at, "not a CHIMA state file (no \"kind\"); expected kind '" + kind + "'");
+    }
+    if (doc["kind"] != kind) {
+        throw InputError(at, "wrong kind '" + doc["kind"].get<std::string>() + "', expected '" +
+                                 kind + "'");
+    }
+    if (!doc.contains("version") || !doc["version"].is_number_integer()) {
+        throw InputError(at, "'" + kind + "' document has no integer \"version\"");
+    }
+    int v = doc["version"].get<int>();
+    if (v < 1 || v > max_version) {
+        throw InputError(at, "unknown " + kind + " version " + std::to_string(v) +
+                                 " (this tool reads versions 1.." + std::to_string(max_version) +
+                                 ")");
+    }
+    return doc;
+}
+
+nlohmann::json new_state(const std::string& kind, int version) {
+    return nlohmann::json{{"kind", kind}, {"version", version}};
+}
+
+}  // namespace chima

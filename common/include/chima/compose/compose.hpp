@@ -1,0 +1,30 @@
+// chima-compose's logic: topology + service (+ placement) -> deployment. chima-relocate
+// calls the same function with degraded link costs and the previous deployment.
+#pragma once
+
+#include <optional>
+
+#include "chima/compose/graph.hpp"
+#include "chima/model/deployment.hpp"
+#include "chima/model/placement.hpp"
+#include "chima/model/service.hpp"
+#include "chima/model/topology.hpp"
+
+namespace chima {
+
+struct ComposeInput {
+    Topology topology;
+    Service service;
+    std::optional<Placement> placement;  // the orchestrator's decision; computed when absent
+    LinkCosts degraded;                  // extra cost per directed link (relocation)
+    const Deployment* previous = nullptr;  // keep slots, ids and addresses stable
+};
+
+// Validates everything, places (when no placement is given), computes label stacks, SLA
+// sections and forwarding. InputError (exit 2) with file:line:col on any problem.
+Deployment compose(const ComposeInput& input);
+
+// Content hash of a deployment (ignoring its id): stable for the same content.
+std::string deployment_hash(const Deployment& d);
+
+}  // namespace chima

@@ -1,0 +1,162 @@
+// Placement by dynamic programming over the chain: the cost of putting function i at a
+// location is the cheapest way to get there from function i-1's location. One
+// multi-source Dijkstra per function computes that for all locations at once, so a chain
+// costs O(n * E log V) whatever the number of candidate locations.
+#include "chima/compose/placer.hpp"
+
+#include <algorithm>
+
+namespace chima {
+
+Capacity initial_capacity(const Topology& topo) {
+    Capacity c;
+    for (const auto& s : topo.switches) c[s.name] = s.slots;
+    for (const auto& h : topo.hosts) c[h.name] = h.capacity;
+    return c;
+}
+
+namespace {
+
+constexpr Nanoseconds kInf = SwitchGraph::kUnreachable;
+
+// A candidate location: a switch (P4) or a host (container).
+struct Location {
+    std::string node;
+    uint32_t sw;          // switch index (the host's switch for a host)
+    Nanoseconds access;   // host access-link delay (0 for a switch)
+};
+
+struct Step {
+    std::vector<Location> locations;
+    std::vector<Nanoseconds> cost;  // best total cost with the function at locations[k]
+    std::vector<int32_t> from;      // index of the previous function's location (-1: client)
+};
+
+std::vector<Location> candidates(const Topology& topo, const SwitchGraph& graph,
+                                 const Function& f, const Capacity& cap,
+                                 const std::set<std::string>& forbidden) {
+    std::vector<Location> out;
+    auto has_room = [&](const std::string& n) {
+        auto it = cap.find(n);
+        return it != cap.end() && it->second > 0 && !forbidden.count(n);
+    };
+    if (f.type == FunctionType::P4) {
+        for (const auto& s : topo.switches) {
+            if (s.target == SwitchTarget::Ebpf || s.target == SwitchTarget::P4Runtime) {
+                if (has_room(s.name)) out.push_back({s.name, graph.index(s.name), 0});
+            }
+        }
+    } else {
+        for (const auto& h : topo.hosts) {
+            if (has_room(h.name)) out.push_back({h.name, graph.index(h.at.sw), h.at.delay});
+        }
+    }
+    return out;
+}
+
+std::vector<int> solve(const Topology& topo, const SwitchGraph& graph, const Chain& chain,
+                       uint32_t client_sw, const Capacity& cap,
+                       const std::vector<std::set<std::string>>& forbidden) {
+    const size_t n = graph.size();
+    // Cost of leaving the previous function, per switch, and which location it came from.
+    std::vector<Nanoseconds> start(n, kInf);
+    std::vector<int32_t> origin(n, -1);
+    start[client_sw] = 0;
+    std::vector<Step> steps;
+    for (size_t i = 0; i < chain.functions.size(); ++i) {
+        const Function& f = chain.functions[i];
+        Step step;
+        step.locations = candidates(topo, graph, f, cap, forbidden[i]);
+        if (step.locations.empty()) {
+            throw InputError(f.mark, "no " + std::string(f.type == FunctionType::P4
+                                                             ? "switch has a free function slot"
+                                                             : "compute host has room") +
+                                         " for function '" + f.name + "'");
+        }
+        // Multi-source Dijkstra: the origin of each switch follows its predecessor.
+        std::vector<int32_t> pred;
+        auto reach = graph.shortest(start, &pred);
+        std::vector<int32_t> reach_origin(n, -1);
+        for (size_t s = 0; s < n; ++s) {
+            int32_t v = static_cast<int32_t>(s);
+            while (v != -1 && pred[v] != -1) v = pred[v];
+            reach_origin[s] = v == -1 ? -1 : origin[v];
+        }
+        for (const auto& loc : step.locations) {
+            Nanoseconds c = reach[loc.sw];
+            if (c < kInf) c += loc.access;
+            step.cost.push_back(c);
+            step.from.push_back(reach_origin[loc.sw]);
+        }
+        // Next sources: leaving each location (back through the access link for a host).
+        std::fill(start.begin(), start.end(), kInf);
+        std::fill(origin.begin(), origin.end(), -1);
+        for (size_t k = 0; k < step.locations.size(); ++k) {
+            if (step.cost[k] >= kInf) continue;
+            Nanoseconds leave = step.cost[k] + step.locations[k].access;
+            uint32_t sw = step.locations[k].sw;
+            if (leave < start[sw]) {  // strict: the first (lowest-ordered) location wins ties
+                start[sw] = leave;
+                origin[sw] = static_cast<int32_t>(k);
+            }
+        }
+        steps.push_back(std::move(step));
+    }
+    // Best final location, then walk back.
+    const Step& last = steps.back();
+    int32_t best = -1;
+    for (size_t k = 0; k < last.locations.size(); ++k) {
+        if (last.cost[k] < kInf && (best == -1 || last.cost[k] < last.cost[best]))
+            best = static_cast<int32_t>(k);
+    }
+    std::vector<int> choice(steps.size(), -1);
+    for (int i = static_cast<int>(steps.size()) - 1; i >= 0; --i) {
+        if (best < 0) {
+            const Function& f = chain.functions[i];
+            throw InputError(f.mark, "function '" + f.name +
+                                         "': no node that can run it is reachable from the "
+                                         "client");
+        }
+        choice[i] = best;
+        best = steps[i].from[best];
+    }
+    // Translate location indexes back to names via a second candidate pass.
+    std::vector<int> out;
+    for (size_t i = 0; i < steps.size(); ++i) out.push_back(choice[i]);
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::string> place_chain(const Topology& topo, const SwitchGraph& graph,
+                                     const Chain& chain, const std::string& client_switch,
+                                     Capacity& capacity) {
+    const uint32_t client_sw = graph.index(client_switch);
+    std::vector<std::set<std::string>> forbidden(chain.functions.size());
+    // A chain may overfill a node it uses several times: forbid that node to the last
+    // function that overflows it and solve again (at most one retry per function and node).
+    for (size_t attempt = 0;; ++attempt) {
+        auto choice = solve(topo, graph, chain, client_sw, capacity, forbidden);
+        std::vector<std::string> nodes;
+        for (size_t i = 0; i < choice.size(); ++i) {
+            auto locs = candidates(topo, graph, chain.functions[i], capacity, forbidden[i]);
+            nodes.push_back(locs[choice[i]].node);
+        }
+        std::map<std::string, int64_t> used;
+        int overflow = -1;
+        for (size_t i = 0; i < nodes.size(); ++i) {
+            if (++used[nodes[i]] > capacity.at(nodes[i])) overflow = static_cast<int>(i);
+        }
+        if (overflow < 0) {
+            for (const auto& n : nodes) --capacity[n];
+            return nodes;
+        }
+        forbidden[overflow].insert(nodes[overflow]);
+        if (attempt > chain.functions.size() * (topo.switches.size() + topo.hosts.size())) {
+            throw InputError(chain.mark, "chain '" + chain.name + "': no placement fits the "
+                                                                  "capacities");
+        }
+    }
+}
+
+}  // namespace chima

@@ -33,12 +33,11 @@ struct Step {
 };
 
 std::vector<Location> candidates(const Topology& topo, const SwitchGraph& graph,
-                                 const Function& f, const Capacity& cap,
-                                 const std::set<std::string>& forbidden) {
+                                 const Function& f, const Capacity& cap) {
     std::vector<Location> out;
     auto has_room = [&](const std::string& n) {
         auto it = cap.find(n);
-        return it != cap.end() && it->second > 0 && !forbidden.count(n);
+        return it != cap.end() && it->second > 0;
     };
     if (f.type == FunctionType::P4) {
         for (const auto& s : topo.switches) {
@@ -54,19 +53,19 @@ std::vector<Location> candidates(const Topology& topo, const SwitchGraph& graph,
     return out;
 }
 
-std::vector<int> solve(const Topology& topo, const SwitchGraph& graph, const Chain& chain,
-                       uint32_t client_sw, const Capacity& cap,
-                       const std::vector<std::set<std::string>>& forbidden) {
+// Best locations for functions [first, n) of the chain, leaving from switch `from_sw`.
+std::vector<Location> solve(const Topology& topo, const SwitchGraph& graph, const Chain& chain,
+                            size_t first, uint32_t from_sw, const Capacity& cap) {
     const size_t n = graph.size();
     // Cost of leaving the previous function, per switch, and which location it came from.
     std::vector<Nanoseconds> start(n, kInf);
     std::vector<int32_t> origin(n, -1);
-    start[client_sw] = 0;
+    start[from_sw] = 0;
     std::vector<Step> steps;
-    for (size_t i = 0; i < chain.functions.size(); ++i) {
+    for (size_t i = first; i < chain.functions.size(); ++i) {
         const Function& f = chain.functions[i];
         Step step;
-        step.locations = candidates(topo, graph, f, cap, forbidden[i]);
+        step.locations = candidates(topo, graph, f, cap);
         if (step.locations.empty()) {
             throw InputError(f.mark, "no " + std::string(f.type == FunctionType::P4
                                                              ? "switch has a free function slot"
@@ -109,21 +108,18 @@ std::vector<int> solve(const Topology& topo, const SwitchGraph& graph, const Cha
         if (last.cost[k] < kInf && (best == -1 || last.cost[k] < last.cost[best]))
             best = static_cast<int32_t>(k);
     }
-    std::vector<int> choice(steps.size(), -1);
+    std::vector<Location> choice(steps.size());
     for (int i = static_cast<int>(steps.size()) - 1; i >= 0; --i) {
         if (best < 0) {
-            const Function& f = chain.functions[i];
+            const Function& f = chain.functions[first + i];
             throw InputError(f.mark, "function '" + f.name +
                                          "': no node that can run it is reachable from the "
                                          "client");
         }
-        choice[i] = best;
+        choice[i] = steps[i].locations[best];
         best = steps[i].from[best];
     }
-    // Translate location indexes back to names via a second candidate pass.
-    std::vector<int> out;
-    for (size_t i = 0; i < steps.size(); ++i) out.push_back(choice[i]);
-    return out;
+    return choice;
 }
 
 }  // namespace
@@ -131,32 +127,24 @@ std::vector<int> solve(const Topology& topo, const SwitchGraph& graph, const Cha
 std::vector<std::string> place_chain(const Topology& topo, const SwitchGraph& graph,
                                      const Chain& chain, const std::string& client_switch,
                                      Capacity& capacity) {
-    const uint32_t client_sw = graph.index(client_switch);
-    std::vector<std::set<std::string>> forbidden(chain.functions.size());
-    // A chain may overfill a node it uses several times: forbid that node to the last
-    // function that overflows it and solve again (at most one retry per function and node).
-    for (size_t attempt = 0;; ++attempt) {
-        auto choice = solve(topo, graph, chain, client_sw, capacity, forbidden);
-        std::vector<std::string> nodes;
-        for (size_t i = 0; i < choice.size(); ++i) {
-            auto locs = candidates(topo, graph, chain.functions[i], capacity, forbidden[i]);
-            nodes.push_back(locs[choice[i]].node);
-        }
+    // The DP does not see that one chain may fill a node it uses several times. When the
+    // best solution overfills a node at function k, functions before k are kept (they
+    // fit), the node is now full, and the rest of the chain is solved again from there.
+    std::vector<std::string> nodes;
+    uint32_t from_sw = graph.index(client_switch);
+    for (size_t first = 0; first < chain.functions.size();) {
+        auto choice = solve(topo, graph, chain, first, from_sw, capacity);
         std::map<std::string, int64_t> used;
-        int overflow = -1;
-        for (size_t i = 0; i < nodes.size(); ++i) {
-            if (++used[nodes[i]] > capacity.at(nodes[i])) overflow = static_cast<int>(i);
+        size_t k = 0;
+        while (k < choice.size() && ++used[choice[k].node] <= capacity.at(choice[k].node)) ++k;
+        for (size_t i = 0; i < k; ++i) {
+            nodes.push_back(choice[i].node);
+            --capacity[choice[i].node];
         }
-        if (overflow < 0) {
-            for (const auto& n : nodes) --capacity[n];
-            return nodes;
-        }
-        forbidden[overflow].insert(nodes[overflow]);
-        if (attempt > chain.functions.size() * (topo.switches.size() + topo.hosts.size())) {
-            throw InputError(chain.mark, "chain '" + chain.name + "': no placement fits the "
-                                                                  "capacities");
-        }
+        from_sw = choice[k == 0 ? 0 : k - 1].sw;
+        first += k;
     }
+    return nodes;
 }
 
 }  // namespace chima

@@ -256,6 +256,7 @@ Deployment compose(const ComposeInput& in) {
 std::string deployment_hash(const Deployment& d) {
     Deployment copy = d;
     copy.id.clear();
+    copy.topology.file.clear();  // the same network named by another path is the same content
     std::string text = to_json(copy).dump();
     // FNV-1a 64: a content fingerprint, not a security property.
     uint64_t h = 1469598103934665603ull;

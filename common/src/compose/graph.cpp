@@ -29,17 +29,20 @@ SwitchGraph::SwitchGraph(const Topology& topo, const LinkCosts& extra) {
 }
 
 std::vector<Nanoseconds> SwitchGraph::shortest(const std::vector<Nanoseconds>& start,
-                                               std::vector<int32_t>* from) const {
+                                               std::vector<int32_t>* from,
+                                               std::vector<int32_t>* root) const {
     const size_t n = names_.size();
     std::vector<Nanoseconds> dist(n, kUnreachable);
     std::vector<uint32_t> hops(n, UINT32_MAX);
     std::vector<int32_t> pred(n, -1);
+    std::vector<int32_t> src(n, -1);
     using Item = std::tuple<Nanoseconds, uint32_t, uint32_t>;  // cost, hops, switch
     std::priority_queue<Item, std::vector<Item>, std::greater<>> queue;
     for (uint32_t i = 0; i < n; ++i) {
         if (start[i] < kUnreachable) {
             dist[i] = start[i];
             hops[i] = 0;
+            src[i] = static_cast<int32_t>(i);
             queue.emplace(dist[i], 0, i);
         }
     }
@@ -54,22 +57,29 @@ std::vector<Nanoseconds> SwitchGraph::shortest(const std::vector<Nanoseconds>& s
                 dist[e.to] = nd;
                 hops[e.to] = nh;
                 pred[e.to] = static_cast<int32_t>(u);
+                src[e.to] = src[u];
                 queue.emplace(nd, nh, e.to);
             }
         }
     }
     if (from) *from = std::move(pred);
+    if (root) *root = std::move(src);
     return dist;
 }
 
 std::vector<uint32_t> SwitchGraph::path(uint32_t a, uint32_t b) const {
-    std::vector<Nanoseconds> start(names_.size(), kUnreachable);
-    start[a] = 0;
-    std::vector<int32_t> pred;
-    auto dist = shortest(start, &pred);
-    if (dist[b] >= kUnreachable) return {};
+    auto it = trees_.find(a);
+    if (it == trees_.end()) {
+        std::vector<Nanoseconds> start(names_.size(), kUnreachable);
+        start[a] = 0;
+        Tree t;
+        t.dist = shortest(start, &t.pred);
+        it = trees_.emplace(a, std::move(t)).first;
+    }
+    const Tree& tree = it->second;
+    if (tree.dist[b] >= kUnreachable) return {};
     std::vector<uint32_t> out;
-    for (int32_t v = static_cast<int32_t>(b); v != -1; v = pred[v]) out.push_back(v);
+    for (int32_t v = static_cast<int32_t>(b); v != -1; v = tree.pred[v]) out.push_back(v);
     std::reverse(out.begin(), out.end());
     return out;
 }

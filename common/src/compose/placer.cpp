@@ -73,14 +73,10 @@ std::vector<Location> solve(const Topology& topo, const SwitchGraph& graph, cons
                                          " for function '" + f.name + "'");
         }
         // Multi-source Dijkstra: the origin of each switch follows its predecessor.
-        std::vector<int32_t> pred;
-        auto reach = graph.shortest(start, &pred);
+        std::vector<int32_t> root;
+        auto reach = graph.shortest(start, nullptr, &root);
         std::vector<int32_t> reach_origin(n, -1);
-        for (size_t s = 0; s < n; ++s) {
-            int32_t v = static_cast<int32_t>(s);
-            while (v != -1 && pred[v] != -1) v = pred[v];
-            reach_origin[s] = v == -1 ? -1 : origin[v];
-        }
+        for (size_t s = 0; s < n; ++s) reach_origin[s] = root[s] == -1 ? -1 : origin[root[s]];
         for (const auto& loc : step.locations) {
             Nanoseconds c = reach[loc.sw];
             if (c < kInf) c += loc.access;

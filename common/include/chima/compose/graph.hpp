@@ -36,10 +36,13 @@ public:
     // (kUnreachable = not a source). Returns costs; `from` gets the predecessor switch
     // (or -1 for a source). Ties break on hop count then switch order, so results are
     // deterministic.
+    // `root`, when given, gets the source switch each switch's best path starts from.
     std::vector<Nanoseconds> shortest(const std::vector<Nanoseconds>& start,
-                                      std::vector<int32_t>* from = nullptr) const;
+                                      std::vector<int32_t>* from = nullptr,
+                                      std::vector<int32_t>* root = nullptr) const;
 
     // Switch sequence of a shortest path a..b (both included); empty if unreachable.
+    // Shortest-path trees are cached per source: composing many chains reuses them.
     std::vector<uint32_t> path(uint32_t a, uint32_t b) const;
 
     // The port of switch a that leads to neighbour b (0 if not adjacent).
@@ -50,6 +53,11 @@ private:
     std::vector<std::string> names_;
     std::map<std::string, uint32_t> index_;
     std::vector<std::vector<Edge>> adj_;
+    struct Tree {
+        std::vector<Nanoseconds> dist;
+        std::vector<int32_t> pred;
+    };
+    mutable std::map<uint32_t, Tree> trees_;
 };
 
 }  // namespace chima

@@ -1,0 +1,78 @@
+// chima-watch's logic: sums segment measurements per SLA section, compares them with the
+// SLA and decides when a violation is reported (hysteresis and hold-down keep one
+// degradation from becoming a storm of violations).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "chima/model/deployment.hpp"
+
+namespace chima {
+
+struct WatchOptions {
+    // A section in violation returns to normal only once below limit * (1 - hysteresis).
+    double hysteresis = 0.1;
+    // After a violation of (chain, section, metric), no other for this long.
+    Nanoseconds hold_down = 5'000'000'000;
+    // A measurement older than this (relative to the newest seen) no longer counts.
+    Nanoseconds stale_after = 10'000'000'000;
+};
+
+struct Violation {
+    std::string chain;
+    std::string section;
+    std::string metric;  // "latency", "jitter", "availability", "link"
+    int64_t measured = 0;  // ns (latency/jitter), 0 otherwise
+    int64_t limit = 0;
+    int64_t crossed_at = 0;   // ns, when the measurement that crossed was taken
+    int64_t detected_at = 0;  // ns, when the watcher saw it
+    // The segment that contributes most (or the one that failed): what to avoid.
+    std::optional<Segment> worst;
+    int64_t worst_value = 0;
+    std::string reason;
+    nlohmann::json to_json() const;
+};
+
+class SectionWatcher {
+public:
+    SectionWatcher(const Deployment& deployment, WatchOptions options);
+
+    // One input line (already parsed). Returns the violations it causes, if any.
+    // `now` is the watcher's clock (ns) for detected_at.
+    std::vector<Violation> consume(const nlohmann::json& event, int64_t now);
+
+    // Current sum of a section's metric; nullopt until every segment has a measurement.
+    std::optional<int64_t> section_sum(const std::string& chain, const std::string& section,
+                                       const std::string& metric) const;
+
+private:
+    struct SegmentValue {
+        int64_t latency = 0, jitter = 0, ts = 0;
+    };
+    struct State {
+        bool violated = false;
+        int64_t last_report = INT64_MIN / 2;
+    };
+
+    std::vector<Violation> evaluate(const Section& s, int64_t ts, int64_t now);
+    std::vector<Violation> section_event(const std::string& chain, const std::string& metric,
+                                         const std::string& reason,
+                                         const std::function<bool(const Section&)>& affected,
+                                         const std::optional<Segment>& worst, int64_t ts,
+                                         int64_t now);
+    bool hold_down_allows(State& st, int64_t now) const;
+
+    std::vector<Section> sections_;
+    WatchOptions options_;
+    std::map<std::pair<std::string, std::string>, SegmentValue> values_;  // (chain, key)
+    std::map<std::string, State> states_;  // chain/section/metric
+    int64_t newest_ = 0;
+};
+
+}  // namespace chima

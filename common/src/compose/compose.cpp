@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "chima/compose/forwarding.hpp"
 #include "chima/compose/placer.hpp"
 #include "chima/compose/routes.hpp"
 
@@ -175,39 +176,12 @@ void assign_numbers(const Topology& topo, std::vector<PlacedFunction>& fns,
     }
 }
 
-void add_endpoints(Deployment& d) {
-    const Topology& t = d.topology;
-    d.endpoints.push_back({t.client.name, "client", t.client.ip, t.client.mac, t.client.at.sw,
-                           t.client.at.port});
-    if (t.collector.separate) {
-        const auto& c = t.collector.endpoint;
-        d.endpoints.push_back({c.name, "collector", c.ip, c.mac, c.at.sw, c.at.port});
-    }
-    for (const auto& h : t.hosts) {
-        d.endpoints.push_back({h.name, "host", h.ip, h.mac, h.at.sw, h.at.port});
-    }
+void add_function_endpoints(Deployment& d) {
     for (const auto& f : d.functions) {
         if (f.spec.type != FunctionType::Container) continue;
-        const Host* h = t.find_host(f.node);
+        const Host* h = d.topology.find_host(f.node);
         d.endpoints.push_back({f.chain + "/" + f.spec.name, "function", f.ip, f.mac, h->at.sw,
                                h->at.port});
-    }
-}
-
-// next_port[S][D] for every switch S and every switch D that has an endpoint.
-void add_next_ports(Deployment& d, const SwitchGraph& graph) {
-    std::set<std::string> targets;
-    for (const auto& e : d.endpoints) targets.insert(e.sw);
-    for (const auto& target : targets) {
-        std::vector<Nanoseconds> start(graph.size(), SwitchGraph::kUnreachable);
-        uint32_t t = graph.index(target);
-        start[t] = 0;
-        std::vector<int32_t> pred;
-        auto dist = graph.shortest(start, &pred);  // links are symmetric: pred is the next hop
-        for (uint32_t s = 0; s < graph.size(); ++s) {
-            if (s == t || dist[s] >= SwitchGraph::kUnreachable) continue;
-            d.next_port[graph.name(s)][target] = graph.port_to(s, static_cast<uint32_t>(pred[s]));
-        }
     }
 }
 
@@ -247,8 +221,9 @@ Deployment compose(const ComposeInput& in) {
         for (auto& f : r.flows) d.flows.push_back(std::move(f));
         for (auto& s : r.sections) d.sections.push_back(std::move(s));
     }
-    add_endpoints(d);
-    add_next_ports(d, SwitchGraph(topo));
+    d.endpoints = topology_endpoints(topo);
+    add_function_endpoints(d);
+    d.next_port = next_ports(topo, d.endpoints);
     d.id = deployment_hash(d);
     return d;
 }

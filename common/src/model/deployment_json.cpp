@@ -2,6 +2,7 @@
 // chima-formats(5). Readers reject a wrong kind/version and name the JSON path of errors.
 #include <functional>
 
+#include "chima/compose/forwarding.hpp"
 #include "chima/model/deployment.hpp"
 #include "chima/state_file.hpp"
 
@@ -23,19 +24,7 @@ const PlacedFunction* Deployment::find_function(const std::string& chain,
 }
 
 std::vector<ForwardingEntry> Deployment::forwarding_entries(const std::string& sw) const {
-    std::vector<ForwardingEntry> out;
-    auto row = next_port.find(sw);
-    for (const auto& e : endpoints) {
-        uint32_t port = 0;
-        if (e.sw == sw) {
-            port = e.port;
-        } else if (row != next_port.end()) {
-            auto it = row->second.find(e.sw);
-            if (it != row->second.end()) port = it->second;
-        }
-        if (port) out.push_back({sw, e.name, e.mac, e.ip, port});
-    }
-    return out;
+    return chima::forwarding_entries(sw, endpoints, next_port);
 }
 
 namespace {

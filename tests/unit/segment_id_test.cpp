@@ -55,7 +55,7 @@ TEST_CASE("LabelStack: RFC 3032 encoding with S on the last entry") {
     CHECK(LabelStack::decode(bytes.data(), bytes.size()) == s);
 }
 
-TEST_CASE("LabelStack: at most 8 entries; truncated stacks refused") {
+TEST_CASE("LabelStack: at most 8 entries, truncated stacks refused") {
     LabelStack s;
     for (int i = 0; i < 8; ++i) s.push_back(SegmentId::adjacency(i));
     CHECK_THROWS_AS(s.push_back(SegmentId::adjacency(9)), chima::InputError);

@@ -93,7 +93,7 @@ TEST_CASE("watch: jitter limits are checked on the sum of segment jitters") {
     CHECK(v[0].measured == 6'000'000);
 }
 
-TEST_CASE("watch: a section with a missing segment is not evaluated; stale data expires") {
+TEST_CASE("watch: a section with a missing segment is not evaluated, stale data expires") {
     Deployment d = minimal();
     SectionWatcher w(d, WatchOptions{});
     CHECK(w.consume(m("fn:toupper", 50, 0, kSec), kSec).empty());  // s0-s1 unknown yet

@@ -1,0 +1,20 @@
+/* Test function "passthrough" for a switch slot. Leaves the packet as it is: the cheapest possible
+ * function. Written by hand against chima/pipeline.h, the way chima-compile's output looks. */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+
+#include "chima/pipeline.h"
+
+CHIMA_SHARED_MAPS
+
+SEC("tc")
+int chima_function(struct __sk_buff* skb) {
+    struct chima_packet* pkt = CHIMA_PACKET();
+    if (!pkt)
+        return TC_ACT_SHOT;
+    CHIMA_RESUME(skb);
+    return TC_ACT_SHOT;
+}
+
+char LICENSE[] SEC("license") = "GPL";

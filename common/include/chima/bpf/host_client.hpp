@@ -1,0 +1,67 @@
+// HostClient: the CHIMA host client (bpf/client) of one compute host or traffic endpoint,
+// pinned under a directory such as /sys/fs/bpf/chima/<net>/<host>/ and reopened by later
+// tools (chima-route, chima-relocate).
+//
+//   auto client = HostClient::create("/sys/fs/bpf/chima/lab/client");   // chima-net up
+//   client.attach(ifindex);                          // TC egress, inside the host's netns
+//   client.set_flow(src, dst, stack);                // chima-route: one atomic map update
+//
+// Errors: InputError for a bad stack, RuntimeError when the kernel refuses.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+
+#include "chima/bpf/unique_fd.hpp"
+#include "chima/label_stack.hpp"
+#include "chima/model/units.hpp"
+
+extern "C" {
+#include "chima/client.h"
+}
+
+namespace chima::bpf {
+
+struct ClientCounters {
+    uint64_t pushed = 0;        // packets that got a label stack
+    uint64_t pushed_bytes = 0;  // their bytes before the push
+    uint64_t unmanaged = 0;     // packets of no managed flow (passed unchanged)
+    uint64_t bad_stack = 0;     // dropped: corrupt flow entry
+    uint64_t push_failed = 0;   // dropped: the kernel refused to grow the packet
+};
+
+class HostClient {
+  public:
+    // Loads the client and pins it in `pin_dir` (created with its parents). RuntimeError
+    // when `pin_dir` already holds a client or the kernel refuses.
+    static HostClient create(const std::filesystem::path& pin_dir);
+    static HostClient open(const std::filesystem::path& pin_dir);
+    // Unpins the client and removes the directory. Idempotent.
+    static void remove(const std::filesystem::path& pin_dir);
+
+    const std::filesystem::path& pin_dir() const { return dir_; }
+
+    // TC egress of `ifindex` runs the client. Call inside the host's netns.
+    void attach(int ifindex) const;
+    void detach(int ifindex) const;
+
+    // Sets or replaces the label stack of flow (src, dst) in one atomic update: every packet
+    // gets either the whole old stack or the whole new one. InputError for an empty stack.
+    void set_flow(Ipv4 src, Ipv4 dst, const LabelStack& stack, uint8_t ttl = 64, uint8_t tc = 0);
+    // Stops managing the flow; no error when it was not managed.
+    void delete_flow(Ipv4 src, Ipv4 dst);
+    std::optional<LabelStack> flow(Ipv4 src, Ipv4 dst) const;
+
+    ClientCounters counters() const;
+
+    int egress_program_fd() const { return egress_.get(); }
+
+  private:
+    explicit HostClient(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+    std::filesystem::path dir_;
+    UniqueFd egress_, flows_, counters_;
+};
+
+}  // namespace chima::bpf

@@ -1,0 +1,114 @@
+// SwitchPipeline: the CHIMA switch pipeline of one emulated switch (bpf/switch), loaded once,
+// pinned under a directory such as /sys/fs/bpf/chima/<net>/<switch>/, and reopened from
+// there by any later tool.
+//
+//   auto sw = SwitchPipeline::create("/sys/fs/bpf/chima/lab/s1");   // chima-net up
+//   sw.set_port(1, {.ifindex = 7, .own_mac = ..., .peer_mac = ...});
+//   sw.attach(7);                                  // inside the switch's netns
+//   sw.set_prefix_route(*Ipv4::parse("10.0.0.2"), 32, 1);
+//   ...
+//   auto sw = SwitchPipeline::open("/sys/fs/bpf/chima/lab/s1");     // chima-install
+//   sw.install_function(3, "build/fn/toupper.bpf.o");                // slot 3, atomic
+//   SwitchPipeline::remove("/sys/fs/bpf/chima/lab/s1");              // chima-net down
+//
+// Map updates are single atomic kernel operations. Operations that pin or unpin (create,
+// install_function, clear_slot, remove) hold an flock on the pin directory, so two tools never
+// race on one switch. Errors: InputError for bad arguments (port, slot, object that is not a
+// CHIMA function), RuntimeError when the kernel refuses.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "chima/bpf/unique_fd.hpp"
+#include "chima/model/units.hpp"
+
+extern "C" {
+#include "chima/pipeline.h"
+#include "chima/switch.h"
+}
+
+namespace chima::bpf {
+
+// One switch port: which interface it is and how routed frames leaving it are addressed.
+struct PortConfig {
+    uint32_t ifindex = 0;
+    Mac own_mac;              // source MAC of routed frames leaving the port
+    Mac peer_mac;             // destination MAC of routed frames (the device behind the port)
+    bool rewrite_mac = true;  // false: routed frames keep their MACs (e.g. a port to a switch)
+};
+
+struct PortCounters {
+    uint64_t rx_packets = 0;
+    uint64_t rx_bytes = 0;
+    uint64_t tx_packets = 0;
+    uint64_t tx_bytes = 0;
+};
+
+// Drops per reason, indexed by enum chima_drop_reason.
+using DropCounters = std::array<uint64_t, CHIMA_DROP_REASON_COUNT>;
+
+// "stack_too_deep", ... (the names `chima-net status` prints).
+const char* drop_reason_name(unsigned reason);
+
+class SwitchPipeline {
+  public:
+    // Loads the pipeline, wires its resume program and pins its programs and maps in
+    // `pin_dir` (created with its parents). RuntimeError when `pin_dir` already holds a
+    // pipeline, bpffs is not mounted or the kernel refuses the program.
+    static SwitchPipeline create(const std::filesystem::path& pin_dir);
+    // Opens the pipeline pinned in `pin_dir`. RuntimeError when it is not there.
+    static SwitchPipeline open(const std::filesystem::path& pin_dir);
+    // Unpins the pipeline, its function slots and the directory. Filters still attached keep
+    // running until their interfaces go away. Idempotent.
+    static void remove(const std::filesystem::path& pin_dir);
+
+    const std::filesystem::path& pin_dir() const { return dir_; }
+
+    // TC ingress of `ifindex` runs the pipeline. Call inside the switch's netns.
+    void attach(int ifindex) const;
+    void detach(int ifindex) const;
+
+    // Ports are 1..CHIMA_MAX_PORTS-1.
+    void set_port(uint32_t port, const PortConfig& config);
+    void clear_port(uint32_t port);
+
+    // Forwarding tables for traffic segment routing does not place.
+    void set_mac_route(Mac destination, uint32_t port);
+    void delete_mac_route(Mac destination);
+    void set_prefix_route(Ipv4 prefix, uint8_t prefix_len, uint32_t port);
+    void delete_prefix_route(Ipv4 prefix, uint8_t prefix_len);
+
+    // Loads the function program of `object` (a BPF object built against chima/pipeline.h;
+    // `program` names it when the object holds several) with this switch's shared maps, pins
+    // it with its own maps under <pin_dir>/slot-<slot>/ and puts it in slot `slot` in one
+    // atomic update, replacing the previous function. Slots are 1..CHIMA_MAX_SLOTS-1.
+    void install_function(uint32_t slot, const std::filesystem::path& object,
+                          const std::string& program = {});
+    // Empties `slot` (packets for it are then dropped and counted); idempotent.
+    void clear_slot(uint32_t slot);
+    // Kernel id of the program in `slot`, 0 when empty.
+    uint32_t slot_program_id(uint32_t slot) const;
+    // Where the function in `slot` pins its own maps (tables, registers).
+    std::filesystem::path slot_dir(uint32_t slot) const;
+
+    DropCounters drop_counters() const;
+    PortCounters port_counters(uint32_t port) const;
+
+    // The TC programs (for BPF_PROG_TEST_RUN in tests and benchmarks).
+    int ingress_program_fd() const { return ingress_.get(); }
+    int resume_program_fd() const { return resume_.get(); }
+
+  private:
+    explicit SwitchPipeline(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+    std::filesystem::path dir_;
+    UniqueFd ingress_, resume_;
+    UniqueFd scratch_, resume_map_, slots_;
+    UniqueFd ports_, ifindex_ports_, mac_routes_, prefix_routes_;
+    UniqueFd port_counters_, drop_counters_;
+};
+
+}  // namespace chima::bpf

@@ -1,0 +1,51 @@
+// chima-collect's main loop: load and attach the XDP collector, then until SIGINT/SIGTERM
+// print a measurement line per segment every poll interval and a crossing line the moment
+// the kernel signals one, and serve /metrics when asked.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "chima/collector/collector_program.hpp"
+#include "chima/collector/prometheus.hpp"
+#include "chima/collector/sections.hpp"
+
+namespace chima::collector {
+
+struct CollectOptions {
+    std::string iface;
+    std::optional<std::string> netns;  // the interface lives in /run/netns/NAME
+    double alpha = 0.125;
+    std::chrono::milliseconds poll{100};
+    std::optional<std::string> metrics;  // ADDR:PORT for /metrics
+    bool events = false;                 // print {"type":"crossing"} lines
+    std::uint16_t udp_port = CHIMA_INT_REPORT_UDP_PORT;
+    XdpMode mode = XdpMode::Auto;
+};
+
+// Runs until SIGINT or SIGTERM; returns the exit code. JSON Lines go to `out`, flushed
+// per line.
+int run_collector(const CollectOptions& options, const std::vector<WatchedSection>& sections,
+                  std::ostream& out);
+
+// The JSON lines (without the newline). `ts` is seconds since the Unix epoch.
+// measurement_line is formatted by hand: it runs for every segment on every poll.
+std::string measurement_line(std::int64_t ts_ns, const SegmentLabel& label, const SegmentReading& reading);
+std::string crossing_line(std::int64_t ts_ns, const chima_collector_event& event, const SectionTable& table);
+
+// One poll's measurement lines (newline-terminated), one per segment with samples and
+// chain naming it. Written with one write and one flush per poll.
+std::string measurement_lines(std::int64_t ts_ns, const std::vector<SegmentReading>& readings,
+                              const SectionTable& table);
+
+// `text` as a JSON string literal, quotes included.
+void append_json_string(std::string& out, const std::string& text);
+
+// What /metrics shows now.
+MetricsSnapshot take_snapshot(const CollectorProgram& program, const SectionTable& table);
+
+}  // namespace chima::collector

@@ -1,0 +1,219 @@
+#include "chima/collector/collect_session.hpp"
+
+#include <net/if.h>
+#include <signal.h>
+#include <time.h>
+
+#include <atomic>
+#include <cmath>
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "chima/collector/ewma.hpp"
+#include "chima/collector/metrics_server.hpp"
+#include "chima/collector/netns_guard.hpp"
+#include "chima/collector/report_decoder.hpp"
+#include "chima/error.hpp"
+
+namespace chima::collector {
+
+namespace {
+
+volatile sig_atomic_t g_stop = 0;
+
+void on_stop_signal(int) {
+    g_stop = 1;
+}
+
+// Installs the SIGINT/SIGTERM handlers (without SA_RESTART, so a blocking poll returns
+// early) and restores the previous ones when destroyed.
+class StopSignals {
+  public:
+    StopSignals() {
+        g_stop = 0;
+        struct sigaction sa {};
+        sa.sa_handler = on_stop_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, &old_int_);
+        sigaction(SIGTERM, &sa, &old_term_);
+    }
+    ~StopSignals() {
+        sigaction(SIGINT, &old_int_, nullptr);
+        sigaction(SIGTERM, &old_term_, nullptr);
+    }
+    bool stop() const { return g_stop != 0; }
+
+  private:
+    struct sigaction old_int_ {};
+    struct sigaction old_term_ {};
+};
+
+std::int64_t clock_ns(clockid_t clock) {
+    timespec t{};
+    clock_gettime(clock, &t);
+    return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+}
+
+// Ring-buffer events carry bpf_ktime_get_ns (CLOCK_MONOTONIC); lines carry wall-clock ns.
+std::int64_t monotonic_to_wall(std::uint64_t mono_ns) {
+    std::int64_t offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+    return static_cast<std::int64_t>(mono_ns) + offset;
+}
+
+void write_line(std::ostream& out, const std::string& line) {
+    out << line << '\n' << std::flush;
+}
+
+int resolve_ifindex(const std::string& iface) {
+    unsigned index = if_nametoindex(iface.c_str());
+    if (index == 0)
+        throw InputError("no interface '" + iface + "'", "check 'ip link' (and --netns)");
+    return static_cast<int>(index);
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, const std::string& text) {
+    out.push_back('"');
+    for (char c : text) {
+        auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out.push_back('\\');
+            out.push_back(c);
+        } else if (u < 0x20) {
+            fmt::format_to(std::back_inserter(out), "\\u{:04x}", u);
+        } else {
+            out.push_back(c);
+        }
+    }
+    out.push_back('"');
+}
+
+std::string measurement_line(std::int64_t ts_ns, const SegmentLabel& label,
+                             const SegmentReading& reading) {
+    std::string line;
+    line.reserve(160);
+    // ts: wall-clock nanoseconds since the epoch, like every CHIMA timestamp.
+    fmt::format_to(std::back_inserter(line), "{{\"type\":\"measurement\",\"ts\":{},\"chain\":",
+                   ts_ns);
+    append_json_string(line, label.chain);
+    line += ",\"segment\":";
+    append_json_string(line, label.segment);
+    fmt::format_to(std::back_inserter(line), ",\"latency_ns\":{},\"jitter_ns\":{},\"samples\":{}}}",
+                   std::llround(reading.latency_ns), std::llround(reading.jitter_ns),
+                   reading.samples);
+    return line;
+}
+
+std::string measurement_lines(std::int64_t ts, const std::vector<SegmentReading>& readings,
+                              const SectionTable& table) {
+    std::string out;
+    out.reserve(readings.size() * 128);
+    for (const auto& reading : readings) {
+        if (reading.samples == 0)
+            continue;
+        for (const auto& label : table.labels(reading.key)) {
+            out += measurement_line(ts, label, reading);
+            out.push_back('\n');
+        }
+    }
+    return out;
+}
+
+std::string crossing_line(std::int64_t ts, const chima_collector_event& event,
+                          const SectionTable& table) {
+    const WatchedSection* section = table.section(event.section);
+    nlohmann::json line{{"type", "crossing"},
+                        {"ts", ts},
+                        {"chain", section ? section->chain : ""},
+                        {"section", section ? section->name : std::to_string(event.section)},
+                        {"metric", event.metric == CHIMA_METRIC_JITTER ? "jitter" : "latency"},
+                        {"direction", event.above ? "above" : "below"},
+                        {"value_ns", event.value_ns},
+                        {"threshold_ns", event.threshold_ns},
+                        {"segment", table.labels(event.segment).front().segment}};
+    return line.dump();
+}
+
+MetricsSnapshot take_snapshot(const CollectorProgram& program, const SectionTable& table) {
+    MetricsSnapshot snap;
+    for (const auto& reading : program.read_segments()) {
+        if (reading.samples == 0)
+            continue;
+        for (const auto& label : table.labels(reading.key))
+            snap.segments.push_back(
+                SegmentMetric{label.chain, label.segment, reading.latency_ns, reading.jitter_ns});
+    }
+    CollectorCounters counters = program.read_counters();
+    snap.reports = counters.reports;
+    for (int r = CHIMA_REPORT_TRUNCATED; r < CHIMA_REPORT_STATUS_COUNT; ++r) {
+        auto status = static_cast<chima_report_status>(r);
+        snap.malformed.emplace_back(std::string(status_name(status)), counters.malformed[r]);
+    }
+    for (const auto& seq : program.read_sequences())
+        snap.seq_gaps += seq.gaps;
+    return snap;
+}
+
+int run_collector(const CollectOptions& options, const std::vector<WatchedSection>& sections,
+                  std::ostream& out) {
+    if (options.poll.count() <= 0)
+        throw InputError("the poll interval must be positive");
+    std::uint64_t alpha_q32 = alpha_to_q32(options.alpha);
+    std::optional<ListenAddress> listen;
+    if (options.metrics)
+        listen = parse_listen_address(*options.metrics);
+
+    CollectorProgram program;
+    program.configure(alpha_q32, options.udp_port);
+    SectionTable table = configure_from_sections(program, sections);
+    {
+        std::optional<NetnsGuard> in_netns;
+        if (options.netns)
+            in_netns.emplace(*options.netns);
+        program.attach(resolve_ifindex(options.iface), options.mode);
+    }
+    spdlog::info("collecting telemetry reports on {} (UDP port {}, alpha {}, poll {} ms)",
+                 options.iface, options.udp_port, options.alpha, options.poll.count());
+
+    // The metrics server lives in the namespace we were started in (where Prometheus is).
+    std::unique_ptr<MetricsServer> server;
+    if (listen) {
+        server = std::make_unique<MetricsServer>(*listen, [&program, &table] {
+            return render_prometheus(take_snapshot(program, table));
+        });
+        spdlog::info("serving /metrics on {}:{}", listen->host, server->port());
+    }
+
+    EventStream events(program, [&](const chima_collector_event& e) {
+        if (options.events)
+            write_line(out, crossing_line(monotonic_to_wall(e.ts_ns), e, table));
+        spdlog::debug("section {} {} {} threshold: {} ns", e.section,
+                      e.metric == CHIMA_METRIC_JITTER ? "jitter" : "latency",
+                      e.above ? "above" : "below", e.value_ns);
+    });
+
+    StopSignals signals;
+    using Clock = std::chrono::steady_clock;
+    auto next_poll = Clock::now() + options.poll;
+    while (!signals.stop()) {
+        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_poll - Clock::now());
+        if (wait.count() > 0 && events.poll(static_cast<int>(wait.count())) < 0)
+            continue;
+        if (Clock::now() < next_poll)
+            continue;
+        next_poll += options.poll;
+        if (next_poll < Clock::now())
+            next_poll = Clock::now() + options.poll;  // fell behind
+        std::string lines =
+            measurement_lines(clock_ns(CLOCK_REALTIME), program.read_segments(), table);
+        out << lines << std::flush;
+    }
+    spdlog::info("stopping: detaching from {}", options.iface);
+    return 0;
+}
+
+}  // namespace chima::collector

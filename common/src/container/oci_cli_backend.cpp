@@ -1,0 +1,242 @@
+// podman and docker through their command lines (argv vectors, never a shell).
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+
+#include "backends.hpp"
+#include "chima/error.hpp"
+#include "chima/process/child_process.hpp"
+
+namespace chima::container::detail {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+class OciCliBackend : public Backend {
+  public:
+    OciCliBackend(std::string program, std::vector<std::pair<std::string, std::string>> env)
+        : program_(std::move(program)), env_(std::move(env)) {}
+
+    std::string_view kind() const override { return program_; }
+
+    Image ensure_image(const ImageSpec& spec) override {
+        Image image;
+        image.ref = "chima/" + spec.name + ":" + hash_build_context(spec.context_dir);
+        auto found = cli({"image", "inspect", "--format", "{{.Id}}", image.ref}, 30s);
+        if (!found.status.ok()) {
+            checked({"build", "--quiet", "--tag", image.ref, "--file",
+                     spec.context_dir + "/Containerfile", spec.context_dir},
+                    300s);
+            image.built = true;
+            found = cli({"image", "inspect", "--format", "{{.Id}}", image.ref}, 30s);
+            prune_older(spec.name, image.ref);
+        }
+        image.id = trim(found.out);
+        return image;
+    }
+
+    Instance run(const FunctionSpec& spec) override {
+        std::vector<std::string> args = {"run", "--detach", "--name", spec.name};
+        if (program_ == "podman") {
+            // podman replaces an old container of that name atomically; it never pulls ours.
+            args.insert(args.end(), {"--replace", "--pull", "never"});
+        } else {
+            remove(spec.name);
+        }
+        args.push_back("--network");
+        args.push_back(network_arg(spec.netns));
+        args.insert(args.end(), {"--stop-timeout", "2"});
+        auto labels = spec.labels;
+        labels[kManagedLabel] = "1";
+        labels[kFunctionLabel] = spec.name;
+        for (const auto& [k, v] : labels)
+            args.insert(args.end(), {"--label", k + "=" + v});
+        for (const auto& [k, v] : spec.env)
+            args.insert(args.end(), {"--env", k + "=" + v});
+        args.push_back(spec.image);
+        args.insert(args.end(), spec.args.begin(), spec.args.end());
+        checked(args, 60s);
+        return inspect(spec.name);
+    }
+
+    Instance start(const std::string& name) override {
+        checked({"start", name}, 60s);
+        return inspect(name);
+    }
+
+    void remove(const std::string& name) override {
+        std::vector<std::string> args = {"rm", "--force"};
+        if (program_ == "podman")
+            args.insert(args.end(), {"--ignore", "--time", "2"});
+        args.push_back(name);
+        auto r = cli(args, 60s);
+        if (!r.status.ok() && r.err.find("No such container") == std::string::npos &&
+            r.err.find("no such container") == std::string::npos) {
+            throw RuntimeError(program_ + " rm " + name + ": " + trim(r.err));
+        }
+    }
+
+    std::vector<Instance> list(const std::string& key, const std::string& value) override {
+        std::string filter = value.empty() ? key : key + "=" + value;
+        std::string ids =
+            checked({"ps", "--all", "--quiet", "--no-trunc", "--filter", "label=" + filter}, 30s);
+        std::vector<std::string> args = {"container", "inspect"};
+        size_t first = args.size();
+        for (size_t pos = 0; pos < ids.size();) {
+            size_t end = ids.find('\n', pos);
+            if (end == std::string::npos)
+                end = ids.size();
+            std::string id = trim(ids.substr(pos, end - pos));
+            if (!id.empty())
+                args.push_back(id);
+            pos = end + 1;
+        }
+        std::vector<Instance> out;
+        if (args.size() == first)
+            return out;
+        auto r = cli(args, 30s);  // a container removed meanwhile makes this fail: skip those
+        for (const auto& c : parse_array(r.out))
+            out.push_back(to_instance(c));
+        return out;
+    }
+
+    Instance inspect(const std::string& name) override {
+        auto r = cli({"container", "inspect", name}, 30s);
+        Instance missing;
+        missing.name = name;
+        if (!r.status.ok())
+            return missing;
+        auto all = parse_array(r.out);
+        return all.empty() ? missing : to_instance(all.front());
+    }
+
+  private:
+    process::Result cli(std::vector<std::string> args, std::chrono::milliseconds timeout) {
+        process::Spec spec;
+        spec.argv = {program_};
+        spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+        spec.env = env_;
+        return process::run(spec, timeout);
+    }
+
+    std::string checked(std::vector<std::string> args, std::chrono::milliseconds timeout) {
+        process::Spec spec;
+        spec.argv = {program_};
+        spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+        spec.env = env_;
+        return process::run_checked(spec, timeout);
+    }
+
+    // Every rebuilt binary gives a new tag: drop the other tags of this function, except
+    // those a container still uses (rmi without --force refuses them).
+    void prune_older(const std::string& name, const std::string& keep) {
+        auto r = cli({"images", "--format", "{{.Repository}}:{{.Tag}}", "--filter",
+                      "reference=chima/" + name},
+                     30s);
+        for (size_t pos = 0; pos < r.out.size();) {
+            size_t end = r.out.find('\n', pos);
+            if (end == std::string::npos)
+                end = r.out.size();
+            std::string ref = trim(r.out.substr(pos, end - pos));
+            pos = end + 1;
+            if (ref.empty() || ref == keep || ref == "localhost/" + keep)
+                continue;
+            cli({"rmi", ref}, 30s);
+        }
+    }
+
+    std::string network_arg(const std::string& netns) const {
+        if (netns.empty())
+            return "host";
+        if (program_ != "podman") {
+            throw RuntimeError("docker cannot join the network namespace " + netns +
+                                   " by path (podman's --network ns: has no docker equivalent)",
+                               "use --backend podman or --backend process");
+        }
+        return "ns:/run/netns/" + netns;
+    }
+
+    static std::string trim(std::string s) {
+        while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) {
+            s.pop_back();
+        }
+        return s;
+    }
+
+    static json parse_array(const std::string& text) {
+        json doc = json::parse(text, nullptr, false);
+        return doc.is_array() ? doc : json::array();
+    }
+
+    static Instance to_instance(const json& c) {
+        Instance inst;
+        inst.id = c.value("Id", "");
+        inst.name = c.value("Name", "");
+        if (!inst.name.empty() && inst.name.front() == '/')
+            inst.name.erase(0, 1);  // docker
+        inst.image = c.value("ImageName", "");
+        const json& config = c.contains("Config") ? c["Config"] : json::object();
+        if (inst.image.empty())
+            inst.image = config.value("Image", "");
+        if (config.contains("Labels") && config["Labels"].is_object()) {
+            for (const auto& [k, v] : config["Labels"].items()) {
+                if (v.is_string())
+                    inst.labels[k] = v.get<std::string>();
+            }
+        }
+        const json& state = c.contains("State") ? c["State"] : json::object();
+        std::string status = state.value("Status", "");
+        inst.state = status == "running" ? State::Running : State::Exited;
+        inst.pid = state.value("Pid", 0);
+        if (inst.state != State::Running) {
+            inst.pid = 0;
+            inst.exit_code = state.value("ExitCode", -1);
+        }
+        return inst;
+    }
+
+    std::string program_;
+    std::vector<std::pair<std::string, std::string>> env_;
+};
+
+}  // namespace
+
+bool docker_engine_answers(std::string* why) {
+    if (!process::find_program("docker")) {
+        if (why)
+            *why = "docker is not installed";
+        return false;
+    }
+    auto r = process::run({"docker", "version", "--format", "{{.Server.Version}}"}, 5s);
+    if (r.status.ok() && !r.timed_out)
+        return true;
+    if (why) {
+        *why = r.timed_out ? "docker version: no answer within 5 s" : r.err;
+        while (!why->empty() && why->back() == '\n')
+            why->pop_back();
+    }
+    return false;
+}
+
+std::unique_ptr<Backend> make_podman(const BackendOptions& options) {
+    if (!process::find_program("podman")) {
+        throw RuntimeError("podman backend: podman is not installed",
+                           "install it (scripts/setup.sh) or use --backend process");
+    }
+    std::string conf = write_containers_conf(options.state_dir);
+    return std::make_unique<OciCliBackend>(
+        "podman", std::vector<std::pair<std::string, std::string>>{{"CONTAINERS_CONF", conf}});
+}
+
+std::unique_ptr<Backend> make_docker(const BackendOptions&) {
+    std::string why;
+    if (!docker_engine_answers(&why)) {
+        throw RuntimeError("docker backend: no Docker engine answers (" + why + ")",
+                           "start dockerd, or use --backend podman or --backend process");
+    }
+    return std::make_unique<OciCliBackend>("docker",
+                                           std::vector<std::pair<std::string, std::string>>{});
+}
+
+}  // namespace chima::container::detail

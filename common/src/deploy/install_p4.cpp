@@ -1,0 +1,94 @@
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+#include "chima/bpf/switch_pipeline.hpp"
+#include "chima/deploy/install.hpp"
+#include "chima/emulation/emulated_network.hpp"
+
+namespace chima::deploy {
+
+using nlohmann::json;
+
+namespace {
+
+// A slot as recorded in installed.json.
+struct SlotRecord {
+    std::string node;
+    uint32_t slot = 0;
+    std::string hash;
+    uint32_t program_id = 0;
+};
+
+std::map<std::string, SlotRecord> previous_slots(const std::optional<json>& previous) {
+    std::map<std::string, SlotRecord> out;
+    if (!previous || !previous->contains("functions")) return out;
+    for (const auto& f : (*previous)["functions"]) {
+        if (f.value("type", "") != "p4") continue;
+        out[f.value("chain", "") + "/" + f.value("name", "")] =
+            SlotRecord{f.value("node", ""), f.value("slot", 0u), f.value("object_hash", ""),
+                       f.value("program_id", 0u)};
+    }
+    return out;
+}
+
+}  // namespace
+
+json install_p4_functions(const Deployment& d, const Artifacts& artifacts, const std::string& net,
+                          const std::optional<json>& previous, SlotChanges& changes) {
+    auto before = previous_slots(previous);
+    std::map<std::string, bpf::SwitchPipeline> pipelines;
+    auto pipeline = [&](const std::string& sw) -> bpf::SwitchPipeline& {
+        auto it = pipelines.find(sw);
+        if (it == pipelines.end()) {
+            it = pipelines.emplace(sw, bpf::SwitchPipeline::open(emulation::node_pin_dir(net, sw)))
+                     .first;
+        }
+        return it->second;
+    };
+
+    json out = json::array();
+    std::set<std::pair<std::string, uint32_t>> used;
+    for (const auto& f : d.functions) {
+        if (f.spec.type != FunctionType::P4) continue;
+        const Switch* sw = d.topology.find_switch(f.node);
+        if (sw->target != SwitchTarget::Ebpf) {
+            throw RuntimeError("function '" + f.spec.name + "': switch '" + f.node +
+                               "' has target p4runtime, which chima-install cannot program yet");
+        }
+        const FunctionArtifact* art = artifacts.find(f.chain, f.spec.name);
+        if (!art) {
+            throw InputError("artifacts have no object for function '" + f.chain + "/" +
+                             f.spec.name + "' (run chima-compile)");
+        }
+        std::string key = f.chain + "/" + f.spec.name;
+        auto& p = pipeline(f.node);
+        auto it = before.find(key);
+        uint32_t id = p.slot_program_id(f.slot);
+        bool same = it != before.end() && it->second.node == f.node && it->second.slot == f.slot &&
+                    it->second.hash == art->hash && id != 0 && id == it->second.program_id;
+        if (same) {
+            ++changes.unchanged;
+        } else {
+            p.install_function(f.slot, art->object, art->program);
+            id = p.slot_program_id(f.slot);
+            ++changes.installed;
+            spdlog::info("{}: slot {} of {} now runs {}", key, f.slot, f.node, art->object);
+        }
+        used.insert({f.node, f.slot});
+        out.push_back({{"chain", f.chain}, {"name", f.spec.name}, {"type", "p4"},
+                       {"node", f.node}, {"slot", f.slot}, {"object", art->object},
+                       {"object_hash", art->hash}, {"program_id", id}, {"state", "installed"}});
+    }
+    // Break after make: empty the slots nothing uses any more.
+    for (const auto& [key, rec] : before) {
+        if (used.count({rec.node, rec.slot})) continue;
+        if (!d.topology.find_switch(rec.node)) continue;
+        pipeline(rec.node).clear_slot(rec.slot);
+        ++changes.cleared;
+        spdlog::info("{}: slot {} of {} emptied", key, rec.slot, rec.node);
+    }
+    return out;
+}
+
+}  // namespace chima::deploy

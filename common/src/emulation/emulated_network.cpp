@@ -1,0 +1,275 @@
+#include "chima/emulation/emulated_network.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "chima/bpf/host_client.hpp"
+#include "chima/bpf/switch_pipeline.hpp"
+#include "chima/compose/forwarding.hpp"
+#include "chima/container/backend.hpp"
+#include "chima/net/cleanup.hpp"
+#include "chima/net/link.hpp"
+#include "chima/net/names.hpp"
+#include "chima/net/net_builder.hpp"
+#include "chima/net/perturb.hpp"
+#include "chima/process/child_process.hpp"
+#include "chima/state_file.hpp"
+
+namespace chima::emulation {
+
+using nlohmann::json;
+
+std::string port_ifname(uint32_t port) { return "p" + std::to_string(port); }
+
+std::string node_pin_dir(const std::string& net, const std::string& node) {
+    return net::pin_dir(net) + "/" + node;
+}
+
+Mac port_mac(const Switch& sw, uint32_t port) {
+    return Mac{(uint64_t(0x02) << 40) | (uint64_t(0xc5) << 32) | (uint64_t(sw.id & 0xffff) << 8) |
+               (port & 0xff)};
+}
+
+namespace {
+
+// The uplink of a host sits in its bridge; give it a MAC of its own, derived from the host's.
+Mac uplink_mac(const Mac& host) { return Mac{host.value ^ (uint64_t(0x02) << 40) ^ 0x10000}; }
+
+struct Attached {
+    std::string node;      // endpoint or host name
+    const Attachment* at;
+    Mac mac;               // the MAC frames to this node carry
+    Mac uplink;            // the MAC of the node's own interface
+    Ipv4 ip;
+    bool bridge;           // compute host
+};
+
+std::vector<Attached> attached_nodes(const Topology& t) {
+    std::vector<Attached> out;
+    out.push_back({t.client.name, &t.client.at, t.client.mac, t.client.mac, t.client.ip, false});
+    if (t.collector.separate) {
+        const auto& c = t.collector.endpoint;
+        out.push_back({c.name, &c.at, c.mac, c.mac, c.ip, false});
+    }
+    for (const auto& h : t.hosts) {
+        out.push_back({h.name, &h.at, h.mac, uplink_mac(h.mac), h.ip, true});
+    }
+    return out;
+}
+
+void ip_cmd(const std::string& netns, const std::vector<std::string>& args) {
+    std::vector<std::string> argv{"ip", "-n", netns};
+    argv.insert(argv.end(), args.begin(), args.end());
+    process::run_checked(argv);
+}
+
+// Checksum and segmentation offloads off: the pipeline moves L4 headers when it pops labels,
+// and a checksum the kernel would fill in later would then be computed at the wrong offset.
+void disable_offloads(const std::string& netns, const std::string& ifname) {
+    process::run_checked({"ip", "netns", "exec", netns, "ethtool", "-K", ifname, "tx", "off",
+                          "tso", "off", "gso", "off", "gro", "off"});
+}
+
+int ifindex_of(const std::string& netns, const std::string& ifname) {
+    return net::link_info(netns, ifname).ifindex;
+}
+
+}  // namespace
+
+json net_up(const Topology& topo, const std::string& net_name, const net::InterruptGuard* guard) {
+    net::check_net_name(net_name);
+    net::NetBuilder b(net_name, guard);
+    auto nodes = attached_nodes(topo);
+
+    for (const auto& s : topo.switches) b.add_node(s.name, false);
+    for (const auto& n : nodes) b.add_node(n.node, false);
+
+    for (const auto& l : topo.links) {
+        const Switch& a = *topo.find_switch(l.a);
+        const Switch& bsw = *topo.find_switch(l.b);
+        b.add_link({{l.a, port_ifname(l.a_port)}, port_mac(a, l.a_port).str(),
+                    {l.b, port_ifname(l.b_port)}, port_mac(bsw, l.b_port).str()});
+    }
+    for (const auto& n : nodes) {
+        const Switch& sw = *topo.find_switch(n.at->sw);
+        b.add_link({{n.at->sw, port_ifname(n.at->port)}, port_mac(sw, n.at->port).str(),
+                    {n.node, kUplink}, n.uplink.str()});
+    }
+
+    for (const auto& l : topo.links) {
+        b.check_interrupt();
+        disable_offloads(b.netns_of(l.a), port_ifname(l.a_port));
+        disable_offloads(b.netns_of(l.b), port_ifname(l.b_port));
+    }
+    // Endpoints: addresses, a bridge on compute hosts, static neighbours for each other.
+    for (const auto& n : nodes) {
+        std::string ns = b.netns_of(n.node);
+        b.check_interrupt();
+        disable_offloads(ns, kUplink);
+        disable_offloads(b.netns_of(n.at->sw), port_ifname(n.at->port));
+        std::string dev = kUplink;
+        if (n.bridge) {
+            b.check_interrupt();
+            ip_cmd(ns, {"link", "add", kHostBridge, "address", n.mac.str(), "type", "bridge",
+                        "forward_delay", "0"});
+            ip_cmd(ns, {"link", "set", kUplink, "master", kHostBridge});
+            ip_cmd(ns, {"link", "set", kHostBridge, "up"});
+            dev = kHostBridge;
+        }
+        b.add_address(n.node, dev, n.ip.str() + "/24");
+        for (const auto& other : nodes) {
+            if (other.node != n.node) b.add_neighbour(n.node, dev, other.ip.str(), other.mac.str());
+        }
+    }
+
+    // Switch pipelines on every port, forwarding for the topology's endpoints.
+    auto endpoints = topology_endpoints(topo);
+    auto next = next_ports(topo, endpoints);
+    json switches = json::array();
+    for (const auto& s : topo.switches) {
+        b.check_interrupt();
+        std::string ns = b.netns_of(s.name);
+        std::string pins = node_pin_dir(net_name, s.name);
+        auto pipeline = bpf::SwitchPipeline::create(pins);
+        b.transaction().on_rollback("unpin " + pins, [pins] { bpf::SwitchPipeline::remove(pins); });
+        json ports = json::array();
+        auto add_port = [&](uint32_t port, const Mac& peer) {
+            int ifindex = ifindex_of(ns, port_ifname(port));
+            pipeline.set_port(port, {static_cast<uint32_t>(ifindex), port_mac(s, port), peer, false});
+            ports.push_back({{"port", port}, {"ifname", port_ifname(port)}, {"ifindex", ifindex}});
+        };
+        for (const auto& l : topo.links) {
+            if (l.a == s.name) add_port(l.a_port, port_mac(*topo.find_switch(l.b), l.b_port));
+            if (l.b == s.name) add_port(l.b_port, port_mac(*topo.find_switch(l.a), l.a_port));
+        }
+        for (const auto& n : nodes) {
+            if (n.at->sw == s.name) add_port(n.at->port, n.uplink);
+        }
+        for (const auto& e : forwarding_entries(s.name, endpoints, next)) {
+            pipeline.set_mac_route(e.mac, e.port);
+            pipeline.set_prefix_route(e.ip, 32, e.port);
+        }
+        net::NetNs::open(ns).run([&] {
+            for (const auto& p : ports) pipeline.attach(p["ifindex"].get<int>());
+        });
+        switches.push_back({{"name", s.name}, {"id", s.id}, {"netns", ns}, {"pins", pins},
+                            {"ports", ports}});
+    }
+
+    // Host clients on every endpoint's uplink.
+    json endpoints_json = json::array();
+    for (const auto& n : nodes) {
+        b.check_interrupt();
+        std::string ns = b.netns_of(n.node);
+        std::string pins = node_pin_dir(net_name, n.node);
+        auto client = bpf::HostClient::create(pins);
+        b.transaction().on_rollback("unpin " + pins, [pins] { bpf::HostClient::remove(pins); });
+        int ifindex = ifindex_of(ns, kUplink);
+        net::NetNs::open(ns).run([&] { client.attach(ifindex); });
+        endpoints_json.push_back({{"name", n.node}, {"kind", n.bridge ? "host" : "endpoint"},
+                                  {"netns", ns}, {"ip", n.ip.str()}, {"mac", n.mac.str()},
+                                  {"uplink", kUplink}, {"pins", pins},
+                                  {"bridge", n.bridge ? kHostBridge : ""}});
+    }
+
+    json links = json::array();
+    for (const auto& l : topo.links) {
+        links.push_back({{"name", l.name()},
+                         {"a", {{"node", l.a}, {"ifname", port_ifname(l.a_port)}}},
+                         {"b", {{"node", l.b}, {"ifname", port_ifname(l.b_port)}}}});
+    }
+    const Endpoint& col = topo.collector_endpoint();
+    json doc = new_state(kNetKind, kNetVersion);
+    doc["name"] = net_name;
+    doc["topology"] = topo.file;
+    doc["switches"] = switches;
+    doc["endpoints"] = endpoints_json;
+    doc["links"] = links;
+    doc["collector"] = {{"node", col.name}, {"netns", net::node_netns(net_name, col.name)},
+                        {"iface", kUplink}, {"ip", col.ip.str()},
+                        {"udp_port", topo.collector.udp_port}};
+    b.commit();
+    return doc;
+}
+
+json net_down(const std::string& net_name) {
+    net::check_net_name(net_name);
+    json removed = json::array();
+    // Containers of this network first (their processes live in its namespaces).
+    for (const char* kind : {"podman", "process"}) {
+        try {
+            auto backend = container::make_backend(kind);
+            for (const auto& inst : backend->list(kNetLabel, net_name)) {
+                backend->remove(inst.name);
+                removed.push_back(inst.name);
+            }
+        } catch (const std::exception& e) {
+            spdlog::debug("{} containers of {}: {}", kind, net_name, e.what());
+        }
+    }
+    auto report = net::cleanup_network(net_name);
+    return {{"name", net_name},
+            {"containers_removed", removed},
+            {"netns_removed", report.netns_removed},
+            {"processes_killed", report.processes_killed},
+            {"pins_removed", report.pins_removed}};
+}
+
+json net_status(const Topology& topo, const std::string& net_name) {
+    json sws = json::array();
+    for (const auto& s : topo.switches) {
+        auto pipeline = bpf::SwitchPipeline::open(node_pin_dir(net_name, s.name));
+        json ports = json::array();
+        auto add = [&](uint32_t port, const std::string& peer) {
+            auto c = pipeline.port_counters(port);
+            ports.push_back({{"port", port}, {"peer", peer}, {"rx_packets", c.rx_packets},
+                             {"rx_bytes", c.rx_bytes}, {"tx_packets", c.tx_packets},
+                             {"tx_bytes", c.tx_bytes}});
+        };
+        for (const auto& l : topo.links) {
+            if (l.a == s.name) add(l.a_port, l.b);
+            if (l.b == s.name) add(l.b_port, l.a);
+        }
+        for (const auto& n : attached_nodes(topo)) {
+            if (n.at->sw == s.name) add(n.at->port, n.node);
+        }
+        json drops = json::object();
+        auto d = pipeline.drop_counters();
+        for (unsigned r = 1; r < d.size(); ++r) drops[bpf::drop_reason_name(r)] = d[r];
+        json slots = json::array();
+        for (uint32_t slot = 1; slot < CHIMA_MAX_SLOTS; ++slot) {
+            if (uint32_t id = pipeline.slot_program_id(slot)) {
+                slots.push_back({{"slot", slot}, {"program_id", id}});
+            }
+        }
+        sws.push_back({{"name", s.name}, {"ports", ports}, {"drops", drops}, {"slots", slots}});
+    }
+    json links = json::array();
+    for (const auto& l : topo.links) {
+        auto st = net::link_status(link_ref(topo, net_name, l.name()));
+        json j = {{"name", l.name()}, {"up", st.up()}, {"netem", st.netem}};
+        if (st.delay_line) {
+            j["delay_line"] = {{"delay_ns", st.delay_line->delay.count()},
+                               {"jitter_ns", st.delay_line->jitter.count()},
+                               {"loss", st.delay_line->loss},
+                               {"rate_bps", st.delay_line->rate_bps}};
+        }
+        links.push_back(j);
+    }
+    json doc = new_state("chima.net-status", 1);
+    doc["name"] = net_name;
+    doc["switches"] = sws;
+    doc["links"] = links;
+    return doc;
+}
+
+net::LinkRef link_ref(const Topology& topo, const std::string& net_name, const std::string& link) {
+    auto dash = link.find('-');
+    if (dash == std::string::npos) {
+        throw InputError("link '" + link + "': expected A-B, e.g. s0-s1");
+    }
+    const Link* l = topo.find_link(link.substr(0, dash), link.substr(dash + 1));
+    if (!l) throw InputError("no link '" + link + "' in " + topo.file);
+    return {net_name, {l->a, port_ifname(l->a_port)}, {l->b, port_ifname(l->b_port)}};
+}
+
+}  // namespace chima::emulation

@@ -1,0 +1,30 @@
+#include "chima/p4/diagnostics.hpp"
+
+namespace chima::p4 {
+
+std::string Diagnostic::str() const {
+    return mark.str() + ": [" + code + "] " + message;
+}
+
+void Diagnostics::error(const Loc& loc, const std::string& code, const std::string& message) {
+    // One diagnostic per position and code: a cascade of the same error is noise.
+    SourceMark mark = loc.mark();
+    for (const auto& d : list_) {
+        if (d.mark.file == mark.file && d.mark.line == mark.line && d.mark.column == mark.column &&
+            d.code == code)
+            return;
+    }
+    list_.push_back({std::move(mark), code, message});
+}
+
+void Diagnostics::throw_if_any() const {
+    if (list_.empty())
+        return;
+    std::vector<InputError> errors;
+    errors.reserve(list_.size());
+    for (const auto& d : list_)
+        errors.emplace_back(d.mark, "[" + d.code + "] " + d.message);
+    throw InputErrors(std::move(errors));
+}
+
+}  // namespace chima::p4

@@ -1,0 +1,7 @@
+// expect: E0406
+const bit<8> K = 3;
+control f(inout headers_t hdr, inout local_metadata_t meta, inout standard_metadata_t sm) {
+    apply {
+        /*^*/K = 1;
+    }
+}

@@ -1,0 +1,2 @@
+// expect: E0311
+control /*^*/f(inout headers_t hdr) { apply {} }

@@ -1,0 +1,7 @@
+// expect: E0504
+control f(inout headers_t hdr, inout local_metadata_t meta, inout standard_metadata_t sm) {
+    table t { key = { meta.user0 : exact; meta.user1 : exact; } actions = { NoAction; }
+        const entries = { /*^*/(1) : NoAction(); } }
+    apply {
+    }
+}

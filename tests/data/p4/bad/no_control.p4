@@ -1,0 +1,2 @@
+// expect: E0310 1:1
+const bit<8> X = 1;

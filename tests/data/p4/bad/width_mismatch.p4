@@ -1,0 +1,6 @@
+// expect: E0400
+control f(inout headers_t hdr, inout local_metadata_t meta, inout standard_metadata_t sm) {
+    apply {
+        meta.user0 = meta.user1 /*^*/+ hdr.ipv4.ttl;
+    }
+}

@@ -1,0 +1,6 @@
+control f(inout headers_t hdr, inout local_metadata_t meta, inout standard_metadata_t sm) {
+    apply {
+        bool b = hdr.ipv4.isValid() && !hdr.tcp.isValid() || hdr.udp.isValid();
+        if (b) { meta.user0 = 1; }
+    }
+}

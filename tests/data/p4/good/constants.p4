@@ -1,0 +1,6 @@
+const bit<32> LIMIT = 1000;
+control f(inout headers_t hdr, inout local_metadata_t meta, inout standard_metadata_t sm) {
+    apply {
+        meta.user0 = LIMIT * 2;
+    }
+}

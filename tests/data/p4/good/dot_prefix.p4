@@ -1,0 +1,6 @@
+const bit<8> K = 3;
+control f(inout headers_t hdr, inout local_metadata_t meta, inout standard_metadata_t sm) {
+    apply {
+        hdr.ipv4.ttl = .K;
+    }
+}

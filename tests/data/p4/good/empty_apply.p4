@@ -1,0 +1,4 @@
+control nothing(inout headers_t hdr, inout local_metadata_t meta, inout standard_metadata_t sm) {
+    apply {
+    }
+}

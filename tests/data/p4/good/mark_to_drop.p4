@@ -1,0 +1,5 @@
+control f(inout headers_t hdr, inout local_metadata_t meta, inout standard_metadata_t sm) {
+    apply {
+        mark_to_drop(sm);
+    }
+}

@@ -1,0 +1,123 @@
+// chima::process: children from argv vectors, capture, exit status, timeouts, RAII kill.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "chima/error.hpp"
+#include "chima/process/child_process.hpp"
+
+using namespace chima::process;
+using namespace std::chrono_literals;
+
+TEST_CASE("process: run captures stdout and stderr separately, argv is not split by a shell") {
+    Result r = run({"sh", "-c", "printf '%s|' \"$0\" \"$1\"; echo oops >&2", "a b", "$HOME;x"});
+    CHECK(r.status.ok());
+    CHECK(r.out == "a b|$HOME;x|");
+    CHECK(r.err == "oops\n");
+}
+
+TEST_CASE("process: exit codes and signals are reported") {
+    CHECK(run({"sh", "-c", "exit 3"}).status.code == 3);
+    Result killed = run({"sh", "-c", "kill -9 $$"});
+    CHECK(killed.status.signal == SIGKILL);
+    CHECK(killed.status.code == 128 + SIGKILL);
+    CHECK(killed.status.describe() == "killed by SIGKILL");
+}
+
+TEST_CASE("process: run_checked throws with the command and its stderr") {
+    CHECK(run_checked({"echo", "hi"}) == "hi\n");
+    try {
+        run_checked({"sh", "-c", "echo 'bad thing' >&2; exit 1"});
+        FAIL("expected an error");
+    } catch (const chima::RuntimeError& e) {
+        CHECK(std::string(e.what()).find("bad thing") != std::string::npos);
+        CHECK(std::string(e.what()).find("sh -c") != std::string::npos);
+    }
+    CHECK_THROWS_AS(run_checked({"no-such-program-chima"}), chima::RuntimeError);
+}
+
+TEST_CASE("process: a timeout kills the child and says so") {
+    auto start = std::chrono::steady_clock::now();
+    Result r = run({"sleep", "10"}, 200ms);
+    CHECK(r.timed_out);
+    CHECK(r.status.signal == SIGKILL);
+    CHECK(std::chrono::steady_clock::now() - start < 2s);
+}
+
+TEST_CASE("process: environment is set over ours, or cleared") {
+    Spec spec;
+    spec.argv = {"sh", "-c", "echo \"$CHIMA_X:${PATH:+has-path}\""};
+    spec.env = {{"CHIMA_X", "42"}};
+    CHECK(run_checked(spec) == "42:has-path\n");
+    spec.clear_env = true;
+    spec.argv = {"/usr/bin/env"};
+    CHECK(run_checked(spec) == "CHIMA_X=42\n");
+}
+
+TEST_CASE("process: waiting stops at the child's exit even when a grandchild keeps the pipe") {
+    auto start = std::chrono::steady_clock::now();
+    // The background sleep inherits stdout; we must not wait for it to close.
+    Result r = run({"sh", "-c", "sleep 5 & echo started"}, 3s);
+    CHECK_FALSE(r.timed_out);
+    CHECK(r.out == "started\n");
+    CHECK(std::chrono::steady_clock::now() - start < 2s);
+}
+
+TEST_CASE("process: destroying a running child kills its process group") {
+    pid_t pid;
+    {
+        Spec spec;
+        spec.argv = {"sleep", "30"};
+        Child child = Child::spawn(spec);
+        pid = child.pid();
+        CHECK(::kill(pid, 0) == 0);
+        CHECK_FALSE(child.poll().has_value());
+    }
+    CHECK(::kill(pid, 0) != 0);  // reaped: the pid is gone
+}
+
+TEST_CASE("process: terminate sends SIGTERM first") {
+    Spec spec;
+    spec.argv = {"sh", "-c", "trap 'exit 7' TERM; while :; do sleep 0.05; done"};
+    Child child = Child::spawn(spec);
+    usleep(100000);
+    CHECK(child.terminate(2s).code == 7);
+}
+
+TEST_CASE("process: output appended to a file, release leaves the process running") {
+    auto dir =
+        std::filesystem::temp_directory_path() / ("chima-proc-test-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir);
+    Spec spec;
+    spec.argv = {"sh", "-c", "echo line; sleep 30"};
+    spec.out = Output::append_to((dir / "log").string());
+    spec.new_session = true;
+    pid_t pid;
+    {
+        Child child = Child::spawn(spec);
+        pid = child.release();
+    }
+    CHECK(::kill(pid, 0) == 0);
+    for (int i = 0; i < 200 && std::filesystem::file_size(dir / "log") == 0; ++i)
+        usleep(10000);
+    ::kill(-pid, SIGKILL);
+    int ws;
+    ::waitpid(pid, &ws, 0);
+    std::ifstream in(dir / "log");
+    std::stringstream text;
+    text << in.rdbuf();
+    CHECK(text.str() == "line\n");
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("process: format_command quotes what a shell would split") {
+    CHECK(format_command({"ip", "link", "add", "a b", "it's"}) == "ip link add 'a b' 'it'\\''s'");
+}

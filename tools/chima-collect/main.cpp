@@ -1,0 +1,56 @@
+// chima-collect: the INT collector. Attaches the XDP report parser to an interface, prints
+// per-segment EWMA measurements as JSON Lines every poll interval, crossing events the
+// moment the kernel signals them, and serves Prometheus /metrics.
+#include <iostream>
+#include <map>
+
+#include <spdlog/spdlog.h>
+
+#include "chima/collector/collect_session.hpp"
+#include "chima/collector/deployment_sections.hpp"
+#include "chima/model/deployment.hpp"
+#include "chima/tool.hpp"
+
+int main(int argc, char** argv) {
+    chima::Tool tool("chima-collect",
+                     "Collect INT telemetry reports with XDP: per-segment latency and jitter.");
+    chima::collector::CollectOptions options;
+    std::optional<std::string> deployment;
+    double poll_seconds = 0.1;
+    std::string mode = "auto";
+
+    tool.app.add_option("--iface", options.iface, "interface the reports arrive on")->required();
+    tool.app.add_option("--netns", options.netns, "network namespace of the interface");
+    tool.app.add_option("--deployment", deployment,
+                        "deployment whose SLA sections name and watch segments");
+    tool.app.add_option("--alpha", options.alpha, "EWMA coefficient in (0, 1]")
+        ->capture_default_str();
+    tool.app.add_option("--poll", poll_seconds, "seconds between measurement lines")
+        ->capture_default_str();
+    tool.app.add_option("--metrics", options.metrics,
+                        "serve Prometheus /metrics on ADDR:PORT (ADDR defaults to 127.0.0.1)");
+    tool.app.add_flag("--events", options.events,
+                      "print a crossing line the moment a watched section crosses its threshold");
+    tool.app.add_option("--port", options.udp_port, "UDP destination port of the reports")
+        ->capture_default_str();
+    tool.app.add_option("--xdp-mode", mode, "XDP attach mode")
+        ->transform(CLI::IsMember({"auto", "generic", "native"}))
+        ->capture_default_str();
+
+    return tool.run(argc, argv, [&] {
+        options.poll = std::chrono::milliseconds(static_cast<long>(poll_seconds * 1000.0));
+        static const std::map<std::string, chima::collector::XdpMode> modes{
+            {"auto", chima::collector::XdpMode::Auto},
+            {"generic", chima::collector::XdpMode::Generic},
+            {"native", chima::collector::XdpMode::Native}};
+        options.mode = modes.at(mode);
+        std::vector<chima::collector::WatchedSection> sections;
+        if (deployment) {
+            chima::Deployment d = chima::load_deployment(*deployment);
+            sections = chima::collector::sections_from_deployment(d);
+            chima::collector::defaults_from_deployment(d, options, tool.app.count("--alpha") > 0,
+                                                       tool.app.count("--poll") > 0);
+        }
+        return chima::collector::run_collector(options, sections, std::cout);
+    });
+}

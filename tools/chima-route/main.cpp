@@ -1,0 +1,33 @@
+// chima-route: label stacks into the host clients, forwarding into the switches.
+#include <filesystem>
+
+#include "chima/deploy/routing.hpp"
+#include "chima/state_file.hpp"
+#include "chima/tool.hpp"
+
+int main(int argc, char** argv) {
+    chima::Tool tool("chima-route",
+                     "Load a deployment's SR-MPLS label stacks into the host clients and its "
+                     "forwarding entries into the switches of an emulated network. Idempotent.");
+    std::string deployment, net;
+    std::optional<std::string> out, previous;
+    tool.app.add_option("DEPLOYMENT", deployment, "deployment.json")->required();
+    tool.app.add_option("--net,-n", net, "network name (default: the topology's name)");
+    tool.app.add_option("-o,--output", out,
+                        "write routes.json here (atomically); flows of the file it replaces that "
+                        "the deployment no longer has are removed");
+    tool.app.add_option("--previous", previous, "an earlier routes.json (default: -o's file)");
+    return tool.run(argc, argv, [&] {
+        auto d = chima::load_deployment(deployment);
+        if (net.empty()) net = d.topology.name;
+        std::optional<nlohmann::json> before;
+        std::optional<std::string> prev_path = previous ? previous : out;
+        if (prev_path && std::filesystem::exists(*prev_path)) {
+            before = chima::read_state(*prev_path, chima::deploy::kRoutesKind,
+                                       chima::deploy::kRoutesVersion);
+        }
+        auto doc = chima::deploy::apply_routes(d, net, before);
+        chima::emit_json(doc, out);
+        return 0;
+    });
+}

@@ -121,7 +121,7 @@ TEST_CASE("net: SIGINT at any moment of a real build (another process) leaves no
             try {
                 InterruptGuard guard;
                 NetBuilder b("t-sig", &guard);
-                for (int i = 0; i < 40; ++i) {
+                for (int i = 0; i < 150; ++i) {  // long enough to be cut at 400 ms when idle
                     b.add_node("n" + std::to_string(i), true);
                     if (i > 0) {
                         b.add_link({{"n" + std::to_string(i - 1), "right"},

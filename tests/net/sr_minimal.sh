@@ -27,7 +27,7 @@ cat > "$tmp/artifacts.json" <<JSON
   {"chain": "minimal", "name": "changettl", "object": "$bpf/testfn_set_ttl.bpf.o"},
   {"chain": "minimal", "name": "changettl2", "object": "$bpf/testfn_passthrough.bpf.o"}]}
 JSON
-"$bin/chima-install" -q "$tmp/dep.json" "$tmp/artifacts.json" --net "$net" -o "$tmp/installed.json"
+"$bin/chima-install" -q "$tmp/dep.json" "$tmp/artifacts.json" --net "$net" --backend process -o "$tmp/installed.json"
 jq -e '.changes.slots_installed == 2' "$tmp/installed.json" >/dev/null || fail "slots not installed"
 "$bin/chima-route" -q "$tmp/dep.json" --net "$net" -o "$tmp/routes.json"
 
@@ -36,7 +36,7 @@ ip netns exec "$(ns s1)" tshark -q -i p1 -f "mpls" -w "$tmp/s1p1.pcap" 2>/dev/nu
 ip netns exec "$(ns d1)" tshark -q -i eth0 -f "udp port 12345" -w "$tmp/d1.pcap" 2>/dev/null &
 sleep 2
 for i in 1 2 3 4 5; do
-    ip netns exec "$(ns client)" bash -c 'echo "hello $0" > /dev/udp/10.0.0.2/12345' "$i"
+    ip netns exec "$(ns client)" bash -c 'echo "hi $0" > /dev/udp/10.0.0.2/12345' "$i"
     sleep 0.1
 done
 sleep 1
@@ -45,12 +45,14 @@ wait 2>/dev/null || true
 
 # On the wire between s0 and s1: s0 popped its adjacency; the rest of the stack is there:
 # function 1 (changettl at s1), int-to-host, adjacency to port 2 (d1).
-labels=$(tshark -r "$tmp/s1p1.pcap" -T fields -e mpls.label 2>/dev/null | sort -u)
+# (Requests only: the container functions answer, and replies cross the link too.)
+request='eth.src == 00:00:00:00:00:20 && udp.dstport == 12345'
+labels=$(tshark -r "$tmp/s1p1.pcap" -Y "$request" -T fields -e mpls.label 2>/dev/null | sort -u)
 [ "$labels" = "$(printf '%d,%d,%d' 0x40001 0xc0000 0x80002)" ] || fail "labels on s0-s1: '$labels'"
 # At d1: plain IPv4/UDP (penultimate hop popping), TTL set by the function, checksums
 # verified by tshark (status 1 = good).
 fields=$(tshark -r "$tmp/d1.pcap" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
-    -T fields -e eth.type -e ip.ttl -e ip.checksum.status -e udp.checksum.status -e ip.dst 2>/dev/null | sort -u)
+    -Y "ip.src == 10.0.0.200 && udp.dstport == 12345" -T fields -e eth.type -e ip.ttl -e ip.checksum.status -e udp.checksum.status -e ip.dst 2>/dev/null | sort -u)
 [ "$(echo "$fields" | wc -l)" -eq 1 ] || fail "unexpected packets at d1: $fields"
 read -r ethertype ttl ipsum udpsum dst <<<"$fields"
 [ "$ethertype" = "0x0800" ] || fail "ethertype $ethertype at d1"
@@ -58,7 +60,8 @@ read -r ethertype ttl ipsum udpsum dst <<<"$fields"
 [ "$ipsum" = "1" ] || fail "IPv4 checksum status $ipsum"
 [ "$udpsum" = "1" ] || fail "UDP checksum status $udpsum"
 [ "$dst" = "10.0.0.2" ] || fail "destination $dst"
-[ "$(tshark -r "$tmp/d1.pcap" 2>/dev/null | wc -l)" -eq 5 ] || fail "not all 5 packets reached d1"
+[ "$(tshark -r "$tmp/d1.pcap" -Y "ip.src == 10.0.0.200 && udp.dstport == 12345" 2>/dev/null | wc -l)" -eq 5 ] \
+    || fail "not all 5 packets reached d1"
 
 # Counters along the path: s0 sent them towards s1, s1 towards d1; nothing went to s2.
 "$bin/chima-net" status "$ex/topology.yaml" --name "$net" > "$tmp/status.json"
@@ -70,7 +73,7 @@ port() { jq ".switches[] | select(.name == \"$1\") | .ports[] | select(.port == 
 # Idempotent: a second run of route and install changes nothing.
 "$bin/chima-route" -q "$tmp/dep.json" --net "$net" -o "$tmp/routes.json"
 jq -e '.changed == 0' "$tmp/routes.json" >/dev/null || fail "chima-route not idempotent"
-"$bin/chima-install" -q "$tmp/dep.json" "$tmp/artifacts.json" --net "$net" -o "$tmp/installed.json"
+"$bin/chima-install" -q "$tmp/dep.json" "$tmp/artifacts.json" --net "$net" --backend process -o "$tmp/installed.json"
 jq -e '.changes.slots_installed == 0 and .changes.slots_unchanged == 2' "$tmp/installed.json" >/dev/null \
     || fail "chima-install reinstalled unchanged slots"
 

@@ -129,4 +129,19 @@ TEST_CASE("watch: an event-driven crossing is reported at once, once") {
     CHECK(v[0].detected_at - v[0].crossed_at == 1000);
     CHECK(v[0].worst->key() == "s0-s1");
     CHECK(w.consume(crossing, kSec + 2000).empty());
+    // Coming back below is not a violation; it makes the section normal again.
+    json below = crossing;
+    below["direction"] = "below";
+    CHECK(w.consume(below, 2 * kSec).empty());
+}
+
+TEST_CASE("watch: health events with ts_ns keep their own time") {
+    Deployment d = minimal();
+    SectionWatcher w(d, WatchOptions{});
+    auto v = w.consume({{"type", "function-exit"}, {"chain", "minimal"}, {"function", "toupper"},
+                        {"ts_ns", 3 * kSec}},
+                       4 * kSec);
+    REQUIRE(v.size() == 2);
+    CHECK(v[0].crossed_at == 3 * kSec);
+    CHECK(v[0].detected_at == 4 * kSec);
 }

@@ -1,11 +1,15 @@
 // chima-compile: P4 functions -> eBPF function slots and merged v1model programs.
 //
+//   chima-compile DEPLOYMENT -o artifacts.json [--build-dir DIR]
+//                                            every P4 function of a deployment, its entries
+//                                            checked, one merged v1model program per switch
 //   chima-compile --check FUNCTION.p4        diagnostics on stderr, exit 0 or 2
 //   chima-compile --function FUNCTION.p4     compile one function; prints its artifacts
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "chima/deploy/compile_deployment.hpp"
 #include "chima/p4/checker.hpp"
 #include "chima/p4/compiler.hpp"
 #include "chima/tool.hpp"
@@ -30,7 +34,10 @@ int check(const std::string& file, const std::string& control) {
 
 int main(int argc, char** argv) {
     chima::Tool tool("chima-compile", "Compile CHIMA P4 functions for the eBPF switch");
-    std::string check_file, function_file, control, build_dir = "build/chima-compile";
+    std::string check_file, function_file, control, build_dir = "build/chima-compile", deployment;
+    std::optional<std::string> out;
+    tool.app.add_option("DEPLOYMENT", deployment, "deployment.json (from chima-compose)");
+    tool.app.add_option("-o,--output", out, "write artifacts.json here (atomically)");
     auto* check_opt = tool.app.add_option("--check", check_file,
                                           "check one P4 function and print its diagnostics");
     tool.app
@@ -54,7 +61,17 @@ int main(int argc, char** argv) {
                              std::nullopt);
             return 0;
         }
+        if (!deployment.empty()) {
+            chima::deploy::CompileDeploymentOptions opts;
+            opts.build_dir = build_dir;
+            auto r = chima::deploy::compile_deployment(chima::load_deployment(deployment), opts);
+            std::cerr << "chima-compile: compiled " << r.compiled << ", cached " << r.cached
+                      << "\n";
+            chima::emit_json(r.artifacts, out);
+            return 0;
+        }
         throw chima::InputError("nothing to do",
-                                "use --check FUNCTION.p4 or --function FUNCTION.p4");
+                                "use DEPLOYMENT -o artifacts.json, --check FUNCTION.p4 or "
+                                "--function FUNCTION.p4");
     });
 }

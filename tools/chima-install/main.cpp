@@ -1,7 +1,9 @@
 // chima-install: put a deployment's functions in place -- P4 functions into their switch
-// slots (only the slots that changed).
+// slots (only the slots that changed) and container functions on their hosts.
 #include <filesystem>
+#include <iostream>
 
+#include "chima/deploy/containers.hpp"
 #include "chima/deploy/install.hpp"
 #include "chima/state_file.hpp"
 #include "chima/tool.hpp"
@@ -10,35 +12,86 @@ int main(int argc, char** argv) {
     chima::Tool tool("chima-install",
                      "Install a deployment's functions: each P4 function's program into its "
                      "switch slot (diffed against the previous installed.json: only changed "
-                     "slots are touched).");
+                     "slots are touched), container functions on their hosts.");
     std::string deployment, artifacts, net;
     std::optional<std::string> out, previous;
     tool.app.add_option("DEPLOYMENT", deployment, "deployment.json")->required();
     tool.app.add_option("ARTIFACTS", artifacts, "artifacts.json (from chima-compile)")->required();
     tool.app.add_option("--net,-n", net, "network name (default: the topology's name)");
     tool.app.add_option("-o,--output", out, "write installed.json here (atomically)");
-    tool.app.add_option("--previous", previous, "the installed.json to diff against (default: -o's file)");
+    tool.app.add_option("--previous", previous,
+                        "the installed.json to diff against (default: -o's file)");
+    chima::deploy::ContainerOptions containers;
+    bool remove = false, watch = false;
+    std::string restart = "never", events;
+    std::optional<std::string> compose_dir;
+    tool.app.add_option("--backend", containers.backend, "container backend")
+        ->check(CLI::IsMember({"podman", "docker", "process", "auto"}));
+    tool.app.add_option("--functions-dir", containers.functions_dir,
+                        "built function contexts (default: $CHIMA_BUILD/functions, else the "
+                        "build tree's functions/)");
+    tool.app.add_flag("--remove", remove, "remove the deployment's container functions");
+    tool.app.add_flag("--watch", watch,
+                      "after installing, watch the container functions until SIGINT/SIGTERM");
+    tool.app.add_option("--restart", restart, "with --watch: never | on-failure")
+        ->check(CLI::IsMember({"never", "on-failure"}));
+    tool.app.add_option("--events", events, "with --watch: append JSON event lines here");
+    tool.app.add_option("--emit-compose", compose_dir,
+                        "write one compose file per host into this directory and exit");
     return tool.run(argc, argv, [&] {
         auto d = chima::load_deployment(deployment);
         auto a = chima::deploy::load_artifacts(artifacts);
-        if (net.empty()) net = d.topology.name;
+        if (net.empty())
+            net = d.topology.name;
         std::optional<nlohmann::json> before;
         std::optional<std::string> prev_path = previous ? previous : out;
         if (prev_path && std::filesystem::exists(*prev_path)) {
             before = chima::read_state(*prev_path, chima::deploy::kInstalledKind,
                                        chima::deploy::kInstalledVersion);
         }
+        if (compose_dir) {
+            for (const auto& f : chima::deploy::emit_compose(d, net, *compose_dir, containers))
+                std::cout << f << "\n";
+            return 0;
+        }
+        if (remove) {
+            size_t n = chima::deploy::remove_container_functions(d, net, before, containers);
+            nlohmann::json doc = {{"deployment", d.id}, {"net", net}, {"containers_removed", n}};
+            chima::emit_json(doc, std::nullopt);
+            if (before && out) {  // installed.json keeps its P4 part only
+                nlohmann::json kept = nlohmann::json::array();
+                for (const auto& f : (*before)["functions"])
+                    if (f.value("type", "") != "container")
+                        kept.push_back(f);
+                (*before)["functions"] = kept;
+                chima::emit_json(*before, out);
+            }
+            return 0;
+        }
         chima::deploy::SlotChanges changes;
-        auto functions = chima::deploy::install_p4_functions(d, a, net, before, changes);
-        nlohmann::json doc = chima::new_state(chima::deploy::kInstalledKind,
-                                              chima::deploy::kInstalledVersion);
+        chima::deploy::ContainerChanges container_changes;
+        // Containers first: new instances serve before anything old is taken down.
+        auto functions = chima::deploy::install_container_functions(d, net, before, containers,
+                                                                    container_changes);
+        auto p4 = chima::deploy::install_p4_functions(d, a, net, before, changes);
+        for (auto& f : p4)
+            functions.push_back(f);
+        nlohmann::json doc =
+            chima::new_state(chima::deploy::kInstalledKind, chima::deploy::kInstalledVersion);
         doc["deployment"] = d.id;
         doc["net"] = net;
         doc["functions"] = functions;
         doc["changes"] = {{"slots_installed", changes.installed},
                           {"slots_unchanged", changes.unchanged},
-                          {"slots_cleared", changes.cleared}};
+                          {"slots_cleared", changes.cleared},
+                          {"containers_started", container_changes.started},
+                          {"containers_unchanged", container_changes.unchanged},
+                          {"containers_removed", container_changes.removed}};
         chima::emit_json(doc, out);
+        if (watch) {
+            chima::deploy::watch_container_functions(
+                doc, *chima::container::parse_restart_policy(restart), events, out);
+        }
         return 0;
     });
 }

@@ -198,9 +198,19 @@ Deployment compose(const ComposeInput& in) {
     for (const auto& chain : in.service.chains) {
         check_chain_shape(chain);
         ClientPlace client = find_client(topo, chain);
+        PlacementBias bias;
+        bias.move_cost = in.move_cost;
+        bias.node_cost = in.degraded_nodes;
+        if (in.previous) {
+            for (const auto& f : in.previous->functions) ++bias.load[f.node];
+            for (const auto& f : chain.functions) {
+                const PlacedFunction* old = in.previous->find_function(chain.name, f.name);
+                bias.current.push_back(old ? old->node : "");
+            }
+        }
         std::vector<std::string> nodes =
             in.placement ? check_placement(topo, graph, *in.placement, chain, client.sw, capacity)
-                         : place_chain(topo, graph, chain, client.sw, capacity);
+                         : place_chain(topo, graph, chain, client.sw, capacity, bias);
         ChainInfo info{chain.name, chain.client, chain.sla, chain.alpha, chain.poll, {}};
         for (size_t i = 0; i < chain.functions.size(); ++i) {
             PlacedFunction pf;

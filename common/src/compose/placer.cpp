@@ -54,8 +54,24 @@ std::vector<Location> candidates(const Topology& topo, const SwitchGraph& graph,
 }
 
 // Best locations for functions [first, n) of the chain, leaving from switch `from_sw`.
+// The bias of putting function i at node: staying is free, moving costs, degraded and
+// loaded nodes cost a little more.
+Nanoseconds bias_of(const PlacementBias& bias, size_t i, const std::string& node) {
+    Nanoseconds extra = 0;
+    if (i < bias.current.size() && !bias.current[i].empty() && bias.current[i] != node) {
+        extra += bias.move_cost;
+    }
+    if (auto it = bias.node_cost.find(node); it != bias.node_cost.end()) extra += it->second;
+    if (auto it = bias.load.find(node); it != bias.load.end()) {
+        bool self = i < bias.current.size() && bias.current[i] == node;  // not its own rival
+        extra += it->second - (self ? 1 : 0);
+    }
+    return extra;
+}
+
 std::vector<Location> solve(const Topology& topo, const SwitchGraph& graph, const Chain& chain,
-                            size_t first, uint32_t from_sw, const Capacity& cap) {
+                            size_t first, uint32_t from_sw, const Capacity& cap,
+                            const PlacementBias& bias) {
     const size_t n = graph.size();
     // Cost of leaving the previous function, per switch, and which location it came from.
     std::vector<Nanoseconds> start(n, kInf);
@@ -79,7 +95,7 @@ std::vector<Location> solve(const Topology& topo, const SwitchGraph& graph, cons
         for (size_t s = 0; s < n; ++s) reach_origin[s] = root[s] == -1 ? -1 : origin[root[s]];
         for (const auto& loc : step.locations) {
             Nanoseconds c = reach[loc.sw];
-            if (c < kInf) c += loc.access;
+            if (c < kInf) c += loc.access + bias_of(bias, i, loc.node);
             step.cost.push_back(c);
             step.from.push_back(reach_origin[loc.sw]);
         }
@@ -122,14 +138,14 @@ std::vector<Location> solve(const Topology& topo, const SwitchGraph& graph, cons
 
 std::vector<std::string> place_chain(const Topology& topo, const SwitchGraph& graph,
                                      const Chain& chain, const std::string& client_switch,
-                                     Capacity& capacity) {
+                                     Capacity& capacity, const PlacementBias& bias) {
     // The DP does not see that one chain may fill a node it uses several times. When the
     // best solution overfills a node at function k, functions before k are kept (they
     // fit), the node is now full, and the rest of the chain is solved again from there.
     std::vector<std::string> nodes;
     uint32_t from_sw = graph.index(client_switch);
     for (size_t first = 0; first < chain.functions.size();) {
-        auto choice = solve(topo, graph, chain, first, from_sw, capacity);
+        auto choice = solve(topo, graph, chain, first, from_sw, capacity, bias);
         std::map<std::string, int64_t> used;
         size_t k = 0;
         while (k < choice.size() && ++used[choice[k].node] <= capacity.at(choice[k].node)) ++k;

@@ -3,8 +3,11 @@
 #include <set>
 
 #include "chima/bpf/switch_pipeline.hpp"
+#include "chima/deploy/compile_deployment.hpp"
 #include "chima/deploy/install.hpp"
 #include "chima/emulation/emulated_network.hpp"
+#include "chima/p4/entries.hpp"
+#include "chima/state_file.hpp"
 
 namespace chima::deploy {
 
@@ -18,6 +21,7 @@ struct SlotRecord {
     uint32_t slot = 0;
     std::string hash;
     uint32_t program_id = 0;
+    std::string entries_hash;
 };
 
 std::map<std::string, SlotRecord> previous_slots(const std::optional<json>& previous) {
@@ -27,9 +31,36 @@ std::map<std::string, SlotRecord> previous_slots(const std::optional<json>& prev
         if (f.value("type", "") != "p4") continue;
         out[f.value("chain", "") + "/" + f.value("name", "")] =
             SlotRecord{f.value("node", ""), f.value("slot", 0u), f.value("object_hash", ""),
-                       f.value("program_id", 0u)};
+                       f.value("program_id", 0u), f.value("entries_hash", "")};
     }
     return out;
+}
+
+// The entries a function's tables get from the deployment, as text, so a changed entry
+// reinstalls the slot (fresh maps) rather than leaving a stale entry behind.
+std::string entries_hash(const PlacedFunction& f) {
+    json j = json::array();
+    for (const auto& e : f.spec.entries)
+        j.push_back({e.table, e.match, e.action, e.params, e.priority});
+    return std::to_string(std::hash<std::string>{}(j.dump()));
+}
+
+// Const entries of the function's tables, then the deployment's entries for it, into the
+// maps the switch pinned for the slot.
+size_t install_entries(const PlacedFunction& f, const FunctionArtifact& art,
+                       const std::filesystem::path& slot_dir) {
+    if (art.p4info.empty()) {
+        if (!f.spec.entries.empty())
+            throw InputError("function '" + f.chain + "/" + f.spec.name +
+                             "' has table entries but its artifact has no p4info");
+        return 0;
+    }
+    json p4info = json::parse(read_file(art.p4info));
+    p4::install_const_entries(slot_dir, p4info);
+    auto entries = resolve_entries(f, p4info);
+    for (const auto& e : entries)
+        p4::install_entry(slot_dir, p4info, e);
+    return entries.size();
 }
 
 }  // namespace
@@ -66,19 +97,23 @@ json install_p4_functions(const Deployment& d, const Artifacts& artifacts, const
         auto it = before.find(key);
         uint32_t id = p.slot_program_id(f.slot);
         bool same = it != before.end() && it->second.node == f.node && it->second.slot == f.slot &&
-                    it->second.hash == art->hash && id != 0 && id == it->second.program_id;
+                    it->second.hash == art->hash && id != 0 && id == it->second.program_id &&
+                    it->second.entries_hash == entries_hash(f);
         if (same) {
             ++changes.unchanged;
         } else {
             p.install_function(f.slot, art->object, art->program);
             id = p.slot_program_id(f.slot);
+            size_t n = install_entries(f, *art, p.slot_dir(f.slot));
             ++changes.installed;
+            if (n) spdlog::info("{}: {} table entries written", key, n);
             spdlog::info("{}: slot {} of {} now runs {}", key, f.slot, f.node, art->object);
         }
         used.insert({f.node, f.slot});
         out.push_back({{"chain", f.chain}, {"name", f.spec.name}, {"type", "p4"},
                        {"node", f.node}, {"slot", f.slot}, {"object", art->object},
-                       {"object_hash", art->hash}, {"program_id", id}, {"state", "installed"}});
+                       {"object_hash", art->hash}, {"entries_hash", entries_hash(f)},
+                       {"program_id", id}, {"state", "installed"}});
     }
     // Break after make: empty the slots nothing uses any more.
     for (const auto& [key, rec] : before) {

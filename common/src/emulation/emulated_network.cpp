@@ -112,6 +112,9 @@ json net_up(const Topology& topo, const std::string& net_name, const net::Interr
             ip_cmd(ns, {"link", "add", kHostBridge, "address", n.mac.str(), "type", "bridge",
                         "forward_delay", "0"});
             ip_cmd(ns, {"link", "set", kUplink, "master", kHostBridge});
+            // No learning on the uplink: frames of local functions come back through it
+            // after a hairpin at the switch; functions are found by static entries.
+            ip_cmd(ns, {"link", "set", kUplink, "type", "bridge_slave", "learning", "off"});
             ip_cmd(ns, {"link", "set", kHostBridge, "up"});
             dev = kHostBridge;
         }

@@ -101,7 +101,11 @@ std::vector<Violation> SectionWatcher::section_event(
 std::vector<Violation> SectionWatcher::consume(const json& event, int64_t now) {
     if (!event.is_object() || !event.contains("type") || !event["type"].is_string()) return {};
     const std::string type = event["type"];
-    int64_t ts = event.value("ts", now);
+    // Event time in wall-clock ns ("ts"; health events from chima-install say "ts_ns").
+    int64_t ts = now;
+    for (const char* key : {"ts", "ts_ns"}) {
+        if (event.contains(key) && event[key].is_number_integer()) ts = event[key].get<int64_t>();
+    }
     if (type == "measurement") {
         std::string chain = event.value("chain", "");
         std::string key = event.value("segment", "");
@@ -127,10 +131,15 @@ std::vector<Violation> SectionWatcher::consume(const json& event, int64_t now) {
         std::string chain = event.value("chain", "");
         std::string section = event.value("section", "");
         std::string metric = event.value("metric", "latency");
+        bool above = event.value("direction", "above") != "below";
         std::vector<Violation> out;
         for (const auto& s : sections_) {
             if (s.chain != chain || s.name != section) continue;
             State& st = states_[s.chain + "/" + s.name + "/" + metric];
+            if (!above) {  // back below the threshold: the section is normal again
+                st.violated = false;
+                continue;
+            }
             if (st.violated) continue;
             st.violated = true;
             if (!hold_down_allows(st, now)) continue;

@@ -2,6 +2,7 @@
 // calls the same function with degraded link costs and the previous deployment.
 #pragma once
 
+#include <map>
 #include <optional>
 
 #include "chima/compose/graph.hpp"
@@ -18,6 +19,10 @@ struct ComposeInput {
     std::optional<Placement> placement;  // the orchestrator's decision; computed when absent
     LinkCosts degraded;                  // extra cost per directed link (relocation)
     const Deployment* previous = nullptr;  // keep slots, ids and addresses stable
+    // Relocation (no placement given, `previous` set): what moving a function costs, and
+    // extra cost on nodes found degraded (a function segment that was too slow).
+    Nanoseconds move_cost = 0;
+    std::map<std::string, Nanoseconds> degraded_nodes;
 };
 
 // Validates everything, places (when no placement is given), computes label stacks, SLA

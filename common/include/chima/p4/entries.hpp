@@ -6,6 +6,7 @@
 #include <bpf/libbpf.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -47,5 +48,11 @@ void install_entry(bpf_object* obj, const nlohmann::json& p4info, const EntrySpe
 // Installs every table's `const entries` (listed in the P4Info) into a loaded object. A
 // loader calls this once after loading a function, before the slot goes live.
 void install_const_entries(bpf_object* obj, const nlohmann::json& p4info);
+
+// The same into the maps a switch pinned for a loaded function (SwitchPipeline::slot_dir:
+// one pin per map, '.' in map names replaced by '_'), after the object was closed.
+void install_entry(const std::filesystem::path& pin_dir, const nlohmann::json& p4info,
+                   const EntrySpec& entry);
+void install_const_entries(const std::filesystem::path& pin_dir, const nlohmann::json& p4info);
 
 }  // namespace chima::p4

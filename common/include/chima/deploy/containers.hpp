@@ -1,0 +1,86 @@
+// chima-install's logic for container functions on the compute hosts of an emulated network.
+//
+// Each container function gets its own network namespace chima.<net>.fn-<chain>-<function>
+// (PlacedFunction::netns()), joined to its host's bridge br0 by a veth pair: the host end is
+// "f<function_id>", the function end is eth0 with the function's MAC and IPv4/24, offloads
+// off on both ends (the switch pipeline moves headers), and permanent neighbour entries for
+// every endpoint and function address of the deployment. The function then runs there as a
+// container (or process) named chima-<net>-<chain>-<function>, with CHIMA_NEXT set to the next
+// container function of the chain (none for the last one).
+//
+// Make before break: against the previous installed.json, an unchanged function (same host,
+// image, environment) is left running; new and moved ones are started first, and only once
+// they run are the moved and removed ones taken down. A moved function's new instance
+// cannot share its old netns and container name while the old one still serves, so
+// instances alternate between the plain names and the same names with a "-b" suffix.
+//
+// Build contexts: a function's image comes from its spec.build directory when that holds a
+// Containerfile and the binary named after the function; otherwise from the context CMake
+// builds for the example functions, <functions dir>/<basename of spec.build> (functions dir:
+// $CHIMA_BUILD/functions, else the build tree chima-install was built in). spec.image (a
+// prebuilt image reference) is used as it is with the podman/docker backends.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "chima/container/backend.hpp"
+#include "chima/model/deployment.hpp"
+
+namespace chima::deploy {
+
+struct ContainerOptions {
+    std::string backend = "auto";  // podman | docker | process | auto
+    std::string functions_dir;     // empty: default_functions_dir()
+};
+
+struct ContainerChanges {
+    size_t started = 0;    // instances started now
+    size_t unchanged = 0;  // left running
+    size_t removed = 0;    // old instances taken down (moved or no longer deployed)
+};
+
+// $CHIMA_BUILD/functions when CHIMA_BUILD is set, else the build tree's functions dir.
+std::string default_functions_dir();
+
+// The build context of a container function (see the header comment); InputError naming
+// the function's source mark when none of the candidates holds a Containerfile.
+std::string resolve_build_context(const PlacedFunction& f, const std::string& functions_dir);
+
+// Instance (container / process) name of a function, given its netns suffix ("" or "-b").
+std::string instance_name(const std::string& net, const PlacedFunction& f,
+                          const std::string& suffix = {});
+
+// Installs every container function of `d` (see the header comment). Returns the
+// "functions" entries of installed.json for them: chain, name, type "container", node,
+// ip, mac, netns, backend, instance, id (container id or "pid:N"), image, image_id, env,
+// state.
+nlohmann::json install_container_functions(const Deployment& d, const std::string& net,
+                                           const std::optional<nlohmann::json>& previous,
+                                           const ContainerOptions& options,
+                                           ContainerChanges& changes);
+
+// Removes every container function of deployment `d` in `net` (instances of either name,
+// their netns); with `previous`, also the instances it records. Returns how many went.
+size_t remove_container_functions(const Deployment& d, const std::string& net,
+                                  const std::optional<nlohmann::json>& previous,
+                                  const ContainerOptions& options);
+
+// `--watch`: watches the container functions of `installed` (an installed.json document; each
+// function with its own backend) until SIGINT or SIGTERM (blocked in the calling thread and
+// waited for). Each exit appends one JSON line
+// {"type":"function-exit","chain","function","instance","backend","exit_code","ts_ns"} to
+// `events` (a file path; empty: stdout); restarts follow `policy` and are reported as
+// "function-restart" / "function-restart-failed" lines. With `installed_file`, every event
+// also updates the function's entry there (state, exit_code, id, pid), atomically.
+void watch_container_functions(const nlohmann::json& installed, container::RestartPolicy policy,
+                               const std::string& events,
+                               const std::optional<std::string>& installed_file);
+
+// `--emit-compose DIR`: one compose file per host for the deployment's container functions.
+std::vector<std::string> emit_compose(const Deployment& d, const std::string& net,
+                                      const std::string& dir, const ContainerOptions& options);
+
+}  // namespace chima::deploy

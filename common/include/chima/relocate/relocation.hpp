@@ -1,0 +1,50 @@
+// chima-relocate's planning: from a violation to a new deployment that avoids what
+// degraded, computed by the same compose() chima-compose uses, and the difference.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "chima/compose/graph.hpp"
+#include "chima/model/deployment.hpp"
+
+namespace chima::relocate {
+
+struct RelocationOptions {
+    // What moving one function costs in the placement (relocation prefers staying put).
+    Nanoseconds move_cost = 1'000'000;
+    // Cost of a link that is down (effectively: never use it).
+    Nanoseconds down_cost = 1'000'000'000'000;
+};
+
+// What a violation says to avoid: links with their measured cost, nodes that were slow.
+struct Degradation {
+    LinkCosts links;                              // extra cost per directed link
+    std::map<std::string, Nanoseconds> nodes;     // extra cost per host
+    std::string describe;                         // "s0-s1 measured 21ms"
+    bool empty() const { return links.empty() && nodes.empty(); }
+};
+
+// The service of a deployment (its chains and function specs), to compose it again.
+Service service_of(const Deployment& d);
+
+// Reads a violation line (chima-watch); std::nullopt when it names nothing to avoid.
+std::optional<Degradation> degradation_of(const Deployment& d, const nlohmann::json& violation,
+                                          const RelocationOptions& options);
+
+// Adds b's costs to a (degradations accumulate over a run).
+void merge(Degradation& a, const Degradation& b);
+
+// The new deployment: placement and paths recomputed on `topology` with the degraded
+// costs, keeping what does not need to move (slots, ids, addresses stay stable).
+Deployment plan_relocation(const Topology& topology, const Deployment& current,
+                           const Degradation& degradation, const RelocationOptions& options);
+
+// What changes between two deployments: functions that move, flows whose stacks change,
+// sections whose segments change. {"type": "plan", ...}
+nlohmann::json relocation_diff(const Deployment& from, const Deployment& to);
+
+}  // namespace chima::relocate

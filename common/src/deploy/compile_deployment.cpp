@@ -1,0 +1,376 @@
+#include "chima/deploy/compile_deployment.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "chima/deploy/artifacts.hpp"
+#include "chima/error.hpp"
+#include "chima/p4/checker.hpp"
+#include "chima/state_file.hpp"
+
+namespace chima::deploy {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string entry_name(const PlacedFunction& f, size_t i, const TableEntry& e) {
+    return "function '" + f.chain + "/" + f.spec.name + "': entry " + std::to_string(i) +
+           " (table '" + e.table + "')";
+}
+
+[[noreturn]] void entry_error(const PlacedFunction& f, size_t i, const TableEntry& e,
+                              const std::string& what) {
+    std::string msg = entry_name(f, i, e) + ": " + what;
+    if (!e.mark.file.empty())
+        throw InputError(e.mark, msg);
+    if (!f.spec.mark.file.empty())
+        throw InputError(f.spec.mark, msg);
+    throw InputError(msg);
+}
+
+// A number as written in an entry: decimal, 0x.., 0b.., a.b.c.d or aa:bb:cc:dd:ee:ff.
+std::optional<uint64_t> parse_number(std::string s) {
+    while (!s.empty() && s.front() == ' ')
+        s.erase(s.begin());
+    while (!s.empty() && s.back() == ' ')
+        s.pop_back();
+    if (s.empty())
+        return std::nullopt;
+    auto parse_parts = [&](char sep, int base, int count, int bits) -> std::optional<uint64_t> {
+        uint64_t v = 0;
+        int n = 0;
+        std::stringstream ss(s);
+        std::string part;
+        while (std::getline(ss, part, sep)) {
+            if (part.empty() || part.size() > 3)
+                return std::nullopt;
+            size_t used = 0;
+            unsigned long x;
+            try {
+                x = std::stoul(part, &used, base);
+            } catch (...) {
+                return std::nullopt;
+            }
+            if (used != part.size() || x >= (1ul << bits))
+                return std::nullopt;
+            v = (v << bits) | x;
+            ++n;
+        }
+        return n == count ? std::optional<uint64_t>(v) : std::nullopt;
+    };
+    if (s.find(':') != std::string::npos)
+        return parse_parts(':', 16, 6, 8);
+    if (std::count(s.begin(), s.end(), '.') == 3)
+        return parse_parts('.', 10, 4, 8);
+    int base = 10;
+    std::string digits = s;
+    if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        base = 16, digits = s.substr(2);
+    else if (s.size() > 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
+        base = 2, digits = s.substr(2);
+    if (digits.empty() || digits[0] == '-' || digits[0] == '+')
+        return std::nullopt;
+    try {
+        size_t used = 0;
+        uint64_t v = std::stoull(digits, &used, base);
+        if (used != digits.size())
+            return std::nullopt;
+        return v;
+    } catch (...) {
+        return std::nullopt;
+    }
+}
+
+// A key field matches the name written in the entry when the names are equal or the
+// entry gives only the last component ("dst_addr" or "ipv4.dst_addr" for hdr.ipv4.dst_addr).
+bool key_named(const std::string& field, const std::string& written) {
+    if (field == written)
+        return true;
+    return field.size() > written.size() &&
+           field.compare(field.size() - written.size(), written.size(), written) == 0 &&
+           field[field.size() - written.size() - 1] == '.';
+}
+
+const json* find_by_name(const json& list, const std::string& name) {
+    for (const auto& x : list)
+        if (x.at("name") == name)
+            return &x;
+    return nullptr;
+}
+
+}  // namespace
+
+std::vector<p4::EntrySpec> resolve_entries(const PlacedFunction& f, const json& p4info) {
+    std::vector<p4::EntrySpec> out;
+    for (size_t i = 0; i < f.spec.entries.size(); ++i) {
+        const TableEntry& e = f.spec.entries[i];
+        auto fail = [&](const std::string& what) { entry_error(f, i, e, what); };
+        const json* table = find_by_name(p4info.at("tables"), e.table);
+        if (!table)
+            fail("unknown table '" + e.table + "'");
+        if (!find_by_name(p4info.at("actions"), e.action))
+            fail("unknown action '" + e.action + "'");
+        const json& keys = table->at("keys");
+        p4::EntrySpec spec;
+        spec.table = e.table;
+        spec.action = e.action;
+        if (e.priority < 0)
+            fail("priority must not be negative");
+        spec.priority = static_cast<uint32_t>(e.priority);
+        spec.keys.resize(keys.size());
+        std::set<std::string> used;
+        for (const auto& k : keys) {
+            std::string name = k.at("name"), match = k.at("match");
+            size_t index = k.value("p4_index", size_t{0});
+            const std::string* text = nullptr;
+            for (const auto& [written, value] : e.match) {
+                if (key_named(name, written)) {
+                    text = &value;
+                    used.insert(written);
+                }
+            }
+            p4::KeyMatch m;
+            if (!text || *text == "_") {
+                if (match == "exact")
+                    fail("no value for exact key '" + name + "'");
+                m.wildcard = true;
+            } else if (auto amp = text->find("&&&"); amp != std::string::npos) {
+                if (match != "ternary")
+                    fail("key '" + name + "' is " + match + ": no &&& mask");
+                auto v = parse_number(text->substr(0, amp)),
+                     mk = parse_number(text->substr(amp + 3));
+                if (!v || !mk)
+                    fail("key '" + name + "': bad value '" + *text + "'");
+                m.value = *v;
+                m.mask = *mk;
+            } else if (auto slash = text->find('/'); slash != std::string::npos) {
+                if (match == "exact")
+                    fail("key '" + name + "' is exact: no /prefix");
+                auto v = parse_number(text->substr(0, slash));
+                auto len = parse_number(text->substr(slash + 1));
+                if (!v || !len || *len > 64)
+                    fail("key '" + name + "': bad prefix '" + *text + "'");
+                m.value = *v;
+                m.prefix_len = static_cast<int>(*len);
+                if (match == "ternary") {
+                    int w = k.at("width");
+                    if (*len > static_cast<uint64_t>(w))
+                        fail("key '" + name + "': prefix above bit<" + std::to_string(w) + ">");
+                    uint64_t all = w >= 64 ? ~0ULL : (1ULL << w) - 1;
+                    m.mask = *len == 0 ? 0 : (all << (w - *len)) & all;
+                    m.prefix_len = -1;
+                }
+            } else {
+                auto v = parse_number(*text);
+                if (!v)
+                    fail("key '" + name + "': bad value '" + *text + "'");
+                m.value = *v;
+            }
+            if (index >= spec.keys.size())
+                fail("bad P4Info key index");
+            spec.keys[index] = m;
+        }
+        for (const auto& [written, value] : e.match)
+            if (!used.count(written))
+                fail("table '" + e.table + "' has no key '" + written + "'");
+        const json* action = find_by_name(p4info.at("actions"), e.action);
+        std::set<std::string> params_used;
+        for (const auto& p : action->at("params")) {
+            std::string name = p.at("name");
+            const std::string* text = nullptr;
+            for (const auto& [written, value] : e.params)
+                if (written == name)
+                    text = &value, params_used.insert(written);
+            if (!text)
+                fail("action '" + e.action + "' needs parameter '" + name + "'");
+            auto v = parse_number(*text);
+            if (!v)
+                fail("parameter '" + name + "': bad value '" + *text + "'");
+            spec.params.push_back(*v);
+        }
+        for (const auto& [written, value] : e.params)
+            if (!params_used.count(written))
+                fail("action '" + e.action + "' has no parameter '" + written + "'");
+        try {
+            p4::encode_entry(p4info, spec);  // widths, action allowed in the table
+        } catch (const InputError& err) {
+            fail(err.what());
+        }
+        out.push_back(std::move(spec));
+    }
+    return out;
+}
+
+namespace {
+
+constexpr const char* kIncludeMarker = "@CHIMA_INJECT_INCLUDE@";
+constexpr const char* kInstanceMarker = "@CHIMA_INJECT_INSTANCES@";
+constexpr const char* kDispatchMarker = "@CHIMA_INJECT_DISPATCH@";
+
+// Replaces the whole line holding `marker` with `text`.
+void replace_marker_line(std::string& program, const char* marker, const std::string& text) {
+    size_t at = program.find(marker);
+    if (at == std::string::npos)
+        throw InputError(std::string("the P4 template has no marker ") + marker);
+    size_t begin = program.rfind('\n', at);
+    begin = begin == std::string::npos ? 0 : begin + 1;
+    size_t end = program.find('\n', at);
+    end = end == std::string::npos ? program.size() : end + 1;
+    program.replace(begin, end - begin, text);
+}
+
+std::optional<fs::path> find_on_path(const std::string& exe) {
+    if (exe.find('/') != std::string::npos)
+        return ::access(exe.c_str(), X_OK) == 0 ? std::optional<fs::path>(exe) : std::nullopt;
+    const char* path = std::getenv("PATH");
+    std::stringstream ss(path ? path : "");
+    std::string dir;
+    while (std::getline(ss, dir, ':')) {
+        fs::path p = fs::path(dir.empty() ? "." : dir) / exe;
+        if (::access(p.c_str(), X_OK) == 0)
+            return p;
+    }
+    return std::nullopt;
+}
+
+// Runs p4c for bmv2/v1model on one merged program; its output goes beside it.
+void run_p4c(const fs::path& p4c, const fs::path& program, const std::string& sw) {
+    fs::path out_dir = program.parent_path() / (sw + ".bmv2");
+    fs::create_directories(out_dir);
+    fs::path log = program.parent_path() / (sw + ".p4c.log");
+    pid_t pid = ::fork();
+    if (pid < 0)
+        throw_errno("fork p4c");
+    if (pid == 0) {
+        FILE* f = std::freopen(log.c_str(), "w", stdout);
+        if (f)
+            ::dup2(::fileno(stdout), 2);
+        ::execl(p4c.c_str(), p4c.c_str(), "--target", "bmv2", "--arch", "v1model", "-o",
+                out_dir.c_str(), program.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            throw_errno("wait for p4c");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        throw InputError("switch '" + sw + "': p4c rejected the merged program " + program.string(),
+                         "see " + log.string());
+    }
+}
+
+}  // namespace
+
+std::string merge_program(const std::string& template_text,
+                          const std::vector<InjectedFunction>& functions) {
+    std::string includes, instances, dispatch;
+    std::set<std::string> seen_controls;
+    for (const auto& f : functions) {
+        if (seen_controls.insert(f.control).second) {
+            includes += "// ---- injected function control '" + f.control + "'\n" + f.source;
+            if (!f.source.empty() && f.source.back() != '\n')
+                includes += '\n';
+        }
+        std::string inst = "fn_" + std::to_string(f.slot);
+        instances += "    " + f.control + "() " + inst + ";\n";
+        dispatch += "        if (slot == " + std::to_string(f.slot) + ") " + inst +
+                    ".apply(hdr, local_metadata, standard_metadata);\n";
+    }
+    std::string program = template_text;
+    replace_marker_line(program, kIncludeMarker, includes);
+    replace_marker_line(program, kInstanceMarker, instances);
+    replace_marker_line(program, kDispatchMarker, dispatch);
+    return program;
+}
+
+CompileDeploymentResult compile_deployment(const Deployment& d,
+                                           const CompileDeploymentOptions& options) {
+    CompileDeploymentResult result;
+    p4::CompileOptions copts = options.compile;
+    copts.build_dir = options.build_dir;
+    fs::create_directories(options.build_dir);
+
+    json functions = json::array();
+    std::map<std::string, std::vector<InjectedFunction>> per_switch;
+    std::map<std::string, std::string> sources;  // file -> text, read once
+    for (const auto& f : d.functions) {
+        if (f.spec.type != FunctionType::P4)
+            continue;
+        auto start = std::chrono::steady_clock::now();
+        p4::CompiledFunction c = p4::compile_function(f.spec.file, f.spec.control, copts);
+        double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count();
+        (c.cached ? result.cached : result.compiled)++;
+        spdlog::debug("{}/{}: {} in {:.1f} ms", f.chain, f.spec.name,
+                      c.cached ? "cached" : "compiled", ms);
+        resolve_entries(f, c.p4info);  // throws on the first entry that does not fit
+        functions.push_back({{"chain", f.chain},
+                             {"name", f.spec.name},
+                             {"object", fs::absolute(c.object_path).string()},
+                             {"p4info", fs::absolute(c.p4info_path).string()},
+                             {"hash", hash_file(c.object_path.string())},
+                             {"cached", c.cached}});
+        auto it = sources.find(f.spec.file);
+        if (it == sources.end())
+            it = sources.emplace(f.spec.file, read_file(f.spec.file)).first;
+        per_switch[f.node].push_back({f.slot, c.control, it->second});
+    }
+
+    fs::path tmpl = options.template_file;
+    if (tmpl.empty())
+        tmpl = p4::default_p4_include_dir().parent_path() / "chima.p4";
+    std::string template_text = read_file(tmpl.string());
+    auto p4c = find_on_path(options.p4c);
+    if (!p4c && !per_switch.empty())
+        spdlog::info(
+            "{} is not on PATH: merged v1model programs are checked by chima-compile's front end "
+            "only",
+            options.p4c);
+    fs::path p4_dir = options.build_dir / "p4";
+    fs::create_directories(p4_dir);
+    json switches = json::array();
+    for (auto& [sw, fns] : per_switch) {
+        std::sort(fns.begin(), fns.end(),
+                  [](const auto& a, const auto& b) { return a.slot < b.slot; });
+        std::string merged = merge_program(template_text, fns);
+        fs::path file = fs::absolute(p4_dir / (sw + ".p4"));
+        p4::Diagnostics diags;
+        p4::check_program(merged, file.string(), copts.front_end, diags);
+        if (!diags.empty()) {
+            std::vector<InputError> errors;
+            for (const auto& dg : diags.list())
+                errors.emplace_back("switch '" + sw + "': merged program: " + dg.str());
+            write_file_atomic(file.string() + ".rejected", merged);  // for a look, never used
+            throw InputErrors(std::move(errors));
+        }
+        write_file_atomic(file.string(), merged);
+        std::string p4c_state = "skipped";
+        if (p4c) {
+            run_p4c(*p4c, file, sw);
+            p4c_state = "ok";
+        }
+        switches.push_back({{"name", sw}, {"p4", file.string()}, {"p4c", p4c_state}});
+    }
+
+    result.artifacts = new_state(kArtifactsKind, kArtifactsVersion);
+    result.artifacts["deployment"] = d.id;
+    result.artifacts["functions"] = functions;
+    result.artifacts["switches"] = switches;
+    result.artifacts["compiled"] = result.compiled;
+    result.artifacts["cached"] = result.cached;
+    return result;
+}
+
+}  // namespace chima::deploy

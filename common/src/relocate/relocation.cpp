@@ -1,0 +1,129 @@
+#include "chima/relocate/relocation.hpp"
+
+#include <algorithm>
+
+#include "chima/compose/compose.hpp"
+
+namespace chima::relocate {
+
+using nlohmann::json;
+
+Service service_of(const Deployment& d) {
+    Service s;
+    s.file = "deployment " + d.id;
+    for (const auto& c : d.chains) {
+        Chain chain;
+        chain.name = c.name;
+        chain.client = c.client;
+        chain.sla = c.sla;
+        chain.alpha = c.alpha;
+        chain.poll = c.poll;
+        for (const auto& name : c.functions) {
+            const PlacedFunction* f = d.find_function(c.name, name);
+            if (!f) throw InputError("deployment lists function '" + name + "' it does not place");
+            chain.functions.push_back(f->spec);
+        }
+        s.chains.push_back(std::move(chain));
+    }
+    return s;
+}
+
+namespace {
+
+Nanoseconds nominal_delay(const Topology& t, const std::string& a, const std::string& b) {
+    const Link* l = t.find_link(a, b);
+    return l ? l->delay : 0;
+}
+
+}  // namespace
+
+std::optional<Degradation> degradation_of(const Deployment& d, const json& v,
+                                          const RelocationOptions& options) {
+    if (!v.is_object() || v.value("type", "") != "violation") return std::nullopt;
+    if (!v.contains("worst") || !v["worst"].is_object()) return std::nullopt;
+    const json& w = v["worst"];
+    Degradation out;
+    std::string metric = v.value("metric", "");
+    int64_t value = w.value("value_ns", int64_t{0});
+    if (w.value("type", "") == "link") {
+        std::string a = w.value("a", ""), b = w.value("b", "");
+        if (!d.topology.find_link(a, b)) return std::nullopt;
+        Nanoseconds extra;
+        if (metric == "link" || metric == "availability") {
+            extra = options.down_cost;
+        } else {
+            // The link now costs what was measured (jitter counts as latency to avoid).
+            extra = std::max<Nanoseconds>(value - nominal_delay(d.topology, a, b), value / 2);
+        }
+        extra = std::max<Nanoseconds>(extra, 1);
+        out.links[{a, b}] = extra;
+        out.links[{b, a}] = extra;  // a perturbed link is usually slow both ways
+        out.describe = "link " + a + "-" + b + " " + (metric.empty() ? "degraded" : metric) +
+                       " " + std::to_string(value) + " ns";
+    } else if (w.value("type", "") == "function") {
+        std::string fn = w.value("function", "");
+        std::string chain = v.value("chain", "");
+        const PlacedFunction* f = d.find_function(chain, fn);
+        if (!f) return std::nullopt;
+        out.nodes[f->node] = metric == "availability" ? options.down_cost : std::max<int64_t>(value, 1);
+        out.describe = "function " + fn + " on " + f->node + " " + metric;
+    } else {
+        return std::nullopt;
+    }
+    return out;
+}
+
+void merge(Degradation& a, const Degradation& b) {
+    for (const auto& [k, v] : b.links) a.links[k] = std::max(a.links[k], v);
+    for (const auto& [k, v] : b.nodes) a.nodes[k] = std::max(a.nodes[k], v);
+    if (!b.describe.empty()) a.describe += (a.describe.empty() ? "" : "; ") + b.describe;
+}
+
+Deployment plan_relocation(const Topology& topology, const Deployment& current,
+                           const Degradation& degradation, const RelocationOptions& options) {
+    ComposeInput in;
+    in.topology = topology;
+    in.service = service_of(current);
+    in.degraded = degradation.links;
+    in.degraded_nodes = degradation.nodes;
+    in.previous = &current;
+    in.move_cost = options.move_cost;
+    return compose(in);
+}
+
+json relocation_diff(const Deployment& from, const Deployment& to) {
+    json moved = json::array();
+    for (const auto& f : to.functions) {
+        const PlacedFunction* old = from.find_function(f.chain, f.spec.name);
+        if (old && old->node == f.node) continue;
+        json m = {{"chain", f.chain}, {"function", f.spec.name}, {"type", to_string(f.spec.type)},
+                  {"to", f.node}};
+        m["from"] = old ? json(old->node) : json(nullptr);
+        if (f.spec.type == FunctionType::P4) m["slot"] = f.slot;
+        moved.push_back(m);
+    }
+    json flows = json::array();
+    for (const auto& f : to.flows) {
+        bool same = false;
+        for (const auto& g : from.flows) {
+            same = same || (g.chain == f.chain && g.src == f.src && g.dst == f.dst &&
+                            g.pusher == f.pusher && g.stack == f.stack);
+        }
+        if (!same) {
+            flows.push_back({{"chain", f.chain}, {"src", f.src}, {"dst", f.dst},
+                             {"pusher", f.pusher}, {"path", f.path}});
+        }
+    }
+    json sections = json::array();
+    for (const auto& s : to.sections) {
+        bool same = false;
+        for (const auto& t : from.sections) {
+            same = same || (t.chain == s.chain && t.name == s.name && t.segments == s.segments);
+        }
+        if (!same) sections.push_back({{"chain", s.chain}, {"name", s.name}});
+    }
+    return {{"type", "plan"}, {"from", from.id}, {"to", to.id}, {"moved", moved},
+            {"flows", flows}, {"sections", sections}};
+}
+
+}  // namespace chima::relocate

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# chima-compile DEPLOYMENT as a user runs it: artifacts.json with objects, P4Info and one
+# merged v1model program per switch with a function; a second run compiles nothing; an
+# entry naming an unknown table exits 2 with a clear message and leaves artifacts.json alone.
+set -euo pipefail
+bin=${CHIMA_BIN:?}; ex=${CHIMA_ROOT:?}/examples/minimal
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$bin/chima-compose" -q "$ex/topology.yaml" "$ex/service.yaml" "$ex/placement.yaml" -o "$tmp/dep.json"
+
+# changettl and changettl2 share one source: the second is a cache hit already.
+"$bin/chima-compile" "$tmp/dep.json" -o "$tmp/artifacts.json" --build-dir "$tmp/build" 2> "$tmp/err1"
+grep -q "compiled 1, cached 1" "$tmp/err1" || fail "first run: $(cat "$tmp/err1")"
+a=$tmp/artifacts.json
+jq -e '.kind == "chima.artifacts" and .version == 1 and .compiled == 1 and .cached == 1' "$a" >/dev/null \
+    || fail "artifacts header"
+jq -e '[.functions[] | "\(.chain)/\(.name)"] | sort == ["minimal/changettl", "minimal/changettl2"]' "$a" >/dev/null \
+    || fail "functions listed: $(jq -c '.functions' "$a")"
+for f in $(jq -r '.functions[] | .object, .p4info' "$a"); do
+    [ -s "$f" ] || fail "missing artifact $f"
+done
+jq -e '[.functions[] | .hash | test("^[0-9a-f]{16}$")] | all' "$a" >/dev/null || fail "hashes"
+# The object is a BPF ELF with the function program.
+file -b "$(jq -r '.functions[0].object' "$a")" | grep -q "eBPF" || fail "object is not eBPF"
+jq -e '.tables | type == "array"' "$(jq -r '.functions[0].p4info' "$a")" >/dev/null || fail "p4info"
+
+# One merged program per switch holding a function (changettl at s1, changettl2 at s3).
+jq -e '[.switches[] | .name] == ["s1", "s3"]' "$a" >/dev/null || fail "switches: $(jq -c .switches "$a")"
+for sw in s1 s3; do
+    p4=$(jq -r ".switches[] | select(.name == \"$sw\") | .p4" "$a")
+    [ -s "$p4" ] || fail "no merged program for $sw"
+    [ "$(jq -r ".switches[] | select(.name == \"$sw\") | .p4c" "$a")" = "$(command -v p4c >/dev/null && echo ok || echo skipped)" ] \
+        || fail "p4c state for $sw"
+    grep -q "control changettl_control" "$p4" || fail "$sw: function control not injected"
+    grep -Eq "changettl_control\(\) fn_[0-9]+;" "$p4" || fail "$sw: no instance"
+    grep -Eq "if \(slot == [0-9]+\) fn_[0-9]+\.apply\(hdr, local_metadata, standard_metadata\);" "$p4" \
+        || fail "$sw: no dispatch"
+    ! grep -q "@CHIMA_INJECT" "$p4" || fail "$sw: marker left in the merged program"
+done
+command -v p4c >/dev/null || grep -q "p4c is not on PATH" "$tmp/err1" || fail "no note about p4c"
+
+# Second run: nothing changed, nothing compiled; same objects.
+"$bin/chima-compile" "$tmp/dep.json" -o "$tmp/artifacts2.json" --build-dir "$tmp/build" 2> "$tmp/err2"
+grep -q "compiled 0, cached 2" "$tmp/err2" || fail "second run: $(cat "$tmp/err2")"
+jq -e '.compiled == 0 and .cached == 2' "$tmp/artifacts2.json" >/dev/null || fail "second run counts"
+cmp <(jq -S '.functions | map(del(.cached))' "$a") <(jq -S '.functions | map(del(.cached))' "$tmp/artifacts2.json") \
+    || fail "second run changed the functions"
+
+# An entry naming an unknown table: exit 2, names function and entry, artifacts untouched.
+jq '(.functions[] | select(.name == "changettl2") | .entries) =
+      [{"table": "no_such_table", "match": {}, "action": "NoAction", "params": {}, "priority": 0}]' \
+    "$tmp/dep.json" > "$tmp/bad.json"
+before=$(sha256sum "$a")
+set +e
+"$bin/chima-compile" "$tmp/bad.json" -o "$a" --build-dir "$tmp/build" 2> "$tmp/err3"
+code=$?
+set -e
+[ "$code" -eq 2 ] || fail "unknown table: exit $code, expected 2 ($(cat "$tmp/err3"))"
+grep -q "^chima-compile: error: .*function 'minimal/changettl2': entry 0 (table 'no_such_table'): unknown table 'no_such_table'" "$tmp/err3" \
+    || fail "message: $(cat "$tmp/err3")"
+[ "$(sha256sum "$a")" = "$before" ] || fail "bad input changed artifacts.json"
+[ -z "$(ls -A "$tmp" | grep '\.tmp')" ] || fail "temporary file left behind"
+echo "compile cli: ok"

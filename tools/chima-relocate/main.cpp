@@ -1,0 +1,84 @@
+// chima-relocate: violations in (chima-watch), a new deployment and its timeline out.
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "chima/relocate/apply.hpp"
+#include "chima/relocate/relocation.hpp"
+#include "chima/state_file.hpp"
+#include "chima/tool.hpp"
+
+int main(int argc, char** argv) {
+    chima::Tool tool("chima-relocate",
+                     "Read SLA violations (JSON Lines from chima-watch) on stdin; for each, "
+                     "recompute placement and paths avoiding what degraded, and apply only the "
+                     "difference, make before break. Prints a plan and a timeline per violation.");
+    std::string topology, deployment, net, artifacts, installed, routes, backend = "auto";
+    std::string move_cost = "1ms";
+    std::optional<std::string> out;
+    bool dry_run = false, once = false;
+    tool.app.add_option("--topology,-t", topology, "topology.yaml")->required();
+    tool.app.add_option("--deployment,-d", deployment, "the deployment now serving")->required();
+    tool.app.add_option("-o,--output", out, "write each new deployment here (atomically)");
+    tool.app.add_flag("--dry-run", dry_run, "print the plan, touch nothing");
+    tool.app.add_option("--net,-n", net, "network name (default: the topology's name)");
+    tool.app.add_option("--artifacts", artifacts, "artifacts.json (P4 objects)");
+    tool.app.add_option("--installed", installed, "installed.json (read and rewritten)");
+    tool.app.add_option("--routes", routes, "routes.json (read and rewritten)");
+    tool.app.add_option("--backend", backend, "container backend: podman|process|auto")
+        ->capture_default_str();
+    tool.app.add_option("--move-cost", move_cost, "placement cost of moving one function")
+        ->capture_default_str();
+    tool.app.add_flag("--once", once, "stop after the first relocation");
+    return tool.run(argc, argv, [&] {
+        auto topo = chima::load_topology(topology);
+        auto current = chima::load_deployment(deployment);
+        if (net.empty()) net = topo.name;
+        chima::relocate::RelocationOptions options;
+        auto mc = chima::parse_duration(move_cost);
+        if (!mc) throw chima::InputError("--move-cost: expected a duration, got '" + move_cost + "'");
+        options.move_cost = *mc;
+        if (!dry_run && artifacts.empty()) {
+            throw chima::InputError("--artifacts is needed to apply a relocation (or use --dry-run)");
+        }
+        chima::relocate::Degradation seen;
+        std::string line;
+        while (std::getline(std::cin, line)) {
+            if (line.empty()) continue;
+            nlohmann::json v;
+            try {
+                v = nlohmann::json::parse(line);
+            } catch (const nlohmann::json::exception&) {
+                spdlog::warn("stdin: a line that is not JSON, ignored");
+                continue;
+            }
+            auto deg = chima::relocate::degradation_of(current, v, options);
+            if (!deg) {
+                if (v.value("type", "") == "violation") {
+                    spdlog::warn("violation of {}/{} names no segment to avoid; ignored",
+                                 v.value("chain", ""), v.value("section", ""));
+                }
+                continue;
+            }
+            chima::relocate::merge(seen, *deg);
+            spdlog::info("relocating: {}", deg->describe);
+            auto next = chima::relocate::plan_relocation(topo, current, seen, options);
+            auto plan = chima::relocate::relocation_diff(current, next);
+            plan["violation"] = v;
+            std::cout << plan.dump() << std::endl;
+            if (next.id == current.id) {
+                spdlog::info("nothing to change");
+            } else if (!dry_run) {
+                chima::relocate::ApplyFiles files{net, artifacts, installed, routes,
+                                                  out ? *out : "", backend};
+                auto timeline = chima::relocate::apply_relocation(current, next, files);
+                std::cout << timeline.dump() << std::endl;
+                spdlog::info("relocated to deployment {} in {:.1f} ms", next.id,
+                             timeline["total"]["ns"].get<int64_t>() / 1e6);
+                current = std::move(next);
+            }
+            if (once) break;
+        }
+        return 0;
+    });
+}

@@ -62,4 +62,26 @@ struct {
     __type(value, __u64);
 } chima_drop_counters SEC(".maps");
 
+/* INT (issue #6): flows a source instruments, and this switch's INT settings. */
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, CHIMA_INT_MAX_WATCHED_FLOWS);
+    __type(key, struct chima_int_flow_key);
+    __type(value, struct chima_int_watch);
+} chima_int_watchlist SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, CHIMA_MAX_PORTS);
+    __type(key, __u32);
+    __type(value, __u32);
+} chima_int_sink_ports SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct chima_int_config);
+} chima_int_config SEC(".maps");
+
 #endif /* CHIMA_SWITCH_MAPS_H */

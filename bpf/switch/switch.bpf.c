@@ -62,7 +62,12 @@ __attribute__((noinline)) int chima_finish(struct __sk_buff* skb) {
         pkt->hdr.ethernet.ether_type == pkt->state.orig.ethernet.ether_type)
         pkt->hdr.ethernet.ether_type = ETH_P_IP;
 
+    struct chima_int_plan int_plan;
+    if (chima_int_prepare(skb, pkt, &int_plan, port))
+        return chima_drop(CHIMA_DROP_INTERNAL);
     if (chima_deparse(skb, pkt, pop))
+        return chima_drop(CHIMA_DROP_INTERNAL);
+    if (chima_int_commit(skb, pkt, &int_plan, pop))
         return chima_drop(CHIMA_DROP_INTERNAL);
     pkt->std.egress_port = port;
     chima_count_tx(port, skb->len);
@@ -120,6 +125,7 @@ int chima_pipeline_ingress(struct __sk_buff* skb) {
     pkt->state.label_count = 0;
     pkt->state.label_index = 0;
     pkt->state.tail_calls = 0;
+    pkt->state.int_flags = 0;
     pkt->state.sr_egress_port = 0;
     pkt->std.ingress_port = port;
     pkt->std.packet_length = skb->len;
@@ -128,6 +134,7 @@ int chima_pipeline_ingress(struct __sk_buff* skb) {
     int reason = chima_parse(skb, pkt);
     if (reason)
         return chima_drop(reason);
+    chima_int_classify(skb, pkt);
     pkt->state.orig = pkt->hdr;
     return chima_evaluate(skb, pkt);
 }

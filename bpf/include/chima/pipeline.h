@@ -109,7 +109,7 @@ struct chima_pipeline_state {
     __u8 label_count; /* MPLS labels present on arrival */
     __u8 label_index; /* next label to evaluate */
     __u8 tail_calls;  /* guards against loops */
-    __u8 pad;
+    __u8 int_flags;  /* CHIMA_INT_FLAG_* of bpf/switch/int_stack.h (pipeline-private) */
     __u32 labels[CHIMA_MAX_LABELS]; /* raw label stack entries, host order */
     struct chima_headers orig;      /* headers as parsed, to deparse only what changed */
     __u32 sr_egress_port;           /* port chosen by an adjacency SID (0 = none yet) */

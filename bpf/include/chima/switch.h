@@ -83,4 +83,31 @@ enum chima_drop_reason {
             "internal"                                                                       \
     }
 
+/* ---- In-band Network Telemetry (bpf/switch/int_*.h, issue #6) ----------------------------- */
+
+/* Entries in `chima_int_watchlist`. */
+#define CHIMA_INT_MAX_WATCHED_FLOWS 1024
+/* Remaining hop count an INT source writes when `chima_int_config.initial_hops` is 0. */
+#define CHIMA_INT_DEFAULT_HOPS 8
+
+/* `chima_int_watchlist` (hash): IPv4 flows an INT source instruments. Host byte order. */
+struct chima_int_flow_key {
+    __u32 src_addr;
+    __u32 dst_addr;
+};
+struct chima_int_watch {
+    __u32 flags; /* reserved, 0 */
+};
+
+/* `chima_int_sink_ports` (array of __u32, key = port): 1 = the device behind the port is an
+ * endpoint (client, host), so INT ends here: it is stripped before the packet leaves. */
+
+/* `chima_int_config` (array, key 0): this switch's INT settings. */
+struct chima_int_config {
+    __u32 switch_id;    /* reported in every hop's metadata; < 2^14 (CHIMA_INT_SWITCH_ID_MASK) */
+    __u32 watching;     /* 1 = the watchlist is not empty (non-watched packets skip the lookup) */
+    __u32 initial_hops; /* remaining hop count a source writes; 0 = CHIMA_INT_DEFAULT_HOPS */
+    __u32 pad;
+};
+
 #endif /* CHIMA_SWITCH_H */

@@ -163,6 +163,9 @@ SwitchPipeline SwitchPipeline::open(const fs::path& pin_dir) {
     p.prefix_routes_ = open_pinned(pin_dir / "chima_prefix_routes");
     p.port_counters_ = open_pinned(pin_dir / "chima_port_counters");
     p.drop_counters_ = open_pinned(pin_dir / "chima_drop_counters");
+    p.int_watchlist_ = open_pinned(pin_dir / "chima_int_watchlist");
+    p.int_config_ = open_pinned(pin_dir / "chima_int_config");
+    p.int_sink_ports_ = open_pinned(pin_dir / "chima_int_sink_ports");
     return p;
 }
 

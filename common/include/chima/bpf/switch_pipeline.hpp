@@ -26,6 +26,7 @@
 #include "chima/model/units.hpp"
 
 extern "C" {
+#include "chima/int.h"
 #include "chima/pipeline.h"
 #include "chima/switch.h"
 }
@@ -94,6 +95,21 @@ class SwitchPipeline {
     // Where the function in `slot` pins its own maps (tables, registers).
     std::filesystem::path slot_dir(uint32_t slot) const;
 
+    // In-band Network Telemetry (bpf/switch/int_stack.h). A packet of a watched flow
+    // (IPv4 source, destination) that arrives without INT gets it here: this switch is the
+    // flow's INT source. Packets that carry INT (DSCP 0x17) get this hop's metadata.
+    void watch_flow(Ipv4 source, Ipv4 destination);
+    void unwatch_flow(Ipv4 source, Ipv4 destination);  // idempotent
+    // The switch id in this switch's INT metadata: 0..CHIMA_INT_SWITCH_ID_MASK (the bits
+    // above carry function ids). The remaining hop count a source
+    // writes: 1..CHIMA_INT_MAX_HOPS (default 8).
+    void set_int_switch_id(uint32_t switch_id);
+    void set_int_initial_hops(uint32_t hops);
+    // A sink port leads to an endpoint (client, host): INT is stripped there and the packet
+    // leaves as it was before the source (DSCP, lengths, checksums), unless the packet
+    // carried SID 0xC0000 (INT data for the attached host). Telemetry reports: not yet.
+    void set_int_sink_port(uint32_t port, bool sink);
+
     DropCounters drop_counters() const;
     PortCounters port_counters(uint32_t port) const;
 
@@ -109,6 +125,10 @@ class SwitchPipeline {
     UniqueFd scratch_, resume_map_, slots_;
     UniqueFd ports_, ifindex_ports_, mac_routes_, prefix_routes_;
     UniqueFd port_counters_, drop_counters_;
+    UniqueFd int_watchlist_, int_config_, int_sink_ports_;
+
+    chima_int_config int_config() const;
+    void store_int_config(const chima_int_config& config);
 };
 
 }  // namespace chima::bpf

@@ -4,19 +4,9 @@
 # DSCP 46) at s1, compiled from P4, installed by chima-install with the entry loaded into
 # the slot's pinned map; real packets at d1 carry both effects with good checksums.
 set -euo pipefail
-[ "$(id -u)" -eq 0 ] || { echo "skipped: needs root"; exit 77; }
-bin=${CHIMA_BIN:?}; ex=${CHIMA_ROOT:?}/examples/minimal; data=${CHIMA_ROOT}/tests/data/compile_install
 net=t-ci
-tmp=${KEEP:-$(mktemp -d)}; mkdir -p "$tmp"
-cleanup() {
-    [ -n "${KEEP:-}" ] && return
-    "$bin/chima-net" down --name "$net" >/dev/null 2>&1 || true
-    kill $(jobs -p) 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-ns() { echo "chima.$net.$1"; }
-fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/emulated.bash"
+data=${CHIMA_ROOT}/tests/data/compile_install
 
 "$bin/chima-net" -q up "$ex/topology.yaml" --name "$net" -o "$tmp/net.json"
 "$bin/chima-compose" -q "$ex/topology.yaml" "$data/service.yaml" "$data/placement.yaml" -o "$tmp/dep.json"

@@ -20,7 +20,9 @@
 #include "chima/int.h"
 #include "chima/pipeline.h"
 #include "chima/switch.h"
+#include "counters.h"
 #include "deparse.h"
+#include "int_report.h"
 #include "maps.h"
 
 /* pkt->state.int_flags */
@@ -37,7 +39,8 @@
 /* What chima_int_prepare() decided, for chima_int_commit(). */
 struct chima_int_plan {
     __u32 action;                          /* CHIMA_INT_ACTION_* */
-    __u32 int_bytes;                       /* STRIP: shim length in bytes */
+    __u32 int_bytes;                       /* STRIP, REPORT: shim length in bytes as received */
+    __u32 push;                            /* REPORT: the sink pushes its own hop first */
     __u8 headers[CHIMA_INT_HEADERS_BYTES]; /* transit: shim + md header as received */
 };
 #define CHIMA_INT_ACTION_NONE 0
@@ -45,6 +48,7 @@ struct chima_int_plan {
 #define CHIMA_INT_ACTION_PUSH 2     /* transit with hops left */
 #define CHIMA_INT_ACTION_EXCEEDED 3 /* transit without hops left: set E, insert nothing */
 #define CHIMA_INT_ACTION_STRIP 4    /* sink: remove the INT bytes, restore the original */
+#define CHIMA_INT_ACTION_REPORT 5   /* sink with a collector: push, report, then strip */
 /* Most INT bytes a sink removes: shim + md header + CHIMA_INT_MAX_HOPS hops (108). */
 #define CHIMA_INT_MAX_BYTES (CHIMA_INT_HEADERS_BYTES + CHIMA_INT_MAX_HOPS * CHIMA_INT_HOP_BYTES)
 
@@ -156,8 +160,20 @@ static __always_inline int chima_int_prepare(struct __sk_buff* skb, struct chima
         if (bytes < CHIMA_INT_HEADERS_BYTES || bytes > CHIMA_INT_MAX_BYTES ||
             bytes > pkt->hdr.ipv4.len)
             return 0; /* not a stack we wrote: leave it */
-        plan->action = CHIMA_INT_ACTION_STRIP;
         plan->int_bytes = bytes;
+        if (chima_int_report_settings()) {
+            /* The report carries the sink's hop too (when the hop count allows it): the
+             * packet grows like a transit one now and shrinks after the report is sent. */
+            plan->action = CHIMA_INT_ACTION_REPORT;
+            plan->push = plan->headers[CHIMA_INT_SHIM_BYTES + 3] > 0 &&
+                         bytes + CHIMA_INT_HOP_BYTES <= CHIMA_INT_MAX_BYTES;
+            grow = plan->push ? CHIMA_INT_HOP_BYTES : 0;
+            pkt->hdr.ipv4.len += grow;
+            if (pkt->hdr.udp_valid)
+                pkt->hdr.udp.len += grow;
+            return 0;
+        }
+        plan->action = CHIMA_INT_ACTION_STRIP;
         pkt->hdr.ipv4.dscp = plan->headers[3] >> 2;
         pkt->hdr.ipv4.len -= bytes;
         if (pkt->hdr.udp_valid)
@@ -246,7 +262,10 @@ static __always_inline int chima_int_l4_csum(struct __sk_buff* skb, const struct
 /* Removes `bytes` INT bytes at `at` and takes their sum out of the L4 checksum. */
 static __always_inline int chima_int_strip(struct __sk_buff* skb, const struct chima_packet* pkt,
                                            __u32 l4, __u32 at, __u32 bytes) {
-    __u8 buf[CHIMA_INT_MAX_BYTES + 4];
+    struct chima_int_buffers* buffers = chima_int_buffer();
+    if (!buffers)
+        return -1;
+    __u8* buf = buffers->stack;
     bytes &= 0x7c;
     if (bytes < CHIMA_INT_HEADERS_BYTES || bytes > CHIMA_INT_MAX_BYTES)
         return -1;
@@ -267,6 +286,109 @@ static __always_inline int chima_int_strip(struct __sk_buff* skb, const struct c
      * span, the bytes past the IPv4 total length stay as trailing padding. */
     bpf_skb_change_tail(skb, len - bytes, 0);
     return 0;
+}
+
+/* Transit (also a reporting sink's own hop): rewrites shim + md header as received in
+ * `headers` and pushes this hop on top of the stack, or only sets E when `exceeded`. */
+static __always_inline int chima_int_push(struct __sk_buff* skb, const struct chima_packet* pkt,
+                                          const __u8* headers, int exceeded, __u32 l4, __u32 at,
+                                          const struct chima_int_config* config) {
+    __u8 next[CHIMA_INT_HEADERS_BYTES + CHIMA_INT_HOP_BYTES];
+    __builtin_memcpy(next, headers, CHIMA_INT_HEADERS_BYTES);
+    __u32 size = CHIMA_INT_HEADERS_BYTES;
+    if (exceeded) {
+        next[CHIMA_INT_SHIM_BYTES] |= 0x01; /* E bit: lowest bit of the first md byte */
+    } else {
+        next[2] += CHIMA_INT_HOP_WORDS;
+        next[CHIMA_INT_SHIM_BYTES + 3] -= 1;
+        chima_int_hop_image(next + CHIMA_INT_HEADERS_BYTES, pkt, config);
+        size = sizeof(next);
+        if (chima_int_open_gap(skb, at + CHIMA_INT_HEADERS_BYTES, CHIMA_INT_HOP_BYTES))
+            return -1;
+    }
+    __s64 diff;
+    if (size == CHIMA_INT_HEADERS_BYTES) {
+        if (bpf_skb_store_bytes(skb, at, next, CHIMA_INT_HEADERS_BYTES, 0))
+            return -1;
+        diff = bpf_csum_diff((__be32*)headers, CHIMA_INT_HEADERS_BYTES, (__be32*)next,
+                             CHIMA_INT_HEADERS_BYTES, 0);
+    } else {
+        if (bpf_skb_store_bytes(skb, at, next, sizeof(next), 0))
+            return -1;
+        diff = bpf_csum_diff((__be32*)headers, CHIMA_INT_HEADERS_BYTES, (__be32*)next, sizeof(next),
+                             0);
+    }
+    return chima_int_l4_csum(skb, pkt, l4, diff);
+}
+
+/* chima_finish() returns this instead of a verdict when a reporting sink must finish the
+ * packet: chima_int_sink() runs as the pipeline's next call, not inside chima_finish(), so
+ * the two stack frames are never on the 512-byte BPF stack at once. */
+#define CHIMA_FINISH_SINK 0x10000
+
+static __always_inline int chima_int_defer_sink(const struct chima_int_plan* plan, __u32 pop,
+                                                __u32 port, __u32 ifindex) {
+    struct chima_int_buffers* b = chima_int_buffer();
+    if (!b)
+        return -1;
+    b->sink_pop = pop;
+    b->sink_int_bytes = plan->int_bytes;
+    b->sink_push = plan->push;
+    b->sink_port = port;
+    b->sink_ifindex = ifindex;
+    return 0;
+}
+
+/* A sink with a collector, after deparse: pushes its hop (when the hop count allows), sends
+ * the report, then restores the original packet (DSCP from the shim, lengths, checksums),
+ * strips the INT bytes and redirects it out of its port. */
+__attribute__((noinline)) int chima_int_sink(struct __sk_buff* skb) {
+    __u32 key = 0;
+    struct chima_packet* pkt = bpf_map_lookup_elem(&chima_scratch, &key);
+    struct chima_int_config* config = chima_int_settings();
+    struct chima_int_buffers* saved = chima_int_buffer();
+    if (!pkt || !config || !saved)
+        return chima_drop(CHIMA_DROP_INTERNAL);
+    __u32 port = saved->sink_port, ifindex = saved->sink_ifindex;
+    __u32 shift = 4 * (saved->sink_pop & 0xf);
+    __u32 bytes = saved->sink_int_bytes;
+    __u32 push = saved->sink_push;
+    __u32 l3 = pkt->state.l3_offset - shift;
+    __u32 l4 = pkt->state.l4_offset - shift;
+    __u32 at = l4 + chima_int_l4_header_len(&pkt->hdr);
+    __u8 headers[CHIMA_INT_HEADERS_BYTES];
+    if (bpf_skb_load_bytes(skb, at, headers, sizeof(headers)))
+        return chima_drop(CHIMA_DROP_INTERNAL);
+    if (push) {
+        if (chima_int_push(skb, pkt, headers, 0, l4, at, config))
+            return chima_drop(CHIMA_DROP_INTERNAL);
+        bytes += CHIMA_INT_HOP_BYTES;
+    }
+    if (chima_int_send_report(skb, pkt, config->switch_id))
+        return chima_drop(CHIMA_DROP_INTERNAL);
+
+    /* The headers on the wire become the reference the deparser diffs against. */
+    pkt->state.orig = pkt->hdr;
+    __u8 csum[2];
+    if (bpf_skb_load_bytes(skb, l3 + 10, csum, 2))
+        return chima_drop(CHIMA_DROP_INTERNAL);
+    pkt->state.orig.ipv4.hdr_checksum = ((__u16)csum[0] << 8) | csum[1];
+    __u32 l4_csum = pkt->hdr.udp_valid ? l4 + 6 : l4 + 16;
+    if (bpf_skb_load_bytes(skb, l4_csum, csum, 2))
+        return chima_drop(CHIMA_DROP_INTERNAL);
+    if (pkt->hdr.udp_valid)
+        pkt->state.orig.udp.checksum = ((__u16)csum[0] << 8) | csum[1];
+    else
+        pkt->state.orig.tcp.checksum = ((__u16)csum[0] << 8) | csum[1];
+    pkt->hdr.ipv4.dscp = headers[3] >> 2;
+    pkt->hdr.ipv4.len -= bytes;
+    if (pkt->hdr.udp_valid)
+        pkt->hdr.udp.len -= bytes;
+    if (chima_deparse_l3l4(skb, pkt, l3, l4) || chima_int_strip(skb, pkt, l4, at, bytes))
+        return chima_drop(CHIMA_DROP_INTERNAL);
+    pkt->std.egress_port = port;
+    chima_count_tx(port, skb->len);
+    return bpf_redirect(ifindex, 0);
 }
 
 /* After deparse (`pop` labels removed): writes the INT bytes. */
@@ -307,33 +429,8 @@ static __always_inline int chima_int_commit(struct __sk_buff* skb, struct chima_
         return chima_int_l4_csum(skb, pkt, l4, diff);
     }
 
-    /* transit: new shim + md header, followed by this hop when one is pushed */
-    __u8 next[CHIMA_INT_HEADERS_BYTES + CHIMA_INT_HOP_BYTES];
-    __builtin_memcpy(next, plan->headers, CHIMA_INT_HEADERS_BYTES);
-    __u32 size = CHIMA_INT_HEADERS_BYTES;
-    if (plan->action == CHIMA_INT_ACTION_EXCEEDED) {
-        next[CHIMA_INT_SHIM_BYTES] |= 0x01; /* E bit: lowest bit of the first md byte */
-    } else {
-        next[2] += CHIMA_INT_HOP_WORDS;
-        next[CHIMA_INT_SHIM_BYTES + 3] -= 1;
-        chima_int_hop_image(next + CHIMA_INT_HEADERS_BYTES, pkt, config);
-        size = sizeof(next);
-        if (chima_int_open_gap(skb, at + CHIMA_INT_HEADERS_BYTES, CHIMA_INT_HOP_BYTES))
-            return -1;
-    }
-    __s64 diff;
-    if (size == CHIMA_INT_HEADERS_BYTES) {
-        if (bpf_skb_store_bytes(skb, at, next, CHIMA_INT_HEADERS_BYTES, 0))
-            return -1;
-        diff = bpf_csum_diff((__be32*)plan->headers, CHIMA_INT_HEADERS_BYTES, (__be32*)next,
-                             CHIMA_INT_HEADERS_BYTES, 0);
-    } else {
-        if (bpf_skb_store_bytes(skb, at, next, sizeof(next), 0))
-            return -1;
-        diff = bpf_csum_diff((__be32*)plan->headers, CHIMA_INT_HEADERS_BYTES, (__be32*)next,
-                             sizeof(next), 0);
-    }
-    return chima_int_l4_csum(skb, pkt, l4, diff);
+    return chima_int_push(skb, pkt, plan->headers, plan->action == CHIMA_INT_ACTION_EXCEEDED, l4,
+                          at, config);
 }
 
 #endif /* CHIMA_SWITCH_INT_STACK_H */

@@ -6,7 +6,11 @@
 #include <bpf/bpf_helpers.h>
 
 #include "chima/pipeline.h"
+#include "chima/int.h"
 #include "chima/switch.h"
+
+/* shim + md header + CHIMA_INT_MAX_HOPS hops, rounded up for the verifier's mask */
+#define CHIMA_INT_STACK_BUFFER_BYTES 128
 
 /* chima_scratch (per-CPU struct chima_packet) and chima_resume (resume program). */
 CHIMA_SHARED_MAPS
@@ -83,5 +87,44 @@ struct {
     __type(key, __u32);
     __type(value, struct chima_int_config);
 } chima_int_config SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct chima_int_report_config);
+} chima_int_report SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct chima_int_report_seq);
+} chima_int_report_seq SEC(".maps");
+
+/* Per-CPU room for INT buffers too big for the 512-byte BPF stack shared by the pipeline, its
+ * global functions and the loop callbacks. Not used by user space. */
+struct chima_int_buffers {
+    __u8 stack[CHIMA_INT_STACK_BUFFER_BYTES]; /* INT bytes a sink strips */
+    __u8 report[CHIMA_INT_REPORT_OUTER_BYTES + 2];
+    /* What chima_finish() leaves for chima_int_sink() (bpf/switch/int_stack.h). */
+    __u32 sink_pop;       /* labels popped by the deparser */
+    __u32 sink_int_bytes; /* INT bytes as received */
+    __u32 sink_push;      /* the sink pushes its own hop */
+    __u32 sink_port;      /* egress port of the packet */
+    __u32 sink_ifindex;   /* its interface */
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct chima_int_buffers);
+} chima_int_buffers SEC(".maps");
+
+static __always_inline struct chima_int_buffers* chima_int_buffer(void) {
+    __u32 key = 0;
+    return bpf_map_lookup_elem(&chima_int_buffers, &key);
+}
 
 #endif /* CHIMA_SWITCH_MAPS_H */

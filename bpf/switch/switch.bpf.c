@@ -67,11 +67,22 @@ __attribute__((noinline)) int chima_finish(struct __sk_buff* skb) {
         return chima_drop(CHIMA_DROP_INTERNAL);
     if (chima_deparse(skb, pkt, pop))
         return chima_drop(CHIMA_DROP_INTERNAL);
+    if (int_plan.action == CHIMA_INT_ACTION_REPORT) {
+        if (chima_int_defer_sink(&int_plan, pop, port, ifindex))
+            return chima_drop(CHIMA_DROP_INTERNAL);
+        return CHIMA_FINISH_SINK;
+    }
     if (chima_int_commit(skb, pkt, &int_plan, pop))
         return chima_drop(CHIMA_DROP_INTERNAL);
     pkt->std.egress_port = port;
     chima_count_tx(port, skb->len);
     return bpf_redirect(ifindex, 0);
+}
+
+/* chima_finish(), then the reporting INT sink when chima_finish() leaves it the packet. */
+static __always_inline int chima_complete(struct __sk_buff* skb) {
+    int verdict = chima_finish(skb);
+    return verdict == CHIMA_FINISH_SINK ? chima_int_sink(skb) : verdict;
 }
 
 static __always_inline int chima_evaluate(struct __sk_buff* skb, struct chima_packet* pkt) {
@@ -94,7 +105,7 @@ static __always_inline int chima_evaluate(struct __sk_buff* skb, struct chima_pa
                 return chima_drop(CHIMA_DROP_EMPTY_SLOT);
             case CHIMA_SID_BLOCK_ADJACENCY:
                 pkt->state.sr_egress_port = arg;
-                return chima_finish(skb);
+                return chima_complete(skb);
             case CHIMA_SID_BLOCK_INT:
                 chima_int_segment(pkt, label);
                 break;
@@ -102,7 +113,7 @@ static __always_inline int chima_evaluate(struct __sk_buff* skb, struct chima_pa
                 return chima_drop(CHIMA_DROP_UNKNOWN_SID_BLOCK);
         }
     }
-    return chima_finish(skb);
+    return chima_complete(skb);
 }
 
 SEC("tc")

@@ -4,7 +4,8 @@
 // would send it, and the collector's C++ reference decoder (the parser the XDP program
 // runs) reads back the three hops and the link and function segments with their delays.
 //
-// The report headers are built here: the switch sink (report generation) is not done yet.
+// The report headers are built here, so this test does not depend on the sink; the sink's own
+// report is checked in switch_int_report_test.cpp.
 #include <doctest/doctest.h>
 #include <linux/pkt_cls.h>
 

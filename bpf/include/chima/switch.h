@@ -8,6 +8,7 @@
 #ifndef CHIMA_SWITCH_H
 #define CHIMA_SWITCH_H
 
+#include <linux/bpf.h> /* struct bpf_spin_lock */
 #include <linux/types.h>
 
 /* Switch ports are small integers 1..CHIMA_MAX_PORTS-1; port 0 means "none". */
@@ -109,5 +110,29 @@ struct chima_int_config {
     __u32 initial_hops; /* remaining hop count a source writes; 0 = CHIMA_INT_DEFAULT_HOPS */
     __u32 pad;
 };
+
+/* `chima_int_report` (array, key 0): where this switch, as an INT sink, sends its Telemetry
+ * Reports (Ethernet / IPv4 / UDP / report header / the packet with its INT stack). Reports
+ * travel as unmanaged traffic: the next switches forward them by the collector's MAC. */
+struct chima_int_report_config {
+    __u32 port;           /* switch port toward the collector; 0 = this sink sends no reports */
+    __u32 collector_addr; /* IPv4, host order */
+    __u32 source_addr;    /* IPv4 source of the reports (the switch's address), host order */
+    __u16 collector_udp_port;
+    __u16 source_udp_port;
+    __u8 collector_mac[6]; /* the report's destination MAC; the source is the port's own */
+    __u8 pad[2];
+};
+
+/* `chima_int_report_seq` (array, key 0): sequence number of the next report. One counter for
+ * all CPUs (reports of one switch share one sequence), taken under a spin lock: the atomic
+ * fetch-and-add with a result needs BPF ISA v3, the objects are built for the default. */
+struct chima_int_report_seq {
+    struct bpf_spin_lock lock;
+    __u32 next;
+};
+
+/* Bytes in front of the inner frame: outer Ethernet, IPv4, UDP and the report header. */
+#define CHIMA_INT_REPORT_OUTER_BYTES (14 + 20 + 8 + 16)
 
 #endif /* CHIMA_SWITCH_H */

@@ -93,4 +93,39 @@ void SwitchPipeline::set_int_sink_port(uint32_t port, bool sink) {
         throw_errno("cannot set INT sink port " + std::to_string(port));
 }
 
+void SwitchPipeline::set_int_report(const IntReportTarget& report) {
+    if (report.port == 0 || report.port >= CHIMA_MAX_PORTS) {
+        throw InputError("INT report port " + std::to_string(report.port) + " outside 1.." +
+                         std::to_string(CHIMA_MAX_PORTS - 1));
+    }
+    if (report.collector_udp_port == 0)
+        throw InputError("INT collector UDP port 0");
+    chima_int_report_config config{};
+    config.port = report.port;
+    config.collector_addr = report.collector.value;
+    config.source_addr = report.source.value;
+    config.collector_udp_port = report.collector_udp_port;
+    config.source_udp_port = report.source_udp_port;
+    for (int i = 0; i < 6; ++i)
+        config.collector_mac[i] = static_cast<uint8_t>(report.collector_mac.value >> (8 * (5 - i)));
+    uint32_t key = 0;
+    if (bpf_map_update_elem(int_report_.get(), &key, &config, BPF_ANY) != 0)
+        throw_errno("cannot set the INT report target of " + dir_.string());
+}
+
+void SwitchPipeline::clear_int_report() {
+    chima_int_report_config config{};
+    uint32_t key = 0;
+    if (bpf_map_update_elem(int_report_.get(), &key, &config, BPF_ANY) != 0)
+        throw_errno("cannot clear the INT report target of " + dir_.string());
+}
+
+uint32_t SwitchPipeline::int_report_sequence() const {
+    chima_int_report_seq value{};
+    uint32_t key = 0;
+    if (bpf_map_lookup_elem(int_report_seq_.get(), &key, &value) != 0)
+        throw_errno("cannot read the INT report sequence of " + dir_.string());
+    return value.next;
+}
+
 }  // namespace chima::bpf

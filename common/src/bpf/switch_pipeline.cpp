@@ -166,6 +166,8 @@ SwitchPipeline SwitchPipeline::open(const fs::path& pin_dir) {
     p.int_watchlist_ = open_pinned(pin_dir / "chima_int_watchlist");
     p.int_config_ = open_pinned(pin_dir / "chima_int_config");
     p.int_sink_ports_ = open_pinned(pin_dir / "chima_int_sink_ports");
+    p.int_report_ = open_pinned(pin_dir / "chima_int_report");
+    p.int_report_seq_ = open_pinned(pin_dir / "chima_int_report_seq");
     return p;
 }
 

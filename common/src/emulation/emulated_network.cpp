@@ -73,6 +73,41 @@ int ifindex_of(const std::string& netns, const std::string& ifname) {
     return net::link_info(netns, ifname).ifindex;
 }
 
+// The address a switch's telemetry reports come from: the switch has none of its own in the
+// topology, so it gets one in 169.254.0.0/16 from its id (ids are below 2^14).
+Ipv4 report_source(const Switch& s) {
+    return Ipv4{0xA9FE0000u | (s.id & 0xFFFFu)};
+}
+
+// INT on one switch: its id in the metadata, the ports toward endpoints as sinks, and the
+// port toward the collector for its reports. Returns what net.json records of it.
+json configure_int(bpf::SwitchPipeline& pipeline, const Topology& topo, const Switch& s,
+                   const std::vector<Attached>& nodes,
+                   const std::vector<ForwardingEntry>& entries) {
+    pipeline.set_int_switch_id(s.id);
+    json sinks = json::array();
+    for (const auto& n : nodes) {
+        if (n.at->sw != s.name) continue;
+        pipeline.set_int_sink_port(n.at->port, true);
+        sinks.push_back(n.at->port);
+    }
+    const Endpoint& collector = topo.collector_endpoint();
+    uint32_t report_port = 0;
+    for (const auto& e : entries) {
+        if (e.ip == collector.ip) report_port = e.port;
+    }
+    json out = {{"switch_id", s.id}, {"sink_ports", sinks}, {"report_port", report_port}};
+    if (report_port == 0) return out;  // the collector is unreachable from here
+    pipeline.set_int_report({.port = report_port,
+                             .collector = collector.ip,
+                             .collector_mac = collector.mac,
+                             .collector_udp_port = topo.collector.udp_port,
+                             .source = report_source(s),
+                             .source_udp_port = topo.collector.udp_port});
+    out["report_source"] = report_source(s).str();
+    return out;
+}
+
 }  // namespace
 
 json net_up(const Topology& topo, const std::string& net_name, const net::InterruptGuard* guard) {
@@ -147,15 +182,17 @@ json net_up(const Topology& topo, const std::string& net_name, const net::Interr
         for (const auto& n : nodes) {
             if (n.at->sw == s.name) add_port(n.at->port, n.uplink);
         }
-        for (const auto& e : forwarding_entries(s.name, endpoints, next)) {
+        auto entries = forwarding_entries(s.name, endpoints, next);
+        for (const auto& e : entries) {
             pipeline.set_mac_route(e.mac, e.port);
             pipeline.set_prefix_route(e.ip, 32, e.port);
         }
+        json int_settings = configure_int(pipeline, topo, s, nodes, entries);
         net::NetNs::open(ns).run([&] {
             for (const auto& p : ports) pipeline.attach(p["ifindex"].get<int>());
         });
         switches.push_back({{"name", s.name}, {"id", s.id}, {"netns", ns}, {"pins", pins},
-                            {"ports", ports}});
+                            {"ports", ports}, {"int", int_settings}});
     }
 
     // Host clients on every endpoint's uplink.

@@ -33,6 +33,17 @@ extern "C" {
 
 namespace chima::bpf {
 
+// Where an INT sink sends its Telemetry Reports: out of `port`, to the collector's
+// addresses; the report's source is `source` (the switch's own address).
+struct IntReportTarget {
+    uint32_t port = 0;
+    Ipv4 collector;
+    Mac collector_mac;
+    uint16_t collector_udp_port = CHIMA_INT_REPORT_UDP_PORT;
+    Ipv4 source;
+    uint16_t source_udp_port = CHIMA_INT_REPORT_UDP_PORT;
+};
+
 // One switch port: which interface it is and how routed frames leaving it are addressed.
 struct PortConfig {
     uint32_t ifindex = 0;
@@ -107,8 +118,13 @@ class SwitchPipeline {
     void set_int_initial_hops(uint32_t hops);
     // A sink port leads to an endpoint (client, host): INT is stripped there and the packet
     // leaves as it was before the source (DSCP, lengths, checksums), unless the packet
-    // carried SID 0xC0000 (INT data for the attached host). Telemetry reports: not yet.
+    // carried SID 0xC0000 (INT data for the attached host). With a collector set, the sink
+    // first pushes its own hop and sends a Telemetry Report v1.0 out of `report.port`.
     void set_int_sink_port(uint32_t port, bool sink);
+    void set_int_report(const IntReportTarget& report);
+    void clear_int_report();
+    // Sequence number of the next report this switch sends (= reports sent so far).
+    uint32_t int_report_sequence() const;
 
     DropCounters drop_counters() const;
     PortCounters port_counters(uint32_t port) const;
@@ -125,7 +141,7 @@ class SwitchPipeline {
     UniqueFd scratch_, resume_map_, slots_;
     UniqueFd ports_, ifindex_ports_, mac_routes_, prefix_routes_;
     UniqueFd port_counters_, drop_counters_;
-    UniqueFd int_watchlist_, int_config_, int_sink_ports_;
+    UniqueFd int_watchlist_, int_config_, int_sink_ports_, int_report_, int_report_seq_;
 
     chima_int_config int_config() const;
     void store_int_config(const chima_int_config& config);

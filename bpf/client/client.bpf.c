@@ -1,11 +1,11 @@
-/* The CHIMA host client (DESIGN.md section 4), attached to TC egress of a host interface:
- * for an IPv4 packet whose (source, destination) is a managed flow, pushes the flow's label
- * stack between Ethernet and IPv4 (EtherType 0x8847, RFC 3032 entries). Anything else
- * leaves unchanged.
+/* The CHIMA host client (DESIGN.md sections 4 and 8), attached to TC of a host's uplink.
  *
- * Reserved for issue #5: an ingress program on the same interface that strips INT data
- * before a packet reaches a container function (and restores it on the way out). It will
- * live beside chima_client_egress in this object. */
+ *   egress    puts back the INT bytes saved for the packet's source (int_transparent.h),
+ *             then, for an IPv4 packet whose (source, destination) is a managed flow,
+ *             pushes the flow's label stack between Ethernet and IPv4 (EtherType 0x8847,
+ *             RFC 3032 entries). Anything else leaves unchanged.
+ *   ingress   strips the INT bytes of a packet handed to this host (DSCP 0x17), so the
+ *             container function behind it sees plain UDP/TCP. */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
@@ -13,6 +13,9 @@
 #include <bpf/bpf_helpers.h>
 
 #include "chima/client.h"
+#include "counters.h"
+#include "int_transparent.h"
+#include "l4_packet.h"
 
 #define CHIMA_ETH_LEN 14
 #define CHIMA_ETH_P_MPLS 0x8847
@@ -27,33 +30,25 @@ struct {
     __type(value, struct chima_flow_stack);
 } chima_flows SEC(".maps");
 
-struct {
-    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-    __uint(max_entries, CHIMA_CLIENT_COUNTER_COUNT);
-    __type(key, __u32);
-    __type(value, __u64);
-} chima_client_counters SEC(".maps");
-
-static __always_inline void chima_client_count(__u32 counter, __u64 amount) {
-    __u64* value = bpf_map_lookup_elem(&chima_client_counters, &counter);
-    if (value)
-        *value += amount;
+SEC("tc")
+int chima_client_ingress(struct __sk_buff* skb) {
+    struct chima_client_packet p;
+    if (chima_client_parse(skb, &p) || chima_client_dscp(&p) != CHIMA_INT_DSCP)
+        return TC_ACT_OK;
+    return chima_client_int_strip(skb, &p);
 }
 
 SEC("tc")
 int chima_client_egress(struct __sk_buff* skb) {
-    const __u8* data = (const __u8*)(long)skb->data;
-    const void* end = (const void*)(long)skb->data_end;
-    if ((const void*)(data + CHIMA_ETH_LEN + 20) > end || data[12] != (ETH_P_IP >> 8) ||
-        data[13] != (ETH_P_IP & 0xff)) {
+    struct chima_client_packet p;
+    if (chima_client_parse(skb, &p)) {
         chima_client_count(CHIMA_CLIENT_UNMANAGED, 1);
         return TC_ACT_OK;
     }
-    const __u8* ip = data + CHIMA_ETH_LEN;
-    struct chima_flow_key key = {
-        .src_addr = ((__u32)ip[12] << 24) | ((__u32)ip[13] << 16) | ((__u32)ip[14] << 8) | ip[15],
-        .dst_addr = ((__u32)ip[16] << 24) | ((__u32)ip[17] << 16) | ((__u32)ip[18] << 8) | ip[19],
-    };
+    if (chima_client_int_restore(skb, &p) < 0)
+        return TC_ACT_SHOT;
+
+    struct chima_flow_key key = {.src_addr = p.src_addr, .dst_addr = p.dst_addr};
     struct chima_flow_stack* flow = bpf_map_lookup_elem(&chima_flows, &key);
     if (!flow) {
         chima_client_count(CHIMA_CLIENT_UNMANAGED, 1);

@@ -72,7 +72,8 @@ static __always_inline void count_sequence(__u32 switch_id, __u32 seq) {
 
 static __always_inline void send_event(struct chima_collector_stats* stats, __u32 section_id,
                                        __u8 metric, __u8 above, __u64 value_ns, __u64 threshold_ns,
-                                       const struct chima_segment_key* segment, __u64 now) {
+                                       const struct chima_segment_key* segment,
+                                       __u64 segment_value_ns, __u64 now) {
     struct chima_collector_event* e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
     if (!e) {
         if (stats)
@@ -88,6 +89,7 @@ static __always_inline void send_event(struct chima_collector_stats* stats, __u3
     e->pad = 0;
     e->segment = *segment;
     e->pad2 = 0;
+    e->segment_value_ns = segment_value_ns;
     bpf_ringbuf_submit(e, 0);
 }
 
@@ -96,7 +98,8 @@ static __always_inline void send_event(struct chima_collector_stats* stats, __u3
  * and only then is it decided (once) under the lock. */
 static __always_inline void update_section(struct chima_collector_stats* stats, __u32 section_id,
                                            __s64 latency_delta, __s64 jitter_delta,
-                                           const struct chima_segment_key* changed) {
+                                           const struct chima_segment_key* changed,
+                                           __u64 changed_latency_ns, __u64 changed_jitter_ns) {
     struct chima_section* sec = bpf_map_lookup_elem(&sections, &section_id);
     if (!sec)
         return;
@@ -124,10 +127,10 @@ static __always_inline void update_section(struct chima_collector_stats* stats, 
     __u64 now = bpf_ktime_get_ns();
     if (lat_changed)
         send_event(stats, section_id, CHIMA_METRIC_LATENCY, lat_above, latency_ns, lat_threshold,
-                   changed, now);
+                   changed, changed_latency_ns, now);
     if (jit_changed)
         send_event(stats, section_id, CHIMA_METRIC_JITTER, jit_above, jitter_ns, jit_threshold,
-                   changed, now);
+                   changed, changed_jitter_ns, now);
 }
 
 static __always_inline void apply_sample(struct chima_collector_stats* stats,
@@ -149,6 +152,8 @@ static __always_inline void apply_sample(struct chima_collector_stats* stats,
     chima_segment_apply_sample(s, delay_ns, alpha_q32);
     __s64 latency_delta = (__s64)(s->latency_q16 - old_latency);
     __s64 jitter_delta = (__s64)(s->jitter_q16 - old_jitter);
+    __u64 latency_ns = s->latency_q16 >> CHIMA_EWMA_FRAC_BITS;
+    __u64 jitter_ns = s->jitter_q16 >> CHIMA_EWMA_FRAC_BITS;
     s->last_update_ns = now;
     for (int i = 0; i < CHIMA_SEGMENT_MAX_SECTIONS; i++)
         watched[i] = s->sections[i];
@@ -159,7 +164,7 @@ static __always_inline void apply_sample(struct chima_collector_stats* stats,
     for (int i = 0; i < CHIMA_SEGMENT_MAX_SECTIONS; i++) {
         if (watched[i] == 0)
             break;
-        update_section(stats, watched[i], latency_delta, jitter_delta, key);
+        update_section(stats, watched[i], latency_delta, jitter_delta, key, latency_ns, jitter_ns);
     }
 }
 

@@ -115,6 +115,7 @@ TEST_CASE("collector: a watched section sends one event per threshold crossing")
     CHECK(up.segment.kind == CHIMA_SEGMENT_LINK);
     CHECK(up.segment.a == 2);
     CHECK(up.segment.b == 3);
+    CHECK(up.segment_value_ns == 16'500'000);  // s2-s3 alone
     CHECK(table.section(up.section)->name == "s1-s2-s3");
 
     for (int i = 0; i < 10; ++i)

@@ -142,6 +142,7 @@ TEST_CASE("collector lines: measurement and crossing JSON") {
     e.value_ns = 12'000'000;
     e.threshold_ns = 10'000'000;
     e.segment = link_segment(0, 1);
+    e.segment_value_ns = 11'000'000;
     auto c = nlohmann::json::parse(crossing_line(1'000'000'000, e, table));
     CHECK(c["type"] == "crossing");
     CHECK(c["chain"] == "chain0");
@@ -150,6 +151,7 @@ TEST_CASE("collector lines: measurement and crossing JSON") {
     CHECK(c["direction"] == "above");
     CHECK(c["value_ns"] == 12'000'000);
     CHECK(c["segment"] == "s0-s1");
+    CHECK(c["segment_value_ns"] == 11'000'000);
 
     // Names needing escapes survive the hand-written JSON.
     std::string odd = "q\"uo\\te\n\x01";

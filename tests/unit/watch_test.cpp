@@ -12,13 +12,20 @@ namespace {
 Deployment minimal() {
     std::string root = std::getenv("CHIMA_ROOT") ? std::getenv("CHIMA_ROOT") : CHIMA_DEFAULT_ROOT;
     std::string ex = root + "/examples/minimal/";
-    return compose({load_topology(ex + "topology.yaml"), load_service(ex + "service.yaml"),
-                    load_placement(ex + "placement.yaml"), {}, nullptr});
+    return compose({load_topology(ex + "topology.yaml"),
+                    load_service(ex + "service.yaml"),
+                    load_placement(ex + "placement.yaml"),
+                    {},
+                    nullptr});
 }
 
 json m(const std::string& seg, int64_t lat_ms, int64_t jit_ms, int64_t ts) {
-    return {{"type", "measurement"}, {"chain", "minimal"}, {"segment", seg},
-            {"latency_ns", lat_ms * 1'000'000}, {"jitter_ns", jit_ms * 1'000'000}, {"ts", ts}};
+    return {{"type", "measurement"},
+            {"chain", "minimal"},
+            {"segment", seg},
+            {"latency_ns", lat_ms * 1'000'000},
+            {"jitter_ns", jit_ms * 1'000'000},
+            {"ts", ts}};
 }
 
 constexpr int64_t kSec = 1'000'000'000;
@@ -55,7 +62,8 @@ TEST_CASE("watch: section sums and one violation per degradation") {
     REQUIRE(v[0].worst.has_value());
     CHECK(v[0].worst->key() == "s0-s1");
     // Still degraded: no storm.
-    for (int i = 3; i < 20; ++i) CHECK(feed(w, 20, 1, 1, 1, i * kSec).empty());
+    for (int i = 3; i < 20; ++i)
+        CHECK(feed(w, 20, 1, 1, 1, i * kSec).empty());
 }
 
 TEST_CASE("watch: hysteresis keeps a section in violation until clearly below the limit") {
@@ -93,6 +101,23 @@ TEST_CASE("watch: jitter limits are checked on the sum of segment jitters") {
     CHECK(v[0].measured == 6'000'000);
 }
 
+TEST_CASE("watch: latency and jitter crossing together are one violation") {
+    Deployment d = minimal();
+    SectionWatcher w(d, WatchOptions{});
+    auto v = feed(w, 10, 1, 1, 1, 1 * kSec, /*jitter ms*/ 3);  // toupper: 11 ms and 6 ms
+    REQUIRE(v.size() == 1);
+    CHECK(v[0].section == "toupper");
+    CHECK(v[0].metric == "latency");
+    // Event-driven: the jitter crossing right after the latency one adds nothing.
+    SectionWatcher e(d, WatchOptions{});
+    json crossing = {{"type", "crossing"},  {"chain", "minimal"},    {"section", "toupper"},
+                     {"metric", "latency"}, {"value_ns", 6'000'000}, {"segment", "s0-s1"},
+                     {"ts", kSec}};
+    CHECK(e.consume(crossing, kSec).size() == 1);
+    crossing["metric"] = "jitter";
+    CHECK(e.consume(crossing, kSec + 3'000'000).empty());
+}
+
 TEST_CASE("watch: a section with a missing segment is not evaluated, stale data expires") {
     Deployment d = minimal();
     SectionWatcher w(d, WatchOptions{});
@@ -121,13 +146,20 @@ TEST_CASE("watch: function exits and link-down violate the sections they are par
 TEST_CASE("watch: an event-driven crossing is reported at once, once") {
     Deployment d = minimal();
     SectionWatcher w(d, WatchOptions{});
-    json crossing = {{"type", "crossing"}, {"chain", "minimal"}, {"section", "toupper"},
-                     {"metric", "latency"}, {"value_ns", 6'000'000}, {"segment", "s0-s1"},
+    json crossing = {{"type", "crossing"},
+                     {"chain", "minimal"},
+                     {"section", "toupper"},
+                     {"metric", "latency"},
+                     {"value_ns", 6'000'000},
+                     {"segment", "s0-s1"},
+                     {"segment_value_ns", 5'500'000},
                      {"ts", kSec}};
     auto v = w.consume(crossing, kSec + 1000);
     REQUIRE(v.size() == 1);
     CHECK(v[0].detected_at - v[0].crossed_at == 1000);
     CHECK(v[0].worst->key() == "s0-s1");
+    // The segment's own value, not the section's: what chima-relocate marks as degraded.
+    CHECK(v[0].worst_value == 5'500'000);
     CHECK(w.consume(crossing, kSec + 2000).empty());
     // Coming back below is not a violation; it makes the section normal again.
     json below = crossing;
@@ -138,7 +170,9 @@ TEST_CASE("watch: an event-driven crossing is reported at once, once") {
 TEST_CASE("watch: health events with ts_ns keep their own time") {
     Deployment d = minimal();
     SectionWatcher w(d, WatchOptions{});
-    auto v = w.consume({{"type", "function-exit"}, {"chain", "minimal"}, {"function", "toupper"},
+    auto v = w.consume({{"type", "function-exit"},
+                        {"chain", "minimal"},
+                        {"function", "toupper"},
                         {"ts_ns", 3 * kSec}},
                        4 * kSec);
     REQUIRE(v.size() == 2);

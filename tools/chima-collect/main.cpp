@@ -8,6 +8,7 @@
 
 #include "chima/collector/collect_session.hpp"
 #include "chima/collector/deployment_sections.hpp"
+#include "chima/emulation/emulated_network.hpp"
 #include "chima/model/deployment.hpp"
 #include "chima/tool.hpp"
 
@@ -18,9 +19,14 @@ int main(int argc, char** argv) {
     std::optional<std::string> deployment;
     double poll_seconds = 0.1;
     std::string mode = "auto";
+    std::optional<std::string> net;
 
-    tool.app.add_option("--iface", options.iface, "interface the reports arrive on")->required();
+    auto* iface = tool.app.add_option("--iface", options.iface, "interface the reports arrive on");
     tool.app.add_option("--netns", options.netns, "network namespace of the interface");
+    auto* net_option = tool.app.add_option(
+        "--net", net,
+        "emulated network (chima-net): listen where its collector is (needs --deployment)");
+    net_option->excludes(iface);
     tool.app.add_option("--deployment", deployment,
                         "deployment whose SLA sections name and watch segments");
     tool.app.add_option("--alpha", options.alpha, "EWMA coefficient in (0, 1]")
@@ -45,8 +51,17 @@ int main(int argc, char** argv) {
             {"native", chima::collector::XdpMode::Native}};
         options.mode = modes.at(mode);
         std::vector<chima::collector::WatchedSection> sections;
+        if (net && !deployment)
+            throw chima::InputError("--net needs --deployment (its topology places the collector)");
+        if (!net && options.iface.empty())
+            throw chima::InputError("--iface or --net is required");
         if (deployment) {
             chima::Deployment d = chima::load_deployment(*deployment);
+            if (net) {
+                auto at = chima::emulation::collector_attachment(d.topology, *net);
+                options.netns = at.netns;
+                options.iface = at.iface;
+            }
             sections = chima::collector::sections_from_deployment(d);
             chima::collector::defaults_from_deployment(d, options, tool.app.count("--alpha") > 0,
                                                        tool.app.count("--poll") > 0);

@@ -5,6 +5,7 @@
 
 #include <linux/types.h>
 
+#include "chima/int.h"
 #include "chima/sid.h"
 
 #define CHIMA_MAX_FLOWS 4096
@@ -25,17 +26,46 @@ struct chima_flow_stack {
     __u8 pad[2];
 };
 
+/* INT-transparent hosting (DESIGN.md section 8): TC ingress strips the INT bytes of a
+ * packet entering a function and saves them under the packet's destination (the function's
+ * address); TC egress puts them back into the next packet that address sends. */
+
+/* Most INT bytes one packet carries: shim + md header + CHIMA_INT_MAX_HOPS hops (108). */
+#define CHIMA_CLIENT_INT_MAX_BYTES \
+    (CHIMA_INT_SHIM_BYTES + CHIMA_INT_MD_HEADER_BYTES + CHIMA_INT_MAX_HOPS * CHIMA_INT_HOP_BYTES)
+/* A saved stack older than this is dropped instead of restored: the function's next output
+ * would otherwise carry an old request's timestamps and give a false function sample. */
+#define CHIMA_CLIENT_INT_MAX_AGE_NS 1000000000ull
+/* Addresses with a saved stack at a time (functions and endpoints of one host). */
+#define CHIMA_CLIENT_INT_MAX_SAVED 1024
+
+/* `chima_client_int_saved` (LRU hash) key: IPv4 address, host order. Value: */
+struct chima_client_saved_int {
+    __u32 length;                           /* bytes used in `bytes`, 12..108, multiple of 4 */
+    __u8 bytes[CHIMA_CLIENT_INT_MAX_BYTES]; /* shim + md header + stack, as received */
+    __u64 saved_at_ns;                      /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) */
+};
+
 /* `chima_client_counters` (per-CPU array of __u64, key = counter). */
 enum chima_client_counter {
-    CHIMA_CLIENT_PUSHED = 0,   /* packets that got a label stack */
-    CHIMA_CLIENT_PUSHED_BYTES, /* their bytes before the push */
-    CHIMA_CLIENT_UNMANAGED,    /* packets of no managed flow, passed unchanged */
-    CHIMA_CLIENT_BAD_STACK,    /* flow entry with depth 0 or > CHIMA_MAX_LABELS: dropped */
-    CHIMA_CLIENT_PUSH_FAILED,  /* the kernel refused to grow the packet: dropped */
+    CHIMA_CLIENT_PUSHED = 0,    /* packets that got a label stack */
+    CHIMA_CLIENT_PUSHED_BYTES,  /* their bytes before the push */
+    CHIMA_CLIENT_UNMANAGED,     /* packets of no managed flow, passed unchanged */
+    CHIMA_CLIENT_BAD_STACK,     /* flow entry with depth 0 or > CHIMA_MAX_LABELS: dropped */
+    CHIMA_CLIENT_PUSH_FAILED,   /* the kernel refused to grow the packet: dropped */
+    CHIMA_CLIENT_INT_STRIPPED,  /* ingress: INT bytes removed and saved */
+    CHIMA_CLIENT_INT_RESTORED,  /* egress: a saved stack put back */
+    CHIMA_CLIENT_INT_EXPIRED,   /* egress: a saved stack too old to restore, discarded */
+    CHIMA_CLIENT_INT_MALFORMED, /* ingress: DSCP 0x17 without a usable INT header, passed */
+    CHIMA_CLIENT_INT_FAILED,    /* a helper refused: the packet left without its stack
+                                   (nothing changed yet) or was dropped (half changed) */
     CHIMA_CLIENT_COUNTER_COUNT
 };
 
-#define CHIMA_CLIENT_COUNTER_NAMES \
-    { "pushed", "pushed_bytes", "unmanaged", "bad_stack", "push_failed" }
+#define CHIMA_CLIENT_COUNTER_NAMES                                                         \
+    {                                                                                      \
+        "pushed", "pushed_bytes", "unmanaged", "bad_stack", "push_failed", "int_stripped", \
+            "int_restored", "int_expired", "int_malformed", "int_failed"                   \
+    }
 
 #endif /* CHIMA_CLIENT_H */

@@ -90,6 +90,7 @@ struct chima_collector_event {
     __u16 pad;
     struct chima_segment_key segment; /* the segment whose sample caused it */
     __u32 pad2;
+    __u64 segment_value_ns; /* that segment's own EWMA (same metric) after the sample */
 };
 
 /* ---- configuration, counters ---------------------------------------------------------- */

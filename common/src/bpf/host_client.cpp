@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <memory>
 
 #include "chima/bpf/pin_dir.hpp"
@@ -20,6 +21,11 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kEgressPin = "chima_client_egress";
+constexpr const char* kIngressPin = "chima_client_ingress";
+
+constexpr const char* kCounterNames[] = CHIMA_CLIENT_COUNTER_NAMES;
+static_assert(std::size(kCounterNames) == CHIMA_CLIENT_COUNTER_COUNT,
+              "every client counter has a name");
 
 struct SkeletonDeleter {
     void operator()(chima_client* skel) const { chima_client__destroy(skel); }
@@ -58,6 +64,8 @@ HostClient HostClient::create(const fs::path& pin_dir) {
     }
     pin_object(bpf_program__fd(skel->progs.chima_client_egress), pin_dir / kEgressPin);
     rollback.add(pin_dir / kEgressPin);
+    pin_object(bpf_program__fd(skel->progs.chima_client_ingress), pin_dir / kIngressPin);
+    rollback.add(pin_dir / kIngressPin);
     HostClient client = open(pin_dir);
     rollback.dismiss();
     spdlog::debug("host client pinned in {}", pin_dir.string());
@@ -68,6 +76,7 @@ HostClient HostClient::open(const fs::path& pin_dir) {
     detail::route_libbpf_logs();
     HostClient c(pin_dir);
     c.egress_ = open_pinned(pin_dir / kEgressPin);
+    c.ingress_ = open_pinned(pin_dir / kIngressPin);
     c.flows_ = open_pinned(pin_dir / "chima_flows");
     c.counters_ = open_pinned(pin_dir / "chima_client_counters");
     return c;
@@ -81,11 +90,18 @@ void HostClient::remove(const fs::path& pin_dir) {
 }
 
 void HostClient::attach(int ifindex) const {
-    attach_tc(ifindex, TcDirection::Egress, egress_.get());
+    attach_tc(ifindex, TcDirection::Ingress, ingress_.get());
+    try {
+        attach_tc(ifindex, TcDirection::Egress, egress_.get());
+    } catch (...) {
+        detach_tc(ifindex, TcDirection::Ingress);  // no half-attached client
+        throw;
+    }
 }
 
 void HostClient::detach(int ifindex) const {
     detach_tc(ifindex, TcDirection::Egress);
+    detach_tc(ifindex, TcDirection::Ingress);
 }
 
 void HostClient::set_flow(Ipv4 src, Ipv4 dst, const LabelStack& stack, uint8_t ttl, uint8_t tc) {
@@ -134,6 +150,11 @@ ClientCounters HostClient::counters() const {
     c.unmanaged = detail::sum_percpu_u64(counters_.get(), CHIMA_CLIENT_UNMANAGED);
     c.bad_stack = detail::sum_percpu_u64(counters_.get(), CHIMA_CLIENT_BAD_STACK);
     c.push_failed = detail::sum_percpu_u64(counters_.get(), CHIMA_CLIENT_PUSH_FAILED);
+    c.int_stripped = detail::sum_percpu_u64(counters_.get(), CHIMA_CLIENT_INT_STRIPPED);
+    c.int_restored = detail::sum_percpu_u64(counters_.get(), CHIMA_CLIENT_INT_RESTORED);
+    c.int_expired = detail::sum_percpu_u64(counters_.get(), CHIMA_CLIENT_INT_EXPIRED);
+    c.int_malformed = detail::sum_percpu_u64(counters_.get(), CHIMA_CLIENT_INT_MALFORMED);
+    c.int_failed = detail::sum_percpu_u64(counters_.get(), CHIMA_CLIENT_INT_FAILED);
     return c;
 }
 

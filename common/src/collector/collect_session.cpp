@@ -97,8 +97,8 @@ std::string measurement_line(std::int64_t ts_ns, const SegmentLabel& label,
     std::string line;
     line.reserve(160);
     // ts: wall-clock nanoseconds since the epoch, like every CHIMA timestamp.
-    fmt::format_to(std::back_inserter(line), "{{\"type\":\"measurement\",\"ts\":{},\"chain\":",
-                   ts_ns);
+    fmt::format_to(std::back_inserter(line),
+                   "{{\"type\":\"measurement\",\"ts\":{},\"chain\":", ts_ns);
     append_json_string(line, label.chain);
     line += ",\"segment\":";
     append_json_string(line, label.segment);
@@ -134,7 +134,8 @@ std::string crossing_line(std::int64_t ts, const chima_collector_event& event,
                         {"direction", event.above ? "above" : "below"},
                         {"value_ns", event.value_ns},
                         {"threshold_ns", event.threshold_ns},
-                        {"segment", table.labels(event.segment).front().segment}};
+                        {"segment", table.labels(event.segment).front().segment},
+                        {"segment_value_ns", event.segment_value_ns}};
     return line.dump();
 }
 

@@ -18,7 +18,9 @@ namespace chima::emulation {
 
 using nlohmann::json;
 
-std::string port_ifname(uint32_t port) { return "p" + std::to_string(port); }
+std::string port_ifname(uint32_t port) {
+    return "p" + std::to_string(port);
+}
 
 std::string node_pin_dir(const std::string& net, const std::string& node) {
     return net::pin_dir(net) + "/" + node;
@@ -32,15 +34,17 @@ Mac port_mac(const Switch& sw, uint32_t port) {
 namespace {
 
 // The uplink of a host sits in its bridge; give it a MAC of its own, derived from the host's.
-Mac uplink_mac(const Mac& host) { return Mac{host.value ^ (uint64_t(0x02) << 40) ^ 0x10000}; }
+Mac uplink_mac(const Mac& host) {
+    return Mac{host.value ^ (uint64_t(0x02) << 40) ^ 0x10000};
+}
 
 struct Attached {
-    std::string node;      // endpoint or host name
+    std::string node;  // endpoint or host name
     const Attachment* at;
-    Mac mac;               // the MAC frames to this node carry
-    Mac uplink;            // the MAC of the node's own interface
+    Mac mac;     // the MAC frames to this node carry
+    Mac uplink;  // the MAC of the node's own interface
     Ipv4 ip;
-    bool bridge;           // compute host
+    bool bridge;  // compute host
 };
 
 std::vector<Attached> attached_nodes(const Topology& t) {
@@ -65,8 +69,8 @@ void ip_cmd(const std::string& netns, const std::vector<std::string>& args) {
 // Checksum and segmentation offloads off: the pipeline moves L4 headers when it pops labels,
 // and a checksum the kernel would fill in later would then be computed at the wrong offset.
 void disable_offloads(const std::string& netns, const std::string& ifname) {
-    process::run_checked({"ip", "netns", "exec", netns, "ethtool", "-K", ifname, "tx", "off",
-                          "tso", "off", "gso", "off", "gro", "off"});
+    process::run_checked({"ip", "netns", "exec", netns, "ethtool", "-K", ifname, "tx", "off", "tso",
+                          "off", "gso", "off", "gro", "off"});
 }
 
 int ifindex_of(const std::string& netns, const std::string& ifname) {
@@ -87,17 +91,20 @@ json configure_int(bpf::SwitchPipeline& pipeline, const Topology& topo, const Sw
     pipeline.set_int_switch_id(s.id);
     json sinks = json::array();
     for (const auto& n : nodes) {
-        if (n.at->sw != s.name) continue;
+        if (n.at->sw != s.name)
+            continue;
         pipeline.set_int_sink_port(n.at->port, true);
         sinks.push_back(n.at->port);
     }
     const Endpoint& collector = topo.collector_endpoint();
     uint32_t report_port = 0;
     for (const auto& e : entries) {
-        if (e.ip == collector.ip) report_port = e.port;
+        if (e.ip == collector.ip)
+            report_port = e.port;
     }
     json out = {{"switch_id", s.id}, {"sink_ports", sinks}, {"report_port", report_port}};
-    if (report_port == 0) return out;  // the collector is unreachable from here
+    if (report_port == 0)
+        return out;  // the collector is unreachable from here
     pipeline.set_int_report({.port = report_port,
                              .collector = collector.ip,
                              .collector_mac = collector.mac,
@@ -115,19 +122,25 @@ json net_up(const Topology& topo, const std::string& net_name, const net::Interr
     net::NetBuilder b(net_name, guard);
     auto nodes = attached_nodes(topo);
 
-    for (const auto& s : topo.switches) b.add_node(s.name, false);
-    for (const auto& n : nodes) b.add_node(n.node, false);
+    for (const auto& s : topo.switches)
+        b.add_node(s.name, false);
+    for (const auto& n : nodes)
+        b.add_node(n.node, false);
 
     for (const auto& l : topo.links) {
         const Switch& a = *topo.find_switch(l.a);
         const Switch& bsw = *topo.find_switch(l.b);
-        b.add_link({{l.a, port_ifname(l.a_port)}, port_mac(a, l.a_port).str(),
-                    {l.b, port_ifname(l.b_port)}, port_mac(bsw, l.b_port).str()});
+        b.add_link({{l.a, port_ifname(l.a_port)},
+                    port_mac(a, l.a_port).str(),
+                    {l.b, port_ifname(l.b_port)},
+                    port_mac(bsw, l.b_port).str()});
     }
     for (const auto& n : nodes) {
         const Switch& sw = *topo.find_switch(n.at->sw);
-        b.add_link({{n.at->sw, port_ifname(n.at->port)}, port_mac(sw, n.at->port).str(),
-                    {n.node, kUplink}, n.uplink.str()});
+        b.add_link({{n.at->sw, port_ifname(n.at->port)},
+                    port_mac(sw, n.at->port).str(),
+                    {n.node, kUplink},
+                    n.uplink.str()});
     }
 
     for (const auto& l : topo.links) {
@@ -155,7 +168,8 @@ json net_up(const Topology& topo, const std::string& net_name, const net::Interr
         }
         b.add_address(n.node, dev, n.ip.str() + "/24");
         for (const auto& other : nodes) {
-            if (other.node != n.node) b.add_neighbour(n.node, dev, other.ip.str(), other.mac.str());
+            if (other.node != n.node)
+                b.add_neighbour(n.node, dev, other.ip.str(), other.mac.str());
         }
     }
 
@@ -172,15 +186,19 @@ json net_up(const Topology& topo, const std::string& net_name, const net::Interr
         json ports = json::array();
         auto add_port = [&](uint32_t port, const Mac& peer) {
             int ifindex = ifindex_of(ns, port_ifname(port));
-            pipeline.set_port(port, {static_cast<uint32_t>(ifindex), port_mac(s, port), peer, false});
+            pipeline.set_port(port,
+                              {static_cast<uint32_t>(ifindex), port_mac(s, port), peer, false});
             ports.push_back({{"port", port}, {"ifname", port_ifname(port)}, {"ifindex", ifindex}});
         };
         for (const auto& l : topo.links) {
-            if (l.a == s.name) add_port(l.a_port, port_mac(*topo.find_switch(l.b), l.b_port));
-            if (l.b == s.name) add_port(l.b_port, port_mac(*topo.find_switch(l.a), l.a_port));
+            if (l.a == s.name)
+                add_port(l.a_port, port_mac(*topo.find_switch(l.b), l.b_port));
+            if (l.b == s.name)
+                add_port(l.b_port, port_mac(*topo.find_switch(l.a), l.a_port));
         }
         for (const auto& n : nodes) {
-            if (n.at->sw == s.name) add_port(n.at->port, n.uplink);
+            if (n.at->sw == s.name)
+                add_port(n.at->port, n.uplink);
         }
         auto entries = forwarding_entries(s.name, endpoints, next);
         for (const auto& e : entries) {
@@ -189,10 +207,15 @@ json net_up(const Topology& topo, const std::string& net_name, const net::Interr
         }
         json int_settings = configure_int(pipeline, topo, s, nodes, entries);
         net::NetNs::open(ns).run([&] {
-            for (const auto& p : ports) pipeline.attach(p["ifindex"].get<int>());
+            for (const auto& p : ports)
+                pipeline.attach(p["ifindex"].get<int>());
         });
-        switches.push_back({{"name", s.name}, {"id", s.id}, {"netns", ns}, {"pins", pins},
-                            {"ports", ports}, {"int", int_settings}});
+        switches.push_back({{"name", s.name},
+                            {"id", s.id},
+                            {"netns", ns},
+                            {"pins", pins},
+                            {"ports", ports},
+                            {"int", int_settings}});
     }
 
     // Host clients on every endpoint's uplink.
@@ -205,9 +228,13 @@ json net_up(const Topology& topo, const std::string& net_name, const net::Interr
         b.transaction().on_rollback("unpin " + pins, [pins] { bpf::HostClient::remove(pins); });
         int ifindex = ifindex_of(ns, kUplink);
         net::NetNs::open(ns).run([&] { client.attach(ifindex); });
-        endpoints_json.push_back({{"name", n.node}, {"kind", n.bridge ? "host" : "endpoint"},
-                                  {"netns", ns}, {"ip", n.ip.str()}, {"mac", n.mac.str()},
-                                  {"uplink", kUplink}, {"pins", pins},
+        endpoints_json.push_back({{"name", n.node},
+                                  {"kind", n.bridge ? "host" : "endpoint"},
+                                  {"netns", ns},
+                                  {"ip", n.ip.str()},
+                                  {"mac", n.mac.str()},
+                                  {"uplink", kUplink},
+                                  {"pins", pins},
                                   {"bridge", n.bridge ? kHostBridge : ""}});
     }
 
@@ -224,11 +251,18 @@ json net_up(const Topology& topo, const std::string& net_name, const net::Interr
     doc["switches"] = switches;
     doc["endpoints"] = endpoints_json;
     doc["links"] = links;
-    doc["collector"] = {{"node", col.name}, {"netns", net::node_netns(net_name, col.name)},
-                        {"iface", kUplink}, {"ip", col.ip.str()},
+    doc["collector"] = {{"node", col.name},
+                        {"netns", net::node_netns(net_name, col.name)},
+                        {"iface", kUplink},
+                        {"ip", col.ip.str()},
                         {"udp_port", topo.collector.udp_port}};
     b.commit();
     return doc;
+}
+
+CollectorAttachment collector_attachment(const Topology& topo, const std::string& net_name) {
+    net::check_net_name(net_name);
+    return {net::node_netns(net_name, topo.collector_endpoint().name), kUplink};
 }
 
 json net_down(const std::string& net_name) {
@@ -261,20 +295,27 @@ json net_status(const Topology& topo, const std::string& net_name) {
         json ports = json::array();
         auto add = [&](uint32_t port, const std::string& peer) {
             auto c = pipeline.port_counters(port);
-            ports.push_back({{"port", port}, {"peer", peer}, {"rx_packets", c.rx_packets},
-                             {"rx_bytes", c.rx_bytes}, {"tx_packets", c.tx_packets},
+            ports.push_back({{"port", port},
+                             {"peer", peer},
+                             {"rx_packets", c.rx_packets},
+                             {"rx_bytes", c.rx_bytes},
+                             {"tx_packets", c.tx_packets},
                              {"tx_bytes", c.tx_bytes}});
         };
         for (const auto& l : topo.links) {
-            if (l.a == s.name) add(l.a_port, l.b);
-            if (l.b == s.name) add(l.b_port, l.a);
+            if (l.a == s.name)
+                add(l.a_port, l.b);
+            if (l.b == s.name)
+                add(l.b_port, l.a);
         }
         for (const auto& n : attached_nodes(topo)) {
-            if (n.at->sw == s.name) add(n.at->port, n.node);
+            if (n.at->sw == s.name)
+                add(n.at->port, n.node);
         }
         json drops = json::object();
         auto d = pipeline.drop_counters();
-        for (unsigned r = 1; r < d.size(); ++r) drops[bpf::drop_reason_name(r)] = d[r];
+        for (unsigned r = 1; r < d.size(); ++r)
+            drops[bpf::drop_reason_name(r)] = d[r];
         json slots = json::array();
         for (uint32_t slot = 1; slot < CHIMA_MAX_SLOTS; ++slot) {
             if (uint32_t id = pipeline.slot_program_id(slot)) {
@@ -308,7 +349,8 @@ net::LinkRef link_ref(const Topology& topo, const std::string& net_name, const s
         throw InputError("link '" + link + "': expected A-B, e.g. s0-s1");
     }
     const Link* l = topo.find_link(link.substr(0, dash), link.substr(dash + 1));
-    if (!l) throw InputError("no link '" + link + "' in " + topo.file);
+    if (!l)
+        throw InputError("no link '" + link + "' in " + topo.file);
     return {net_name, {l->a, port_ifname(l->a_port)}, {l->b, port_ifname(l->b_port)}};
 }
 

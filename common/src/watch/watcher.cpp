@@ -9,8 +9,9 @@ namespace chima {
 using nlohmann::json;
 
 json Violation::to_json() const {
-    json j = {{"type", "violation"}, {"chain", chain},           {"section", section},
-              {"metric", metric},    {"measured", measured},     {"limit", limit},
+    json j = {{"type", "violation"},      {"chain", chain},
+              {"section", section},       {"metric", metric},
+              {"measured", measured},     {"limit", limit},
               {"crossed_at", crossed_at}, {"detected_at", detected_at}};
     if (worst) {
         json w = {{"key", worst->key()}, {"value_ns", worst_value}};
@@ -24,16 +25,22 @@ json Violation::to_json() const {
         }
         j["worst"] = w;
     }
-    if (!reason.empty()) j["reason"] = reason;
+    if (!reason.empty())
+        j["reason"] = reason;
     return j;
 }
 
 SectionWatcher::SectionWatcher(const Deployment& deployment, WatchOptions options)
     : sections_(deployment.sections), options_(options) {}
 
-bool SectionWatcher::hold_down_allows(State& st, int64_t now) const {
-    if (now - st.last_report < options_.hold_down) return false;
-    st.last_report = now;
+bool SectionWatcher::hold_down_allows(const Section& s, const std::string& metric, int64_t now) {
+    std::string kind = metric == "latency" || metric == "jitter" ? "sla" : metric;
+    auto [it, first] = last_report_.try_emplace(s.chain + "/" + s.name + "/" + kind, now);
+    if (first)
+        return true;
+    if (now - it->second < options_.hold_down)
+        return false;
+    it->second = now;
     return true;
 }
 
@@ -41,7 +48,8 @@ std::optional<int64_t> SectionWatcher::section_sum(const std::string& chain,
                                                    const std::string& section,
                                                    const std::string& metric) const {
     for (const auto& s : sections_) {
-        if (s.chain != chain || s.name != section) continue;
+        if (s.chain != chain || s.name != section)
+            continue;
         int64_t sum = 0;
         for (const auto& seg : s.segments) {
             auto it = values_.find({chain, seg.key()});
@@ -59,13 +67,16 @@ std::vector<Violation> SectionWatcher::evaluate(const Section& s, int64_t ts, in
     std::vector<Violation> out;
     for (const char* metric : {"latency", "jitter"}) {
         int64_t limit = std::string(metric) == "latency" ? s.sla.latency : s.sla.jitter;
-        if (limit <= 0) continue;
+        if (limit <= 0)
+            continue;
         auto sum = section_sum(s.chain, s.name, metric);
-        if (!sum) continue;
+        if (!sum)
+            continue;
         State& st = states_[s.chain + "/" + s.name + "/" + metric];
         if (!st.violated && *sum > limit) {
             st.violated = true;
-            if (!hold_down_allows(st, now)) continue;
+            if (!hold_down_allows(s, metric, now))
+                continue;
             Violation v{s.chain, s.name, metric, *sum, limit, ts, now, std::nullopt, 0, {}};
             for (const auto& seg : s.segments) {
                 const auto& val = values_.at({s.chain, seg.key()});
@@ -76,7 +87,8 @@ std::vector<Violation> SectionWatcher::evaluate(const Section& s, int64_t ts, in
                 }
             }
             out.push_back(v);
-        } else if (st.violated && *sum < static_cast<int64_t>(limit * (1.0 - options_.hysteresis))) {
+        } else if (st.violated &&
+                   *sum < static_cast<int64_t>(limit * (1.0 - options_.hysteresis))) {
             st.violated = false;
         }
     }
@@ -89,22 +101,26 @@ std::vector<Violation> SectionWatcher::section_event(
     int64_t ts, int64_t now) {
     std::vector<Violation> out;
     for (const auto& s : sections_) {
-        if ((!chain.empty() && s.chain != chain) || !affected(s)) continue;
+        if ((!chain.empty() && s.chain != chain) || !affected(s))
+            continue;
         State& st = states_[s.chain + "/" + s.name + "/" + metric];
         st.violated = true;
-        if (!hold_down_allows(st, now)) continue;
+        if (!hold_down_allows(s, metric, now))
+            continue;
         out.push_back({s.chain, s.name, metric, 0, 0, ts, now, worst, 0, reason});
     }
     return out;
 }
 
 std::vector<Violation> SectionWatcher::consume(const json& event, int64_t now) {
-    if (!event.is_object() || !event.contains("type") || !event["type"].is_string()) return {};
+    if (!event.is_object() || !event.contains("type") || !event["type"].is_string())
+        return {};
     const std::string type = event["type"];
     // Event time in wall-clock ns ("ts"; health events from chima-install say "ts_ns").
     int64_t ts = now;
     for (const char* key : {"ts", "ts_ns"}) {
-        if (event.contains(key) && event[key].is_number_integer()) ts = event[key].get<int64_t>();
+        if (event.contains(key) && event[key].is_number_integer())
+            ts = event[key].get<int64_t>();
     }
     if (type == "measurement") {
         std::string chain = event.value("chain", "");
@@ -116,10 +132,13 @@ std::vector<Violation> SectionWatcher::consume(const json& event, int64_t now) {
         newest_ = std::max(newest_, ts);
         std::vector<Violation> out;
         for (const auto& s : sections_) {
-            if (s.chain != chain) continue;
+            if (s.chain != chain)
+                continue;
             bool involved = false;
-            for (const auto& seg : s.segments) involved = involved || seg.key() == key;
-            if (!involved) continue;
+            for (const auto& seg : s.segments)
+                involved = involved || seg.key() == key;
+            if (!involved)
+                continue;
             auto vs = evaluate(s, ts, now);
             out.insert(out.end(), vs.begin(), vs.end());
         }
@@ -134,23 +153,37 @@ std::vector<Violation> SectionWatcher::consume(const json& event, int64_t now) {
         bool above = event.value("direction", "above") != "below";
         std::vector<Violation> out;
         for (const auto& s : sections_) {
-            if (s.chain != chain || s.name != section) continue;
+            if (s.chain != chain || s.name != section)
+                continue;
             State& st = states_[s.chain + "/" + s.name + "/" + metric];
             if (!above) {  // back below the threshold: the section is normal again
                 st.violated = false;
                 continue;
             }
-            if (st.violated) continue;
+            if (st.violated)
+                continue;
             st.violated = true;
-            if (!hold_down_allows(st, now)) continue;
-            Violation v{chain, section, metric, event.value("value_ns", int64_t{0}),
-                        metric == "latency" ? s.sla.latency : s.sla.jitter, ts, now,
-                        std::nullopt, 0, "event-driven crossing"};
+            if (!hold_down_allows(s, metric, now))
+                continue;
+            Violation v{chain,
+                        section,
+                        metric,
+                        event.value("value_ns", int64_t{0}),
+                        metric == "latency" ? s.sla.latency : s.sla.jitter,
+                        ts,
+                        now,
+                        std::nullopt,
+                        0,
+                        "event-driven crossing"};
             if (event.contains("segment")) {
+                // The segment whose sample crossed the threshold, with its own value: what
+                // chima-relocate marks as degraded.
                 std::string key = event["segment"];
                 for (const auto& seg : s.segments) {
-                    if (seg.key() == key) v.worst = seg;
+                    if (seg.key() == key)
+                        v.worst = seg;
                 }
+                v.worst_value = event.value("segment_value_ns", int64_t{0});
             }
             out.push_back(v);
         }
@@ -166,7 +199,8 @@ std::vector<Violation> SectionWatcher::consume(const json& event, int64_t now) {
             chain, "availability", "function '" + fn + "' exited",
             [&](const Section& s) {
                 for (const auto& x : s.segments)
-                    if (x.kind == SegmentKind::Function && x.function == fn) return true;
+                    if (x.kind == SegmentKind::Function && x.function == fn)
+                        return true;
                 return false;
             },
             seg, ts, now);
@@ -174,7 +208,8 @@ std::vector<Violation> SectionWatcher::consume(const json& event, int64_t now) {
     if (type == "link-down") {
         std::string link = event.value("link", "");
         auto dash = link.find('-');
-        if (dash == std::string::npos) return {};
+        if (dash == std::string::npos)
+            return {};
         Segment seg;
         seg.kind = SegmentKind::Link;
         seg.a = link.substr(0, dash);

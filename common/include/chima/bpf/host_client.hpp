@@ -3,7 +3,7 @@
 // tools (chima-route, chima-relocate).
 //
 //   auto client = HostClient::create("/sys/fs/bpf/chima/lab/client");   // chima-net up
-//   client.attach(ifindex);                          // TC egress, inside the host's netns
+//   client.attach(ifindex);                          // TC ingress + egress, in the host's netns
 //   client.set_flow(src, dst, stack);                // chima-route: one atomic map update
 //
 // Errors: InputError for a bad stack, RuntimeError when the kernel refuses.
@@ -29,6 +29,12 @@ struct ClientCounters {
     uint64_t unmanaged = 0;     // packets of no managed flow (passed unchanged)
     uint64_t bad_stack = 0;     // dropped: corrupt flow entry
     uint64_t push_failed = 0;   // dropped: the kernel refused to grow the packet
+    // INT-transparent hosting (DESIGN.md section 8)
+    uint64_t int_stripped = 0;   // ingress: INT bytes removed and saved for the destination
+    uint64_t int_restored = 0;   // egress: a saved stack put back on the source's output
+    uint64_t int_expired = 0;    // egress: a saved stack older than 1 s, discarded
+    uint64_t int_malformed = 0;  // ingress: DSCP 0x17 without a usable INT header, passed
+    uint64_t int_failed = 0;     // the kernel refused a change: stack lost or packet dropped
 };
 
 class HostClient {
@@ -42,7 +48,8 @@ class HostClient {
 
     const std::filesystem::path& pin_dir() const { return dir_; }
 
-    // TC egress of `ifindex` runs the client. Call inside the host's netns.
+    // TC ingress (INT strip) and egress (INT restore, label push) of `ifindex` run the
+    // client. Call inside the host's netns. detach() removes both.
     void attach(int ifindex) const;
     void detach(int ifindex) const;
 
@@ -56,12 +63,13 @@ class HostClient {
     ClientCounters counters() const;
 
     int egress_program_fd() const { return egress_.get(); }
+    int ingress_program_fd() const { return ingress_.get(); }
 
   private:
     explicit HostClient(std::filesystem::path dir) : dir_(std::move(dir)) {}
 
     std::filesystem::path dir_;
-    UniqueFd egress_, flows_, counters_;
+    UniqueFd egress_, ingress_, flows_, counters_;
 };
 
 }  // namespace chima::bpf

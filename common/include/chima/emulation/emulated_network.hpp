@@ -52,6 +52,13 @@ nlohmann::json net_down(const std::string& net);
 // Per switch and port: the pipeline's counters; per link: up/down and impairment.
 nlohmann::json net_status(const Topology& topo, const std::string& net);
 
+// Where the collector of network NET receives its reports: its netns and interface.
+struct CollectorAttachment {
+    std::string netns;
+    std::string iface;
+};
+CollectorAttachment collector_attachment(const Topology& topo, const std::string& net);
+
 // The link named "a-b" (either order) as the delay line and perturb functions see it.
 net::LinkRef link_ref(const Topology& topo, const std::string& net, const std::string& link);
 

@@ -27,7 +27,7 @@ struct WatchOptions {
 struct Violation {
     std::string chain;
     std::string section;
-    std::string metric;  // "latency", "jitter", "availability", "link"
+    std::string metric;    // "latency", "jitter", "availability", "link"
     int64_t measured = 0;  // ns (latency/jitter), 0 otherwise
     int64_t limit = 0;
     int64_t crossed_at = 0;   // ns, when the measurement that crossed was taken
@@ -40,7 +40,7 @@ struct Violation {
 };
 
 class SectionWatcher {
-public:
+  public:
     SectionWatcher(const Deployment& deployment, WatchOptions options);
 
     // One input line (already parsed). Returns the violations it causes, if any.
@@ -51,13 +51,12 @@ public:
     std::optional<int64_t> section_sum(const std::string& chain, const std::string& section,
                                        const std::string& metric) const;
 
-private:
+  private:
     struct SegmentValue {
         int64_t latency = 0, jitter = 0, ts = 0;
     };
     struct State {
         bool violated = false;
-        int64_t last_report = INT64_MIN / 2;
     };
 
     std::vector<Violation> evaluate(const Section& s, int64_t ts, int64_t now);
@@ -66,12 +65,15 @@ private:
                                          const std::function<bool(const Section&)>& affected,
                                          const std::optional<Segment>& worst, int64_t ts,
                                          int64_t now);
-    bool hold_down_allows(State& st, int64_t now) const;
+    // The hold-down is per section and kind of trouble; latency and jitter share one, so a
+    // degradation that pushes both over their limits is one violation.
+    bool hold_down_allows(const Section& s, const std::string& metric, int64_t now);
 
     std::vector<Section> sections_;
     WatchOptions options_;
     std::map<std::pair<std::string, std::string>, SegmentValue> values_;  // (chain, key)
-    std::map<std::string, State> states_;  // chain/section/metric
+    std::map<std::string, State> states_;                                 // chain/section/metric
+    std::map<std::string, int64_t> last_report_;                          // chain/section/kind
     int64_t newest_ = 0;
 };
 

@@ -1,0 +1,99 @@
+# Traffic through a deployed chain and CHIMA's control loop, for scripts: sourced by
+# scripts/demo.sh, tests/e2e/*.sh and examples/paper/*.sh.
+#
+# The caller sets:
+#   bin    directory of the chima-* tools
+#   net    name of the emulated network (chima-net up --name)
+#   state  a directory with deployment.json, artifacts.json, installed.json, routes.json
+#          (as chima-compose/compile/install/route wrote them); logs are written there too
+#
+#   loop_traffic_start IP PORT [PERIOD_S]
+#        numbered UDP requests from the client endpoint to IP:PORT every PERIOD_S seconds
+#        (default 0.02), whether or not answers come back; answers go to $state/traffic.log
+#        as "<sent_at> <rtt_ms> <answer>"
+#   loop_start TOPOLOGY [chima-collect options...]
+#        chima-collect --net | chima-watch | chima-relocate --once in a process group of its
+#        own; JSON Lines in $state/{measurements,violations,relocation}.jsonl
+#   loop_wait_for FILE PATTERN SECONDS    waits until FILE has a line matching PATTERN
+#   loop_stop                              stops traffic and loop (also done on exit)
+
+loop_pgid=
+loop_traffic_pid=
+
+loop_traffic_start() {
+    local ip=$1 port=$2 period=${3:-0.02}
+    cat > "$state/traffic.py" <<'PY'
+import socket, sys, threading, time
+ip, port, period, log_path = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect((ip, port))
+sent = {}
+def receive(log):
+    while True:
+        try:
+            data = s.recv(2048).decode(errors="replace")
+        except OSError:  # e.g. ICMP unreachable while the chain moves
+            continue
+        now = time.time()
+        last = data.rsplit(" ", 1)[-1]
+        t = sent.pop(int(last), now) if last.isdigit() else now
+        log.write("%.6f %.3f %s\n" % (t, (now - t) * 1e3, data))
+with open(log_path, "a", buffering=1) as log:
+    threading.Thread(target=receive, args=(log,), daemon=True).start()
+    seq = 0
+    while True:
+        sent[seq] = time.time()
+        s.send(b"hello from the client %d" % seq)
+        seq += 1
+        time.sleep(period)
+PY
+    : > "$state/traffic.log"
+    local client
+    client=$(jq -r '.topology.client.name // "client"' "$state/deployment.json")
+    ip netns exec "chima.$net.$client" python3 "$state/traffic.py" "$ip" "$port" "$period" \
+        "$state/traffic.log" &
+    loop_traffic_pid=$!
+}
+
+loop_start() {
+    local topology=$1
+    shift
+    : > "$state/measurements.jsonl"
+    : > "$state/violations.jsonl"
+    : > "$state/relocation.jsonl"
+    # The pipe runs under setsid: one process group, so stopping it reaches every stage.
+    local collect_args="" arg
+    for arg in "$@"; do collect_args+=" $(printf '%q' "$arg")"; done
+    cat > "$state/loop.sh" <<LOOP
+"$bin/chima-collect" --net "$net" --deployment "$state/deployment.json"$collect_args \\
+    2> "$state/collect.log" \\
+  | tee "$state/measurements.jsonl" \\
+  | "$bin/chima-watch" --deployment "$state/deployment.json" 2> "$state/watch.log" \\
+  | tee "$state/violations.jsonl" \\
+  | "$bin/chima-relocate" --topology "$topology" --deployment "$state/deployment.json" \\
+        --net "$net" --artifacts "$state/artifacts.json" --installed "$state/installed.json" \\
+        --routes "$state/routes.json" -o "$state/deployment.json" --once \\
+        > "$state/relocation.jsonl" 2> "$state/relocate.log"
+LOOP
+    setsid bash "$state/loop.sh" &
+    loop_pgid=$!
+}
+
+loop_wait_for() {
+    local file=$1 pattern=$2 seconds=$3 i
+    for ((i = 0; i < seconds * 10; i++)); do
+        grep -q -- "$pattern" "$file" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+loop_stop() {
+    local pids="$loop_pgid $loop_traffic_pid"
+    [ -n "$loop_pgid" ] && kill -TERM -- "-$loop_pgid" 2>/dev/null
+    [ -n "$loop_traffic_pid" ] && kill "$loop_traffic_pid" 2>/dev/null
+    loop_pgid=
+    loop_traffic_pid=
+    [ -n "${pids// /}" ] && { wait $pids 2>/dev/null || true; }
+    return 0
+}

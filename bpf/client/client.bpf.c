@@ -5,7 +5,9 @@
  *             pushes the flow's label stack between Ethernet and IPv4 (EtherType 0x8847,
  *             RFC 3032 entries). Anything else leaves unchanged.
  *   ingress   strips the INT bytes of a packet handed to this host (DSCP 0x17), so the
- *             container function behind it sees plain UDP/TCP. */
+ *             container function behind it sees plain UDP/TCP.
+ *   function_out  TC ingress of a function's veth (host side): sends everything the
+ *             function emits out of the uplink, through the egress program above. */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
@@ -29,6 +31,22 @@ struct {
     __type(key, struct chima_flow_key);
     __type(value, struct chima_flow_stack);
 } chima_flows SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, __u32);
+} chima_client_uplink SEC(".maps");
+
+SEC("tc")
+int chima_client_function_out(struct __sk_buff* skb) {
+    __u32 key = 0;
+    __u32* uplink = bpf_map_lookup_elem(&chima_client_uplink, &key);
+    if (!uplink || *uplink == 0)
+        return TC_ACT_OK; /* no uplink known: the host bridge delivers as before */
+    return bpf_redirect(*uplink, 0);
+}
 
 SEC("tc")
 int chima_client_ingress(struct __sk_buff* skb) {

@@ -68,4 +68,10 @@ enum chima_client_counter {
             "int_restored", "int_expired", "int_malformed", "int_failed"                   \
     }
 
+/* `chima_client_uplink` (array of __u32, key 0): ifindex of the host's uplink, written when
+ * the client is attached to it. Every frame a container function sends is redirected there
+ * (chima_client_function_out on TC ingress of the function's veth), so traffic between two
+ * functions on the same host still crosses the switch: a P4 function or an INT segment
+ * between them is never skipped. */
+
 #endif /* CHIMA_CLIENT_H */

@@ -22,6 +22,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kEgressPin = "chima_client_egress";
 constexpr const char* kIngressPin = "chima_client_ingress";
+constexpr const char* kFunctionOutPin = "chima_client_function_out";
 
 constexpr const char* kCounterNames[] = CHIMA_CLIENT_COUNTER_NAMES;
 static_assert(std::size(kCounterNames) == CHIMA_CLIENT_COUNTER_COUNT,
@@ -66,6 +67,8 @@ HostClient HostClient::create(const fs::path& pin_dir) {
     rollback.add(pin_dir / kEgressPin);
     pin_object(bpf_program__fd(skel->progs.chima_client_ingress), pin_dir / kIngressPin);
     rollback.add(pin_dir / kIngressPin);
+    pin_object(bpf_program__fd(skel->progs.chima_client_function_out), pin_dir / kFunctionOutPin);
+    rollback.add(pin_dir / kFunctionOutPin);
     HostClient client = open(pin_dir);
     rollback.dismiss();
     spdlog::debug("host client pinned in {}", pin_dir.string());
@@ -79,6 +82,8 @@ HostClient HostClient::open(const fs::path& pin_dir) {
     c.ingress_ = open_pinned(pin_dir / kIngressPin);
     c.flows_ = open_pinned(pin_dir / "chima_flows");
     c.counters_ = open_pinned(pin_dir / "chima_client_counters");
+    c.function_out_ = open_pinned(pin_dir / kFunctionOutPin);
+    c.uplink_ = open_pinned(pin_dir / "chima_client_uplink");
     return c;
 }
 
@@ -90,6 +95,9 @@ void HostClient::remove(const fs::path& pin_dir) {
 }
 
 void HostClient::attach(int ifindex) const {
+    uint32_t key = 0, uplink = static_cast<uint32_t>(ifindex);
+    if (bpf_map_update_elem(uplink_.get(), &key, &uplink, BPF_ANY) != 0)
+        throw_errno("cannot record the uplink of the host client in " + dir_.string());
     attach_tc(ifindex, TcDirection::Ingress, ingress_.get());
     try {
         attach_tc(ifindex, TcDirection::Egress, egress_.get());
@@ -97,6 +105,10 @@ void HostClient::attach(int ifindex) const {
         detach_tc(ifindex, TcDirection::Ingress);  // no half-attached client
         throw;
     }
+}
+
+void HostClient::attach_function_port(int ifindex) const {
+    attach_tc(ifindex, TcDirection::Ingress, function_out_.get());
 }
 
 void HostClient::detach(int ifindex) const {

@@ -49,9 +49,14 @@ class HostClient {
     const std::filesystem::path& pin_dir() const { return dir_; }
 
     // TC ingress (INT strip) and egress (INT restore, label push) of `ifindex` run the
-    // client. Call inside the host's netns. detach() removes both.
+    // client; `ifindex` becomes the host's uplink. Call inside the host's netns. detach()
+    // removes both.
     void attach(int ifindex) const;
     void detach(int ifindex) const;
+    // The host side of a container function's veth: every frame the function sends goes
+    // out of the uplink (never straight to a co-located function over the host bridge).
+    // Call inside the host's netns; the filter goes away with the veth.
+    void attach_function_port(int ifindex) const;
 
     // Sets or replaces the label stack of flow (src, dst) in one atomic update: every packet
     // gets either the whole old stack or the whole new one. InputError for an empty stack.
@@ -69,7 +74,7 @@ class HostClient {
     explicit HostClient(std::filesystem::path dir) : dir_(std::move(dir)) {}
 
     std::filesystem::path dir_;
-    UniqueFd egress_, ingress_, flows_, counters_;
+    UniqueFd egress_, ingress_, function_out_, flows_, counters_, uplink_;
 };
 
 }  // namespace chima::bpf

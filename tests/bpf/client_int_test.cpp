@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bpf_run.hpp"
+#include "int_bytes.hpp"
 #include "chima/bpf/host_client.hpp"
 #include "chima/bpf/unique_fd.hpp"
 
@@ -27,30 +28,10 @@ constexpr uint32_t kRequester = 0x0a000001;  // 10.0.0.1
 constexpr uint32_t kFunction = 0x0a000002;   // 10.0.0.2, the function's own address
 constexpr uint8_t kIntDscp = 0x17;
 
-struct Hop {
-    uint32_t switch_id;
-    uint32_t ingress_ts;
-    uint32_t egress_ts;
-};
+using Hop = IntHop;
 
-void append32(Bytes& b, uint32_t v) {
-    for (int i = 3; i >= 0; --i)
-        b.push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-
-// Shim (type 1, length in words, original DSCP << 2) + md header (version 1, hop ML 3,
-// remaining hops, instructions 0x8C00) + the hops, newest first.
 Bytes int_bytes(uint8_t original_dscp, const std::vector<Hop>& hops, uint8_t remaining = 6) {
-    Bytes b{1, 0, static_cast<uint8_t>(3 + 3 * hops.size()),
-            static_cast<uint8_t>(original_dscp << 2)};
-    append32(b, (1u << 28) | (3u << 8) | remaining);
-    append32(b, 0x8C000000u);
-    for (const Hop& h : hops) {
-        append32(b, h.switch_id);
-        append32(b, h.ingress_ts);
-        append32(b, h.egress_ts);
-    }
-    return b;
+    return int_header(original_dscp, remaining, hops);
 }
 
 const std::vector<Hop> kTwoHops = {{(3u << 14) | 2u, 0x11111111, 0x22222222},

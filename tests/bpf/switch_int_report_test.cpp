@@ -18,6 +18,7 @@
 #include "chima/collector/report_decoder.hpp"
 #include "chima/net/netns.hpp"
 #include "net_support.hpp"
+#include "int_bytes.hpp"
 #include "switch_fixture.hpp"
 
 using namespace chima;
@@ -29,32 +30,7 @@ constexpr uint32_t kSinkId = 9;
 constexpr uint64_t kCollectorMac = 0x0200000000c0ull;
 const char* const kNetns = "chima-test-int-report";
 
-void put32(Bytes& b, uint32_t v) {
-    for (int i = 3; i >= 0; --i)
-        b.push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-
-struct Hop {
-    uint32_t switch_id, ingress_ts, egress_ts;
-};
-
-Bytes int_header(uint8_t original_dscp, uint8_t remaining, const std::vector<Hop>& hops) {
-    Bytes b{1, 0, static_cast<uint8_t>(3 + 3 * hops.size()),
-            static_cast<uint8_t>(original_dscp << 2)};
-    put32(b, (1u << 28) | (3u << 8) | remaining);
-    put32(b, 0x8C000000u);
-    for (const Hop& h : hops) {
-        put32(b, h.switch_id);
-        put32(b, h.ingress_ts);
-        put32(b, h.egress_ts);
-    }
-    return b;
-}
-
-uint32_t get32(const Bytes& b, size_t off) {
-    return (uint32_t(b.at(off)) << 24) | (uint32_t(b.at(off + 1)) << 16) |
-           (uint32_t(b.at(off + 2)) << 8) | b.at(off + 3);
-}
+using Hop = IntHop;
 
 // A namespace with veth rep0 <-> rep1 and a packet socket on rep1; the test body runs inside.
 struct ReportNetns {
@@ -153,10 +129,10 @@ TEST_CASE("switch int: a sink sends a Telemetry Report with its own hop and stri
         auto frame = collector.next_report();
         REQUIRE_MESSAGE(frame, "no report on the collector's port");
         // Outer headers: to the collector, from the port's own MAC and the switch's address.
-        CHECK(get32(*frame, 0) == uint32_t(kCollectorMac >> 16));
+        CHECK(read32(*frame, 0) == uint32_t(kCollectorMac >> 16));
         CHECK(ipv4_checksum_ok(*frame, 14));
-        CHECK(get32(*frame, 14 + 12) == 0xa9fe0009u);
-        CHECK(get32(*frame, 14 + 16) == 0x0a0000c8u);
+        CHECK(read32(*frame, 14 + 12) == 0xa9fe0009u);
+        CHECK(read32(*frame, 14 + 16) == 0x0a0000c8u);
         CHECK(((frame->at(34) << 8) | frame->at(35)) == 40000);
         // IPv4 total length and UDP length cover exactly what follows.
         CHECK(((frame->at(16) << 8) | frame->at(17)) == frame->size() - 14);

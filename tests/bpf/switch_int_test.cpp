@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "chima/error.hpp"
+#include "int_bytes.hpp"
 #include "switch_fixture.hpp"
 
 using namespace chima;
@@ -20,36 +21,7 @@ constexpr uint16_t kIpv4 = 0x0800;
 constexpr uint16_t kMpls = 0x8847;
 constexpr uint32_t kSwitchId = 5;
 
-struct Hop {
-    uint32_t switch_id;
-    uint32_t ingress_ts;
-    uint32_t egress_ts;
-};
-
-void put32(Bytes& b, uint32_t v) {
-    for (int i = 3; i >= 0; --i)
-        b.push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-
-// Shim + metadata header + stack (newest first), as protocols.md lays them out.
-Bytes int_header(uint8_t original_dscp, uint8_t remaining, const std::vector<Hop>& hops,
-                 bool exceeded = false) {
-    Bytes b{1, 0, static_cast<uint8_t>(3 + 3 * hops.size()),
-            static_cast<uint8_t>(original_dscp << 2)};
-    put32(b, (1u << 28) | (exceeded ? 1u << 24 : 0u) | (3u << 8) | remaining);
-    put32(b, 0x8C000000u);
-    for (const Hop& h : hops) {
-        put32(b, h.switch_id);
-        put32(b, h.ingress_ts);
-        put32(b, h.egress_ts);
-    }
-    return b;
-}
-
-uint32_t get32(const Bytes& b, size_t off) {
-    return (uint32_t(b.at(off)) << 24) | (uint32_t(b.at(off + 1)) << 16) |
-           (uint32_t(b.at(off + 2)) << 8) | b.at(off + 3);
-}
+using Hop = IntHop;
 
 Bytes from_host(uint16_t ether_type, const Bytes& rest) {
     return concat({ethernet(kSwitchMac + 1, kHostA, ether_type), rest});
@@ -80,8 +52,8 @@ struct IntSwitch : SwitchFixture {
         REQUIRE(r.verdict == TC_ACT_REDIRECT);
         output = r.output;
         REQUIRE(output.size() >= hop_offset + 12);
-        Hop h{get32(output, hop_offset), get32(output, hop_offset + 4),
-              get32(output, hop_offset + 8)};
+        Hop h{read32(output, hop_offset), read32(output, hop_offset + 4),
+              read32(output, hop_offset + 8)};
         CHECK(h.egress_ts - h.ingress_ts < 10'000'000u);  // modulo 2^32, as the collector
         return h;
     }

@@ -21,16 +21,7 @@ remove_containers() {
 }
 trap 'remove_containers; cleanup' EXIT
 
-"$bin/chima-net" -q up "$ex/topology.yaml" --name "$net" -o "$tmp/net.json"
-"$bin/chima-compose" -q "$ex/topology.yaml" "$ex/service.yaml" "$ex/placement.yaml" -o "$tmp/dep.json"
-cat > "$tmp/artifacts.json" <<JSON
-{"kind": "chima.artifacts", "version": 1, "functions": [
-  {"chain": "minimal", "name": "changettl", "object": "$bpf/testfn_set_ttl.bpf.o"},
-  {"chain": "minimal", "name": "changettl2", "object": "$bpf/testfn_passthrough.bpf.o"}]}
-JSON
-"$bin/chima-install" -q "$tmp/dep.json" "$tmp/artifacts.json" --net "$net" --backend podman \
-    -o "$tmp/installed.json"
-"$bin/chima-route" -q "$tmp/dep.json" --net "$net" -o "$tmp/routes.json"
+deploy_minimal podman
 jq -e '[.int_watch[] | select(.switch == "s0" and .src_ip == "10.0.0.200")] | length == 1' \
     "$tmp/routes.json" >/dev/null || fail "the client's flow is not watched at s0: $(jq -c .int_watch "$tmp/routes.json")"
 

@@ -7,18 +7,10 @@ set -euo pipefail
 net=t-sr
 source "$(dirname "${BASH_SOURCE[0]}")/lib/emulated.bash"
 
-"$bin/chima-net" -q up "$ex/topology.yaml" --name "$net" -o "$tmp/net.json"
-"$bin/chima-compose" -q "$ex/topology.yaml" "$ex/service.yaml" "$ex/placement.yaml" -o "$tmp/dep.json"
 # The P4 functions are the hand-written test objects (this test is about the data plane;
 # compile_install.sh uses chima-compile): changettl sets the TTL to 42, changettl2 passes.
-cat > "$tmp/artifacts.json" <<JSON
-{"kind": "chima.artifacts", "version": 1, "functions": [
-  {"chain": "minimal", "name": "changettl", "object": "$bpf/testfn_set_ttl.bpf.o"},
-  {"chain": "minimal", "name": "changettl2", "object": "$bpf/testfn_passthrough.bpf.o"}]}
-JSON
-"$bin/chima-install" -q "$tmp/dep.json" "$tmp/artifacts.json" --net "$net" --backend process -o "$tmp/installed.json"
+deploy_minimal process
 jq -e '.changes.slots_installed == 2' "$tmp/installed.json" >/dev/null || fail "slots not installed"
-"$bin/chima-route" -q "$tmp/dep.json" --net "$net" -o "$tmp/routes.json"
 
 # Capture on the s0-s1 link (at s1's port 1) and at the host d1.
 ip netns exec "$(ns s1)" tshark -q -i p1 -f "mpls" -w "$tmp/s1p1.pcap" 2>/dev/null &

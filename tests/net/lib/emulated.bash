@@ -5,6 +5,9 @@
 #   - tmp: a scratch directory (KEEP=DIR keeps it and the network for debugging)
 #   - on exit: the network is taken down, background jobs killed, tmp removed
 #   - ns NODE: the node's netns name; fail MSG: print and exit 1
+#   - deploy_minimal BACKEND [install options]: chima-net up the minimal example, compose
+#     it, install it (P4 functions: the hand-written test objects, changettl sets the TTL
+#     to 42, changettl2 passes) and route it; state files in $tmp
 [ "$(id -u)" -eq 0 ] || { echo "skipped: needs root"; exit 77; }
 bin=${CHIMA_BIN:?}
 bpf=${CHIMA_BPF_DIR:?}
@@ -20,3 +23,18 @@ cleanup() {
 trap cleanup EXIT
 ns() { echo "chima.$net.$1"; }
 fail() { echo "FAIL: $*"; exit 1; }
+
+deploy_minimal() {
+    local backend=$1
+    shift
+    "$bin/chima-net" -q up "$ex/topology.yaml" --name "$net" -o "$tmp/net.json"
+    "$bin/chima-compose" -q "$ex/topology.yaml" "$ex/service.yaml" "$ex/placement.yaml" -o "$tmp/dep.json"
+    cat > "$tmp/artifacts.json" <<JSON
+{"kind": "chima.artifacts", "version": 1, "functions": [
+  {"chain": "minimal", "name": "changettl", "object": "$bpf/testfn_set_ttl.bpf.o"},
+  {"chain": "minimal", "name": "changettl2", "object": "$bpf/testfn_passthrough.bpf.o"}]}
+JSON
+    "$bin/chima-install" -q "$tmp/dep.json" "$tmp/artifacts.json" --net "$net" --backend "$backend" \
+        -o "$tmp/installed.json" "$@"
+    "$bin/chima-route" -q "$tmp/dep.json" --net "$net" -o "$tmp/routes.json"
+}

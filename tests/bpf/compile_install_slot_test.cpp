@@ -71,6 +71,47 @@ TEST_CASE("compile + install: dscp_marker's service.yaml entry in the slot's pin
                        routed(2, kIpv4, ip2), 2);
 }
 
+TEST_CASE("compile + install: entries go in before the slot goes live, a failure keeps the old") {
+    SwitchFixture s;
+    auto c = compile("dscp_marker.p4", "dscp_marker");
+    PlacedFunction f;
+    f.chain = "c";
+    f.spec.name = "marker";
+    f.spec.type = FunctionType::P4;
+    TableEntry e;
+    e.table = "marks";
+    e.match = {{"dst_addr", "10.0.1.2"}, {"protocol", "17"}};
+    e.action = "set_dscp";
+    e.params = {{"dscp", "46"}};
+    f.spec.entries = {e};
+
+    bool called = false;
+    s.sw.install_function(3, c.object_path, {}, [&](const std::filesystem::path& maps) {
+        called = true;
+        CHECK(s.sw.slot_program_id(3) == 0);  // not live yet
+        for (const auto& spec : deploy::resolve_entries(f, c.p4info))
+            p4::install_entry(maps, c.p4info, spec);
+    });
+    CHECK(called);
+    uint32_t live = s.sw.slot_program_id(3);
+    CHECK(live != 0);
+    // The first packet already meets the entry.
+    Ipv4Fields fields;
+    Ipv4Fields marked = fields;
+    marked.dscp = 46;
+    s.expect_forwarded(from_host(kMpls, concat({mpls({fn(3), adj(2)}),
+                                                udp_packet(fields, 5000, 6000, payload_of(20))})),
+                       routed(2, kIpv4, udp_packet(marked, 5000, 6000, payload_of(20))), 2);
+
+    // Entries that cannot be written: the slot keeps the function it had, with its maps.
+    CHECK_THROWS(s.sw.install_function(3, c.object_path, {}, [](const std::filesystem::path&) {
+        throw RuntimeError("entry refused");
+    }));
+    CHECK(s.sw.slot_program_id(3) == live);
+    CHECK(std::filesystem::exists(s.sw.slot_dir(3)));
+    CHECK_FALSE(std::filesystem::exists(s.sw.slot_dir(3).string() + "-next"));
+}
+
 TEST_CASE("compile + install: const entries land in the slot's pinned maps") {
     SwitchFixture s;
     p4::CompileOptions opts;

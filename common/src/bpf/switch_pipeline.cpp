@@ -240,7 +240,7 @@ fs::path SwitchPipeline::slot_dir(uint32_t slot) const {
 }
 
 void SwitchPipeline::install_function(uint32_t slot, const fs::path& object,
-                                      const std::string& program) {
+                                      const std::string& program, const MapsReady& before_live) {
     check_slot(slot);
     detail::route_libbpf_logs();
     if (!fs::is_regular_file(object)) {
@@ -292,6 +292,8 @@ void SwitchPipeline::install_function(uint32_t slot, const fs::path& object,
             continue;
         pin_object(bpf_map__fd(map), next / pin_name(name));
     }
+    if (before_live)
+        before_live(next);
     int prog_fd = bpf_program__fd(prog);
     update(slots_.get(), &slot, &prog_fd, "function slot " + std::to_string(slot));
     rollback.dismiss();

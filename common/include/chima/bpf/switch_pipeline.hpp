@@ -19,6 +19,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <filesystem>
 #include <string>
 
@@ -97,8 +98,12 @@ class SwitchPipeline {
     // `program` names it when the object holds several) with this switch's shared maps, pins
     // it with its own maps under <pin_dir>/slot-<slot>/ and puts it in slot `slot` in one
     // atomic update, replacing the previous function. Slots are 1..CHIMA_MAX_SLOTS-1.
+    // `before_live` runs with the directory of the new function's pinned maps before the
+    // slot switches to it (table entries go in there: no packet ever meets the function
+    // with empty tables); when it throws, the slot keeps its previous function.
+    using MapsReady = std::function<void(const std::filesystem::path& maps_dir)>;
     void install_function(uint32_t slot, const std::filesystem::path& object,
-                          const std::string& program = {});
+                          const std::string& program = {}, const MapsReady& before_live = {});
     // Empties `slot` (packets for it are then dropped and counted); idempotent.
     void clear_slot(uint32_t slot);
     // Kernel id of the program in `slot`, 0 when empty.

@@ -1,7 +1,11 @@
 // chima-watch: section sums, hysteresis, hold-down, jitter limits, exits and link-down.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include "chima/compose/compose.hpp"
+#include "chima/file_change.hpp"
+#include "chima/state_file.hpp"
 #include "chima/watch/watcher.hpp"
 
 using namespace chima;
@@ -178,4 +182,46 @@ TEST_CASE("watch: health events with ts_ns keep their own time") {
     REQUIRE(v.size() == 2);
     CHECK(v[0].crossed_at == 3 * kSec);
     CHECK(v[0].detected_at == 4 * kSec);
+}
+
+TEST_CASE("watch: after a relocation the new deployment's sections are watched") {
+    std::string root = std::getenv("CHIMA_ROOT") ? std::getenv("CHIMA_ROOT") : CHIMA_DEFAULT_ROOT;
+    std::string ex = root + "/examples/minimal/";
+    Deployment before = minimal();
+    Placement moved = parse_placement(
+        "kind: chima.placement\nplacement: {changettl: s2, toupper: d2, changettl2: s4, echo: "
+        "d4}\n",
+        "moved.yaml");
+    Deployment after = compose({load_topology(ex + "topology.yaml"),
+                                load_service(ex + "service.yaml"),
+                                moved,
+                                {},
+                                nullptr});
+    WatchOptions o;
+    o.hold_down = 0;
+    SectionWatcher w(before, o);
+    CHECK(feed(w, 10, 1, 1, 1, 1 * kSec).size() == 1);  // s0-s1 degraded: toupper section
+    w.reload(after);
+    // s0-s1 is no longer part of any section; s0-s2 is.
+    CHECK(w.consume(m("s0-s1", 50, 0, 2 * kSec), 2 * kSec).empty());
+    CHECK(w.consume(m("fn:toupper", 1, 0, 2 * kSec), 2 * kSec).empty());
+    auto v = w.consume(m("s0-s2", 10, 0, 2 * kSec), 2 * kSec);
+    REQUIRE(v.size() == 1);
+    CHECK(v[0].section == "toupper");
+    CHECK(v[0].worst->key() == "s0-s2");
+}
+
+TEST_CASE("file change: a replaced file is noticed once") {
+    auto dir = std::filesystem::temp_directory_path() / "chima-file-change-test";
+    std::filesystem::create_directories(dir);
+    auto path = (dir / "deployment.json").string();
+    write_file_atomic(path, "{}\n");
+    FileChange probe(path);
+    CHECK_FALSE(probe.changed());
+    write_file_atomic(path, "{}\n");  // same bytes, a new inode: still a change
+    CHECK(probe.changed());
+    CHECK_FALSE(probe.changed());
+    std::filesystem::remove(path);
+    CHECK(probe.changed());
+    std::filesystem::remove_all(dir);
 }

@@ -33,6 +33,11 @@ json Violation::to_json() const {
 SectionWatcher::SectionWatcher(const Deployment& deployment, WatchOptions options)
     : sections_(deployment.sections), options_(options) {}
 
+void SectionWatcher::reload(const Deployment& deployment) {
+    sections_ = deployment.sections;
+    states_.clear();
+}
+
 bool SectionWatcher::hold_down_allows(const Section& s, const std::string& metric, int64_t now) {
     std::string kind = metric == "latency" || metric == "jitter" ? "sla" : metric;
     auto [it, first] = last_report_.try_emplace(s.chain + "/" + s.name + "/" + kind, now);

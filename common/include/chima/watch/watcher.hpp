@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <istream>
 #include <map>
 #include <optional>
 #include <string>
@@ -18,7 +19,7 @@ namespace chima {
 struct WatchOptions {
     // A section in violation returns to normal only once below limit * (1 - hysteresis).
     double hysteresis = 0.1;
-    // After a violation of (chain, section, metric), no other for this long.
+    // After a violation of a section, no other of the same kind for this long.
     Nanoseconds hold_down = 5'000'000'000;
     // A measurement older than this (relative to the newest seen) no longer counts.
     Nanoseconds stale_after = 10'000'000'000;
@@ -42,6 +43,11 @@ struct Violation {
 class SectionWatcher {
   public:
     SectionWatcher(const Deployment& deployment, WatchOptions options);
+
+    // The deployment changed (a relocation): watch its sections from now on. Measurements
+    // seen so far stay; violation states start afresh; hold-downs carry over, so a section
+    // that just caused the relocation is not reported again while the new path settles.
+    void reload(const Deployment& deployment);
 
     // One input line (already parsed). Returns the violations it causes, if any.
     // `now` is the watcher's clock (ns) for detected_at.
@@ -76,5 +82,12 @@ class SectionWatcher {
     std::map<std::string, int64_t> last_report_;                          // chain/section/kind
     int64_t newest_ = 0;
 };
+
+// The loop of chima-watch: JSON Lines from `in` (chima-collect's output, health events),
+// violation lines to `out`, flushed per line. When `deployment_file` is replaced
+// (chima-relocate -o writes it atomically), the sections are reloaded from it.
+// Returns at the end of `in`.
+void run_watch(const std::string& deployment_file, const WatchOptions& options, std::istream& in,
+               std::ostream& out);
 
 }  // namespace chima

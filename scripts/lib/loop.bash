@@ -12,13 +12,15 @@
 #        (default 0.02), whether or not answers come back; answers go to $state/traffic.log
 #        as "<sent_at> <rtt_ms> <answer>"
 #   loop_start TOPOLOGY [chima-collect options...]
-#        chima-collect --net | chima-watch | chima-relocate --once in a process group of its
-#        own; JSON Lines in $state/{measurements,violations,relocation}.jsonl
+#        chima-collect --net | chima-watch | chima-relocate in a process group of its own;
+#        JSON Lines in $state/{measurements,violations,relocation}.jsonl. chima-relocate
+#        stops after its first relocation (--once) unless loop_once=0.
 #   loop_wait_for FILE PATTERN SECONDS    waits until FILE has a line matching PATTERN
 #   loop_stop                              stops traffic and loop (also done on exit)
 
 loop_pgid=
 loop_traffic_pid=
+loop_once=${loop_once:-1}
 
 loop_traffic_start() {
     local ip=$1 port=$2 period=${3:-0.02}
@@ -62,7 +64,8 @@ loop_start() {
     : > "$state/violations.jsonl"
     : > "$state/relocation.jsonl"
     # The pipe runs under setsid: one process group, so stopping it reaches every stage.
-    local collect_args="" arg
+    local collect_args="" arg once=
+    [ "$loop_once" = 1 ] && once=--once
     for arg in "$@"; do collect_args+=" $(printf '%q' "$arg")"; done
     cat > "$state/loop.sh" <<LOOP
 "$bin/chima-collect" --net "$net" --deployment "$state/deployment.json"$collect_args \\
@@ -72,7 +75,7 @@ loop_start() {
   | tee "$state/violations.jsonl" \\
   | "$bin/chima-relocate" --topology "$topology" --deployment "$state/deployment.json" \\
         --net "$net" --artifacts "$state/artifacts.json" --installed "$state/installed.json" \\
-        --routes "$state/routes.json" -o "$state/deployment.json" --once \\
+        --routes "$state/routes.json" -o "$state/deployment.json" $once \\
         > "$state/relocation.jsonl" 2> "$state/relocate.log"
 LOOP
     setsid bash "$state/loop.sh" &

@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
             throw chima::InputError("--iface or --net is required");
         if (deployment) {
             chima::Deployment d = chima::load_deployment(*deployment);
+            options.deployment_file = *deployment;
             if (net) {
                 auto at = chima::emulation::collector_attachment(d.topology, *net);
                 options.netns = at.netns;

@@ -7,16 +7,19 @@
 #include <atomic>
 #include <cmath>
 #include <memory>
+#include <mutex>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "chima/collector/deployment_sections.hpp"
 #include "chima/collector/ewma.hpp"
 #include "chima/collector/metrics_server.hpp"
 #include "chima/collector/netns_guard.hpp"
 #include "chima/collector/report_decoder.hpp"
 #include "chima/error.hpp"
+#include "chima/file_change.hpp"
 
 namespace chima::collector {
 
@@ -170,7 +173,17 @@ int run_collector(const CollectOptions& options, const std::vector<WatchedSectio
 
     CollectorProgram program;
     program.configure(alpha_q32, options.udp_port);
-    SectionTable table = configure_from_sections(program, sections);
+    // The table of watched sections is replaced when the deployment changes; the metrics
+    // server reads it from its own thread.
+    std::mutex table_mutex;
+    auto table = std::make_shared<const SectionTable>(configure_from_sections(program, sections));
+    auto current_table = [&] {
+        std::lock_guard lock(table_mutex);
+        return table;
+    };
+    std::optional<FileChange> deployment_changed;
+    if (options.deployment_file)
+        deployment_changed.emplace(*options.deployment_file);
     {
         std::optional<NetnsGuard> in_netns;
         if (options.netns)
@@ -183,15 +196,15 @@ int run_collector(const CollectOptions& options, const std::vector<WatchedSectio
     // The metrics server lives in the namespace we were started in (where Prometheus is).
     std::unique_ptr<MetricsServer> server;
     if (listen) {
-        server = std::make_unique<MetricsServer>(*listen, [&program, &table] {
-            return render_prometheus(take_snapshot(program, table));
+        server = std::make_unique<MetricsServer>(*listen, [&program, &current_table] {
+            return render_prometheus(take_snapshot(program, *current_table()));
         });
         spdlog::info("serving /metrics on {}:{}", listen->host, server->port());
     }
 
     EventStream events(program, [&](const chima_collector_event& e) {
         if (options.events)
-            write_line(out, crossing_line(monotonic_to_wall(e.ts_ns), e, table));
+            write_line(out, crossing_line(monotonic_to_wall(e.ts_ns), e, *current_table()));
         spdlog::debug("section {} {} {} threshold: {} ns", e.section,
                       e.metric == CHIMA_METRIC_JITTER ? "jitter" : "latency",
                       e.above ? "above" : "below", e.value_ns);
@@ -209,8 +222,22 @@ int run_collector(const CollectOptions& options, const std::vector<WatchedSectio
         next_poll += options.poll;
         if (next_poll < Clock::now())
             next_poll = Clock::now() + options.poll;  // fell behind
+        if (deployment_changed && deployment_changed->changed()) {
+            try {
+                Deployment d = load_deployment(*options.deployment_file);
+                auto next = std::make_shared<const SectionTable>(
+                    configure_from_sections(program, sections_from_deployment(d)));
+                std::lock_guard lock(table_mutex);
+                table = next;
+                spdlog::info("deployment changed: watching {} section(s) of deployment {}",
+                             d.sections.size(), d.id);
+            } catch (const std::exception& e) {
+                spdlog::warn("{} changed but cannot be used ({}); the sections stay",
+                             *options.deployment_file, e.what());
+            }
+        }
         std::string lines =
-            measurement_lines(clock_ns(CLOCK_REALTIME), program.read_segments(), table);
+            measurement_lines(clock_ns(CLOCK_REALTIME), program.read_segments(), *current_table());
         out << lines << std::flush;
     }
     spdlog::info("stopping: detaching from {}", options.iface);

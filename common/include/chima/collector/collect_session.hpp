@@ -25,6 +25,9 @@ struct CollectOptions {
     bool events = false;                 // print {"type":"crossing"} lines
     std::uint16_t udp_port = CHIMA_INT_REPORT_UDP_PORT;
     XdpMode mode = XdpMode::Auto;
+    // The deployment.json the sections came from: when it is replaced (chima-relocate -o),
+    // the watched sections and thresholds are reloaded from it at the next poll.
+    std::optional<std::string> deployment_file;
 };
 
 // Runs until SIGINT or SIGTERM; returns the exit code. JSON Lines go to `out`, flushed
@@ -34,8 +37,10 @@ int run_collector(const CollectOptions& options, const std::vector<WatchedSectio
 
 // The JSON lines (without the newline). `ts` is seconds since the Unix epoch.
 // measurement_line is formatted by hand: it runs for every segment on every poll.
-std::string measurement_line(std::int64_t ts_ns, const SegmentLabel& label, const SegmentReading& reading);
-std::string crossing_line(std::int64_t ts_ns, const chima_collector_event& event, const SectionTable& table);
+std::string measurement_line(std::int64_t ts_ns, const SegmentLabel& label,
+                             const SegmentReading& reading);
+std::string crossing_line(std::int64_t ts_ns, const chima_collector_event& event,
+                          const SectionTable& table);
 
 // One poll's measurement lines (newline-terminated), one per segment with samples and
 // chain naming it. Written with one write and one flush per poll.

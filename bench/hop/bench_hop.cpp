@@ -123,7 +123,10 @@ int main(int argc, char** argv) {
     int reps = 5;
     int cpu = 1;
     bool fifo = false;
+    bool transmit = false;
     std::string json_path;
+    app.add_flag("--transmit", transmit,
+                 "CHIMA switch ports transmit (bpf_redirect) instead of delivering into the peer");
     app.add_option("--seconds", seconds, "sending time per variant and repetition")
         ->check(CLI::Range(0.05, 600.0));
     app.add_option("--reps", reps, "repetitions; medians are reported")->check(CLI::Range(1, 100));
@@ -144,7 +147,7 @@ int main(int argc, char** argv) {
 
     try {
         remove_stale_labs();
-        HopLab lab;
+        HopLab lab(!transmit);
         auto vs = variants();
         // Warm-up: every path must deliver before anything is measured.
         for (const auto& v : vs)

@@ -90,7 +90,8 @@ void HopLab::RedirectDeleter::operator()(hop_redirect* skel) const {
     hop_redirect__destroy(skel);
 }
 
-HopLab::HopLab() : prefix_(kPrefix + std::to_string(::getpid()) + "-") {
+HopLab::HopLab(bool deliver_to_peer)
+    : prefix_(kPrefix + std::to_string(::getpid()) + "-"), deliver_to_peer_(deliver_to_peer) {
     pins_.path = fs::path("/sys/fs/bpf") / (kPrefix + std::to_string(::getpid()));
     for (std::string node : {"gen", "sink", "s1", "s2", "s3", "b1", "b2", "b3", "r1", "r2", "r3"}) {
         namespaces_.push_back(net::NetNs::create(prefix_ + node));
@@ -140,10 +141,10 @@ void HopLab::build_chima_switch(int index) {
     uint64_t next_mac = index == kHops ? kSinkMac : switch_port_mac(index + 1, 1);
     uint64_t prev_mac = index == 1 ? kGenMac : switch_port_mac(index - 1, 2);
     // As chima-net configures ports between switches: frames keep their MACs.
-    sw.set_port(1,
-                {static_cast<uint32_t>(p1), Mac{switch_port_mac(index, 1)}, Mac{prev_mac}, false});
-    sw.set_port(2,
-                {static_cast<uint32_t>(p2), Mac{switch_port_mac(index, 2)}, Mac{next_mac}, false});
+    sw.set_port(1, {static_cast<uint32_t>(p1), Mac{switch_port_mac(index, 1)}, Mac{prev_mac}, false,
+                    deliver_to_peer_});
+    sw.set_port(2, {static_cast<uint32_t>(p2), Mac{switch_port_mac(index, 2)}, Mac{next_mac}, false,
+                    deliver_to_peer_});
     sw.set_mac_route(Mac{kSinkMac}, 2);
     sw.install_function(kPassthroughSlot, test::bpf_object_path("testfn_passthrough"));
     ns(name).run([&] { sw.attach(p1); });

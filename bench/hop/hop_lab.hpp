@@ -47,7 +47,9 @@ void remove_stale_labs();
 
 class HopLab {
   public:
-    HopLab();
+    // `deliver_to_peer`: the switches' ports hand frames straight to the next namespace
+    // (bpf_redirect_peer), as chima-net configures them; false: they transmit on the port.
+    explicit HopLab(bool deliver_to_peer = true);
     ~HopLab();
     HopLab(const HopLab&) = delete;
     HopLab& operator=(const HopLab&) = delete;
@@ -78,6 +80,7 @@ class HopLab {
     void build_sink();
 
     std::string prefix_;
+    bool deliver_to_peer_ = true;
     PinRoot pins_;
     std::unique_ptr<hop_sink, SinkDeleter> sink_;
     std::vector<std::unique_ptr<hop_redirect, RedirectDeleter>> redirects_;

@@ -53,4 +53,13 @@ static __always_inline void chima_rewrite_macs(struct chima_packet* pkt,
         pkt->hdr.ethernet.src_addr = chima_mac_from_bytes(port->own_mac);
 }
 
+/* Sends the frame out of `egress`: straight into the peer of a veth port (the next node's
+ * ingress runs at once, as the Linux bridge cannot), or transmitted on the port when a qdisc
+ * there must see it. */
+static __always_inline int chima_send(const struct chima_port* egress) {
+    if (egress->deliver_to_peer)
+        return bpf_redirect_peer(egress->ifindex, 0);
+    return bpf_redirect(egress->ifindex, 0);
+}
+
 #endif /* CHIMA_SWITCH_FORWARD_H */

@@ -327,7 +327,7 @@ static __always_inline int chima_int_push(struct __sk_buff* skb, const struct ch
 #define CHIMA_FINISH_SINK 0x10000
 
 static __always_inline int chima_int_defer_sink(const struct chima_int_plan* plan, __u32 pop,
-                                                __u32 port, __u32 ifindex) {
+                                                __u32 port, const struct chima_port* egress) {
     struct chima_int_buffers* b = chima_int_buffer();
     if (!b)
         return -1;
@@ -335,7 +335,7 @@ static __always_inline int chima_int_defer_sink(const struct chima_int_plan* pla
     b->sink_int_bytes = plan->int_bytes;
     b->sink_push = plan->push;
     b->sink_port = port;
-    b->sink_ifindex = ifindex;
+    b->sink_ifindex = egress->ifindex;
     return 0;
 }
 
@@ -349,7 +349,7 @@ __attribute__((noinline)) int chima_int_sink(struct __sk_buff* skb) {
     struct chima_int_buffers* saved = chima_int_buffer();
     if (!pkt || !config || !saved)
         return chima_drop(CHIMA_DROP_INTERNAL);
-    __u32 port = saved->sink_port, ifindex = saved->sink_ifindex;
+    __u32 port = saved->sink_port;
     __u32 shift = 4 * (saved->sink_pop & 0xf);
     __u32 bytes = saved->sink_int_bytes;
     __u32 push = saved->sink_push;
@@ -388,7 +388,10 @@ __attribute__((noinline)) int chima_int_sink(struct __sk_buff* skb) {
         return chima_drop(CHIMA_DROP_INTERNAL);
     pkt->std.egress_port = port;
     chima_count_tx(port, skb->len);
-    return bpf_redirect(ifindex, 0);
+    /* Transmitted, never delivered into the peer: bpf_skb_change_head() of the report left
+     * the skb's MAC header length at the report's size, which only a transmit (the peer's
+     * eth_type_trans) sets right again. */
+    return bpf_redirect(saved->sink_ifindex, 0);
 }
 
 /* After deparse (`pop` labels removed): writes the INT bytes. */

@@ -50,7 +50,6 @@ __attribute__((noinline)) int chima_finish(struct __sk_buff* skb) {
     struct chima_port* egress = bpf_map_lookup_elem(&chima_ports, &port);
     if (!egress || egress->ifindex == 0)
         return chima_drop(CHIMA_DROP_BAD_PORT);
-    __u32 ifindex = egress->ifindex;
     if (routed)
         chima_rewrite_macs(pkt, egress);
 
@@ -68,7 +67,7 @@ __attribute__((noinline)) int chima_finish(struct __sk_buff* skb) {
     if (chima_deparse(skb, pkt, pop))
         return chima_drop(CHIMA_DROP_INTERNAL);
     if (int_plan.action == CHIMA_INT_ACTION_REPORT) {
-        if (chima_int_defer_sink(&int_plan, pop, port, ifindex))
+        if (chima_int_defer_sink(&int_plan, pop, port, egress))
             return chima_drop(CHIMA_DROP_INTERNAL);
         return CHIMA_FINISH_SINK;
     }
@@ -76,7 +75,7 @@ __attribute__((noinline)) int chima_finish(struct __sk_buff* skb) {
         return chima_drop(CHIMA_DROP_INTERNAL);
     pkt->std.egress_port = port;
     chima_count_tx(port, skb->len);
-    return bpf_redirect(ifindex, 0);
+    return chima_send(egress);
 }
 
 /* chima_finish(), then the reporting INT sink when chima_finish() leaves it the packet. */

@@ -58,6 +58,17 @@ jq -e '.changed == 0' "$tmp/routes.json" >/dev/null || fail "chima-route not ide
 jq -e '.changes.slots_installed == 0 and .changes.slots_unchanged == 2' "$tmp/installed.json" >/dev/null \
     || fail "chima-install reinstalled unchanged slots"
 
+# Peer delivery: s0 hands frames for s1 straight into s1's namespace (bpf_redirect_peer):
+# its pipeline counts them on port 2, the kernel never transmits them on p2.
+kernel_tx() { ip -n "$(ns s0)" -s -j link show p2 | jq '.[0].stats64.tx.packets'; }
+pipeline_tx() { "$bin/chima-net" status "$ex/topology.yaml" --name "$net" \
+    | jq '.switches[] | select(.name == "s0") | .ports[] | select(.port == 2) | .tx_packets'; }
+k0=$(kernel_tx) p0=$(pipeline_tx)
+ip netns exec "$(ns client)" ping -q -c 20 -i 0.01 -W 1 10.0.0.101 >/dev/null || fail "ping d1"
+k1=$(kernel_tx) p1=$(pipeline_tx)
+[ $((p1 - p0)) -ge 20 ] || fail "s0 port 2 forwarded $((p1 - p0)) of 20 pings"
+[ $((k1 - k0)) -lt 3 ] || fail "s0 transmitted $((k1 - k0)) frames on p2 (want peer delivery)"
+
 # perturb s0-s1 --delay 20ms: the RTT across that link grows by 40 ms (within 10%).
 rtt() { ip netns exec "$(ns client)" ping -q -c 10 -i 0.05 -W 1 10.0.0.101 | awk -F/ '/rtt/ {print $5}'; }
 base=$(rtt)

@@ -30,11 +30,13 @@ void print_status_table(const nlohmann::json& st) {
                       << p["tx_packets"].get<uint64_t>() << "\n";
         }
         for (const auto& [reason, count] : sw["drops"].items()) {
-            if (count.get<uint64_t>() > 0) std::cout << "  drop " << reason << ": " << count << "\n";
+            if (count.get<uint64_t>() > 0)
+                std::cout << "  drop " << reason << ": " << count << "\n";
         }
     }
     for (const auto& l : st["links"]) {
-        std::cout << "link " << l["name"].get<std::string>() << (l["up"].get<bool>() ? " up" : " DOWN");
+        std::cout << "link " << l["name"].get<std::string>()
+                  << (l["up"].get<bool>() ? " up" : " DOWN");
         if (l.contains("delay_line")) {
             std::cout << " delay " << l["delay_line"]["delay_ns"].get<int64_t>() / 1000 << "us";
         }
@@ -70,7 +72,8 @@ int main(int argc, char** argv) {
 
     std::string link, delay = "0", jitter = "0", loss = "0", rate;
     bool link_down = false, link_up = false, clear = false;
-    auto* perturb = tool.app.add_subcommand("perturb", "change one link: delay, loss, rate, down/up");
+    auto* perturb =
+        tool.app.add_subcommand("perturb", "change one link: delay, loss, rate, down/up");
     perturb->add_option("TOPOLOGY", topology, "topology.yaml")->required();
     perturb->add_option("LINK", link, "the link, e.g. s0-s1")->required();
     perturb->add_option("--name,-n", name, "network name");
@@ -84,8 +87,10 @@ int main(int argc, char** argv) {
 
     return tool.run(argc, argv, [&]() -> int {
         auto net_name = [&](const chima::Topology* t) {
-            if (!name.empty()) return name;
-            if (t) return t->name;
+            if (!name.empty())
+                return name;
+            if (t)
+                return t->name;
             throw chima::InputError("give TOPOLOGY or --name");
         };
         if (*up) {
@@ -107,7 +112,8 @@ int main(int argc, char** argv) {
         }
         if (*down) {
             std::optional<chima::Topology> topo;
-            if (!topology.empty()) topo = chima::load_topology(topology);
+            if (!topology.empty())
+                topo = chima::load_topology(topology);
             require_root();
             auto doc = chima::emulation::net_down(net_name(topo ? &*topo : nullptr));
             chima::emit_json(doc, std::nullopt);
@@ -118,40 +124,54 @@ int main(int argc, char** argv) {
         std::string net = net_name(&topo);
         if (*status) {
             auto doc = chima::emulation::net_status(topo, net);
-            if (table) print_status_table(doc);
-            else chima::emit_json(doc, std::nullopt);
+            if (table)
+                print_status_table(doc);
+            else
+                chima::emit_json(doc, std::nullopt);
             return 0;
         }
         // perturb
-        auto ref = chima::emulation::link_ref(topo, net, link);
         int modes = int(link_down) + int(link_up) + int(clear);
         chima::net::Perturbation change;
-        if (modes > 1) throw chima::InputError("give only one of --down, --up, --clear");
-        if (link_down) change = chima::net::Perturbation::down();
-        else if (link_up) change = chima::net::Perturbation::up();
-        else if (clear) change = chima::net::Perturbation::clear();
+        if (modes > 1)
+            throw chima::InputError("give only one of --down, --up, --clear");
+        if (link_down)
+            change = chima::net::Perturbation::down();
+        else if (link_up)
+            change = chima::net::Perturbation::up();
+        else if (clear)
+            change = chima::net::Perturbation::clear();
         else {
             chima::net::Impairment imp;
             auto d = chima::parse_duration(delay), j = chima::parse_duration(jitter);
-            if (!d) throw chima::InputError("--delay: expected a duration such as 20ms, got '" + delay + "'");
-            if (!j) throw chima::InputError("--jitter: expected a duration such as 2ms, got '" + jitter + "'");
+            if (!d)
+                throw chima::InputError("--delay: expected a duration such as 20ms, got '" + delay +
+                                        "'");
+            if (!j)
+                throw chima::InputError("--jitter: expected a duration such as 2ms, got '" +
+                                        jitter + "'");
             auto l = chima::net::parse_loss(loss);
-            if (!l) throw chima::InputError("--loss: expected a probability such as 1% or 0.01, got '" + loss + "'");
+            if (!l)
+                throw chima::InputError("--loss: expected a probability such as 1% or 0.01, got '" +
+                                        loss + "'");
             imp.delay = std::chrono::nanoseconds(*d);
             imp.jitter = std::chrono::nanoseconds(*j);
             imp.loss = *l;
             if (!rate.empty()) {
                 auto r = chima::net::parse_rate(rate);
-                if (!r) throw chima::InputError("--rate: expected a rate such as 10mbit, got '" + rate + "'");
+                if (!r)
+                    throw chima::InputError("--rate: expected a rate such as 10mbit, got '" + rate +
+                                            "'");
                 imp.rate_bps = *r;
             }
             chima::net::check_impairment(imp);
             change = chima::net::Perturbation::impair(imp);
         }
-        auto st = chima::net::perturb(ref, change);
+        auto st = chima::emulation::perturb_link(topo, net, link, change);
         nlohmann::json doc = {{"link", link}, {"up", st.up()}, {"netem", st.netem}};
-        if (st.delay_line) doc["delay_line"] = {{"delay_ns", st.delay_line->delay.count()},
-                                                {"loss", st.delay_line->loss}};
+        if (st.delay_line)
+            doc["delay_line"] = {{"delay_ns", st.delay_line->delay.count()},
+                                 {"loss", st.delay_line->loss}};
         chima::emit_json(doc, std::nullopt, false);
         return 0;
     });

@@ -24,6 +24,10 @@ struct chima_port {
     __u8 own_mac[6];   /* source MAC written on frames routed out of this port */
     __u8 peer_mac[6];  /* destination MAC written on frames routed out of this port */
     __u32 rewrite_mac; /* 1 = rewrite MACs on SR/LPM forwarding out of this port */
+    /* 1 = the port is a veth whose frames go straight into its peer's ingress
+     * (bpf_redirect_peer: no transmit queue, no backlog); 0 = transmit on the port, so a
+     * qdisc on it (netem of chima-net perturb) applies. */
+    __u32 deliver_to_peer;
 };
 
 /* `chima_ifindex_ports` (hash, key = __u32 ifindex): value = __u32 port number. */

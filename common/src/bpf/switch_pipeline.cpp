@@ -195,8 +195,19 @@ void SwitchPipeline::set_port(uint32_t port, const PortConfig& config) {
     copy_mac(value.own_mac, config.own_mac);
     copy_mac(value.peer_mac, config.peer_mac);
     value.rewrite_mac = config.rewrite_mac ? 1 : 0;
+    value.deliver_to_peer = config.deliver_to_peer ? 1 : 0;
     // The ifindex -> port entry first: a packet arriving meanwhile is counted on the port.
     update(ifindex_ports_.get(), &value.ifindex, &port, "ifindex of port " + std::to_string(port));
+    update(ports_.get(), &port, &value, "port " + std::to_string(port));
+}
+
+void SwitchPipeline::set_port_delivery(uint32_t port, bool deliver_to_peer) {
+    check_port(port);
+    chima_port value{};
+    if (bpf_map_lookup_elem(ports_.get(), &port, &value) != 0 || value.ifindex == 0)
+        throw RuntimeError("switch port " + std::to_string(port) + " of " + dir_.string() +
+                           " is not configured");
+    value.deliver_to_peer = deliver_to_peer ? 1 : 0;
     update(ports_.get(), &port, &value, "port " + std::to_string(port));
 }
 

@@ -186,8 +186,12 @@ json net_up(const Topology& topo, const std::string& net_name, const net::Interr
         json ports = json::array();
         auto add_port = [&](uint32_t port, const Mac& peer) {
             int ifindex = ifindex_of(ns, port_ifname(port));
-            pipeline.set_port(port,
-                              {static_cast<uint32_t>(ifindex), port_mac(s, port), peer, false});
+            // Every port is a veth: frames go straight into the next node's ingress.
+            pipeline.set_port(port, {.ifindex = static_cast<uint32_t>(ifindex),
+                                     .own_mac = port_mac(s, port),
+                                     .peer_mac = peer,
+                                     .rewrite_mac = false,
+                                     .deliver_to_peer = true});
             ports.push_back({{"port", port}, {"ifname", port_ifname(port)}, {"ifindex", ifindex}});
         };
         for (const auto& l : topo.links) {
@@ -258,6 +262,21 @@ json net_up(const Topology& topo, const std::string& net_name, const net::Interr
                         {"udp_port", topo.collector.udp_port}};
     b.commit();
     return doc;
+}
+
+net::LinkStatus perturb_link(const Topology& topo, const std::string& net_name,
+                             const std::string& link, const net::Perturbation& change) {
+    net::LinkStatus st = net::perturb(link_ref(topo, net_name, link), change);
+    // A netem qdisc on the link's ports only sees frames transmitted on them: while one is
+    // there, the switches transmit instead of delivering into the peer.
+    const Link* l = topo.find_link(link.substr(0, link.find('-')), link.substr(link.find('-') + 1));
+    if (l) {
+        for (auto [sw, port] : {std::pair{l->a, l->a_port}, std::pair{l->b, l->b_port}}) {
+            bpf::SwitchPipeline::open(node_pin_dir(net_name, sw))
+                .set_port_delivery(port, !st.netem);
+        }
+    }
+    return st;
 }
 
 CollectorAttachment collector_attachment(const Topology& topo, const std::string& net_name) {

@@ -51,6 +51,9 @@ struct PortConfig {
     Mac own_mac;              // source MAC of routed frames leaving the port
     Mac peer_mac;             // destination MAC of routed frames (the device behind the port)
     bool rewrite_mac = true;  // false: routed frames keep their MACs (e.g. a port to a switch)
+    // The port is one end of a veth pair: frames go straight into the peer's ingress
+    // (bpf_redirect_peer) instead of being transmitted, which also skips any qdisc on it.
+    bool deliver_to_peer = false;
 };
 
 struct PortCounters {
@@ -86,6 +89,9 @@ class SwitchPipeline {
 
     // Ports are 1..CHIMA_MAX_PORTS-1.
     void set_port(uint32_t port, const PortConfig& config);
+    // Changes only how frames leave `port` (see PortConfig::deliver_to_peer): chima-net
+    // perturb turns peer delivery off while a netem qdisc sits on the port.
+    void set_port_delivery(uint32_t port, bool deliver_to_peer);
     void clear_port(uint32_t port);
 
     // Forwarding tables for traffic segment routing does not place.

@@ -21,6 +21,7 @@
 
 #include "chima/model/topology.hpp"
 #include "chima/net/delay_line.hpp"
+#include "chima/net/perturb.hpp"
 #include "chima/net/transaction.hpp"
 
 namespace chima::emulation {
@@ -51,6 +52,11 @@ nlohmann::json net_down(const std::string& net);
 
 // Per switch and port: the pipeline's counters; per link: up/down and impairment.
 nlohmann::json net_status(const Topology& topo, const std::string& net);
+
+// chima-net perturb: applies `change` to the link named "a-b" (net::perturb) and keeps the
+// switches' ports in step (a port with a netem qdisc is transmitted on, not bypassed).
+net::LinkStatus perturb_link(const Topology& topo, const std::string& net, const std::string& link,
+                             const net::Perturbation& change);
 
 // Where the collector of network NET receives its reports: its netns and interface.
 struct CollectorAttachment {

@@ -214,8 +214,23 @@ CollectorCounters CollectorProgram::read_counters() const {
 }
 
 std::vector<SwitchSequence> CollectorProgram::read_sequences() const {
-    int fd = bpf_map__fd(skel_->maps.switch_seq);
     std::vector<SwitchSequence> out;
+    // Ids below CHIMA_COLLECTOR_MAX_SWITCHES: the array, one batch; unused entries have no
+    // reports.
+    std::vector<std::uint32_t> ids(CHIMA_COLLECTOR_MAX_SWITCHES);
+    std::vector<chima_switch_seq> values(CHIMA_COLLECTOR_MAX_SWITCHES);
+    std::uint32_t count = CHIMA_COLLECTOR_MAX_SWITCHES;
+    std::uint32_t batch_token = 0;
+    int err = bpf_map_lookup_batch(bpf_map__fd(skel_->maps.switch_seq_low), nullptr, &batch_token,
+                                   ids.data(), values.data(), &count, nullptr);
+    if (err && errno != ENOENT)
+        throw_errno("reading the sequence numbers");
+    for (std::uint32_t i = 0; i < count; ++i)
+        if (values[i].reports != 0)
+            out.push_back(SwitchSequence{ids[i], values[i].reports, values[i].gaps});
+
+    // Any other id: the hash.
+    int fd = bpf_map__fd(skel_->maps.switch_seq);
     std::uint32_t key = 0, next = 0;
     const std::uint32_t* prev = nullptr;
     while (bpf_map_get_next_key(fd, prev, &next) == 0) {

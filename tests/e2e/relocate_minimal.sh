@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
 # The whole loop on the paper's minimal scenario (see lib/relocation.bash).
 scenario=minimal
+follow_up=1  # and a second degradation, on the new rail, is seen too
+loop_once=0  # chima-relocate keeps running: the loop follows the new deployment
 source "$(dirname "${BASH_SOURCE[0]}")/lib/relocation.bash"

@@ -1,14 +1,28 @@
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cstdlib>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
+#include "chima/bpf/host_client.hpp"
+#include "chima/bpf/unique_fd.hpp"
 #include "chima/container/compose_file.hpp"
 #include "chima/deploy/containers.hpp"
+#include "chima/deploy/ip_batch.hpp"
 #include "chima/emulation/emulated_network.hpp"
 #include "chima/error.hpp"
 #include "chima/net/link.hpp"
@@ -32,11 +46,30 @@ bool is_context(const fs::path& dir, const std::string& binary) {
     return fs::is_regular_file(dir / "Containerfile") && fs::is_regular_file(dir / binary);
 }
 
-// Same as emulated_network.cpp: the pipeline moves L4 headers when it pops labels, so a
-// checksum the kernel would fill in later would land at the wrong offset.
-void disable_offloads(const std::string& netns, const std::string& ifname) {
-    process::run_checked({"ip", "netns", "exec", netns, "ethtool", "-K", ifname, "tx", "off", "tso",
-                          "off", "gso", "off", "gro", "off"});
+// An interface's index in a namespace, 0 when it has none of that name.
+int ifindex_in(const net::NetNs& ns, const std::string& ifname) {
+    unsigned index = 0;
+    ns.run([&] { index = ::if_nametoindex(ifname.c_str()); });
+    return static_cast<int>(index);
+}
+
+// Same as emulated_network.cpp (`ethtool -K IF tx off tso off gso off gro off`, here by
+// its ioctls, from a thread inside the namespace): the pipeline moves L4 headers when it
+// pops labels, so a checksum the kernel would fill in later would land at the wrong offset.
+void disable_offloads(const net::NetNs& ns, const std::string& ifname) {
+    ns.run([&] {
+        bpf::UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        if (!sock)
+            throw_errno("socket for ethtool in " + ns.name());
+        for (uint32_t cmd : {ETHTOOL_STXCSUM, ETHTOOL_STSO, ETHTOOL_SGSO, ETHTOOL_SGRO}) {
+            ethtool_value value{cmd, 0};
+            ifreq req{};
+            std::snprintf(req.ifr_name, sizeof req.ifr_name, "%s", ifname.c_str());
+            req.ifr_data = reinterpret_cast<char*>(&value);
+            if (::ioctl(sock.get(), SIOCETHTOOL, &req) != 0)
+                throw_errno("ethtool offloads off on " + ifname + " in " + ns.name());
+        }
+    });
 }
 
 std::vector<const PlacedFunction*> container_functions(const Deployment& d) {
@@ -67,10 +100,11 @@ std::map<std::string, std::string> next_addresses(const Deployment& d) {
     return next;
 }
 
-// Backends by kind, made once each.
+// Backends by kind, made once each; shared by the per-function threads.
 class Backends {
   public:
     container::Backend& get(const std::string& kind) {
+        std::lock_guard lock(mutex_);
         auto& b = backends_[kind];
         if (!b)
             b = container::make_backend(kind);
@@ -78,53 +112,98 @@ class Backends {
     }
 
   private:
+    std::mutex mutex_;
     std::map<std::string, std::unique_ptr<container::Backend>> backends_;
 };
 
 // The function's netns on its host's bridge (see containers.hpp).
 void plumb_function_netns(const Deployment& d, const std::string& net, const PlacedFunction& f,
-                          const std::string& netns_name) {
+                          const std::string& netns_name, const std::string& suffix) {
     std::string host_ns = net::node_netns(net, f.node);
     if (!net::NetNs::exists(host_ns)) {
         throw RuntimeError("host " + f.node + " of function " + f.spec.name + " has no namespace " +
                            host_ns + " (is the network up?)");
     }
+    // Four processes in all (ip, ip, bridge, ip): the rest happens in this process, on
+    // threads inside the namespaces.
     auto ns = net::NetNs::create(netns_name);  // owned until fully plumbed
-    net::prepare_namespace(ns, false);
-    std::string host_if = "f" + std::to_string(f.function_id);
-    if (net::link_exists(host_ns, host_if)) {
-        // A leftover of an instance whose netns is gone but not yet its last user.
-        process::run_checked({"ip", "-n", host_ns, "link", "del", host_if});
+    for (const char* scope : {"all", "default"}) {
+        net::set_sysctl(ns, std::string("net/ipv6/conf/") + scope + "/disable_ipv6", "1");
+        net::set_sysctl(ns, std::string("net/ipv4/conf/") + scope + "/rp_filter", "0");
     }
-    net::create_veth({netns_name, kFunctionIf, f.mac.str(), host_ns, host_if, ""});
-    process::run_checked(
-        {"ip", "-n", host_ns, "link", "set", host_if, "master", emulation::kHostBridge});
+    net::set_sysctl(ns, "net/ipv4/ip_forward", "0");
+    auto host = net::NetNs::open(host_ns);
+    // The alternate instance's host end has its own name too: an old instance on the same
+    // host keeps its link while the new one starts.
+    std::string host_if = "f" + std::to_string(f.function_id) + (suffix.empty() ? "" : "b");
+    if (ifindex_in(host, host_if) != 0) {
+        // A leftover of an instance whose netns is gone but not yet its last user, or not yet
+        // cleaned up by the kernel (that happens asynchronously: it may vanish meanwhile).
+        auto del = process::run({"ip", "-n", host_ns, "link", "del", host_if});
+        if (!del.status.ok() && ifindex_in(host, host_if) != 0) {
+            throw RuntimeError("cannot remove the leftover interface " + host_if + " in " +
+                               host_ns + ": " + del.err);
+        }
+    }
+    run_ip_batch(netns_name, {"link set lo up",
+                              std::string("link add ") + kFunctionIf + " address " + f.mac.str() +
+                                  " type veth peer name " + host_if + " netns " + host_ns});
+    disable_offloads(ns, kFunctionIf);
+    disable_offloads(host, host_if);
+    run_ip_batch(host_ns, {"link set " + host_if + " master " + emulation::kHostBridge,
+                           "link set " + host_if + " up"});
     // The bridge finds the function by a static entry, never by learning: a frame of this
     // function that hairpins through the switch comes back on eth0 with its MAC as source.
     process::run_checked({"bridge", "-n", host_ns, "fdb", "replace", f.mac.str(), "dev", host_if,
                           "master", "static"});
-    disable_offloads(netns_name, kFunctionIf);
-    disable_offloads(host_ns, host_if);
-    net::set_link_up(host_ns, host_if, true);
-    net::set_link_up(netns_name, kFunctionIf, true);
-    net::add_address(netns_name, kFunctionIf, f.ip.str() + "/24");
+    // Everything the function sends leaves through the host's uplink, also toward a function
+    // on this same host: the chain's segments between them (a P4 function, INT) are in the
+    // switch, so the bridge must not short-cut them.
+    auto client = bpf::HostClient::open(emulation::node_pin_dir(net, f.node));
+    int host_ifindex = ifindex_in(host, host_if);
+    host.run([&] { client.attach_function_port(host_ifindex); });
+    std::vector<std::string> commands = {std::string("link set ") + kFunctionIf + " up",
+                                         "address add " + f.ip.str() + "/24 dev " + kFunctionIf};
     for (const auto& e : d.endpoints) {
         if (e.ip == f.ip)
             continue;
-        net::add_neighbour(netns_name, kFunctionIf, e.ip.str(), e.mac.str());
+        commands.push_back("neigh replace " + e.ip.str() + " lladdr " + e.mac.str() + " dev " +
+                           kFunctionIf + " nud permanent");
     }
+    run_ip_batch(netns_name, commands);
     ns.release();
+}
+
+// Whether a UDP socket is bound to `port` in the namespace: the namespace's
+// /proc/net/udp, read from a thread inside it (no process spawned per probe).
+bool listens_udp(const net::NetNs& ns, uint16_t port) {
+    bool found = false;
+    ns.run([&] {
+        std::ifstream udp("/proc/thread-self/net/udp");
+        std::string line;
+        std::getline(udp, line);  // header
+        char wanted[8];
+        std::snprintf(wanted, sizeof wanted, ":%04X", port);
+        while (std::getline(udp, line)) {
+            // "  sl  local_address rem_address ...": local_address is ADDR:PORT in hex.
+            std::istringstream fields(line);
+            std::string slot, local;
+            fields >> slot >> local;
+            if (local.size() > 5 && local.compare(local.size() - 5, 5, wanted) == 0)
+                found = true;
+        }
+    });
+    return found;
 }
 
 // Waits until something listens on the function's UDP port inside its netns.
 bool wait_serving(const std::string& netns, uint16_t port, std::chrono::milliseconds limit) {
+    auto ns = net::NetNs::open(netns);
     auto deadline = std::chrono::steady_clock::now() + limit;
     do {
-        auto r = process::run({"ip", "netns", "exec", netns, "ss", "-Hlun", "sport", "=",
-                               ":" + std::to_string(port)});
-        if (r.status.ok() && !r.out.empty())
+        if (listens_udp(ns, port))
             return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
     } while (std::chrono::steady_clock::now() < deadline);
     return false;
 }
@@ -188,14 +267,18 @@ namespace {
 
 // What the function's instance runs, before it is started.
 struct Planned {
-    const PlacedFunction* f;
+    const PlacedFunction* f = nullptr;
     container::Image image;
     std::map<std::string, std::string> env;
+    // The image as the previous installed.json recorded it, not looked up again: `build`
+    // looks it up (builds it if it went missing) should running it fail.
+    bool from_record = false;
+    container::ImageSpec build;
 };
 
 Planned plan(const PlacedFunction& f, container::Backend& backend, const std::string& next,
-             const std::string& functions_dir) {
-    Planned p{&f, {}, f.spec.env};
+             const std::string& functions_dir, const json* old) {
+    Planned p{&f, {}, f.spec.env, false, {}};
     p.env["CHIMA_PORT"] = std::to_string(f.spec.port);
     if (!next.empty())
         p.env["CHIMA_NEXT"] = next;
@@ -209,16 +292,115 @@ Planned plan(const PlacedFunction& f, container::Backend& backend, const std::st
         if (!fs::is_regular_file(fs::path(ctx) / binary_name)) {
             binary_name = fs::path(ctx).filename().string();
         }
-        p.image = backend.ensure_image({binary_name, ctx});
+        p.build = {binary_name, ctx};
+        // The OCI backends tag an image by its context's hash ("chima/NAME:HASH", as in
+        // emit_compose): the same tag as before is the same image, no `podman image inspect`
+        // (a process of its own) needed.
+        if (old && backend.kind() != "process") {
+            std::string ref = "chima/" + binary_name + ":" + container::hash_build_context(ctx);
+            if (old->value("image", "") == ref && !old->value("image_id", "").empty()) {
+                p.image.ref = ref;
+                p.image.id = old->value("image_id", "");
+                p.from_record = true;
+                return p;
+            }
+        }
+        p.image = backend.ensure_image(p.build);
     }
     return p;
 }
 
 }  // namespace
 
-json install_container_functions(const Deployment& d, const std::string& net,
-                                 const std::optional<json>& previous,
-                                 const ContainerOptions& options, ContainerChanges& changes) {
+namespace {
+
+bool same_instance(const json& old, const std::string& kind, const PlacedFunction& f,
+                   const Planned& p) {
+    return old.value("backend", "") == kind && old.value("node", "") == f.node &&
+           old.value("ip", "") == f.ip.str() && old.value("mac", "") == f.mac.str() &&
+           old.value("image_id", "") == p.image.id && old["env"] == json(p.env);
+}
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Starts one function's new instance beside its old one (if any), under the other pair of
+// names; returns its installed.json entry. Its image is resolved (`planned`, running on
+// another thread) while the netns is plumbed. On a failure nothing of it is left behind.
+json start_instance(const Deployment& d, const std::string& net, const PlacedFunction& f,
+                    std::shared_future<Planned> planned, const json* old, Backends& backends,
+                    const std::string& kind) {
+    const auto t0 = std::chrono::steady_clock::now();
+    container::Backend& backend = backends.get(kind);
+    std::string suffix = old && old->value("netns", "") == f.netns() ? kAlternateSuffix : "";
+    std::string netns = f.netns() + suffix;
+    std::string netns_full = net::node_netns(net, netns);
+    std::string name = instance_name(net, f, suffix);
+    // A leftover of a crashed run: its netns goes here; podman's run --replace (and the other
+    // backends' run) take care of an instance of the same name.
+    if (net::NetNs::exists(netns_full))
+        remove_instance(backends, kind, name, netns_full);
+    container::Instance inst;
+    Planned p;
+    try {
+        plumb_function_netns(d, net, f, netns_full, suffix);
+        spdlog::debug("{}: netns plumbed after {:.1f} ms", name, ms_since(t0));
+        p = planned.get();
+        spdlog::debug("{}: image {} after {:.1f} ms", name, p.image.ref, ms_since(t0));
+        container::FunctionSpec spec{
+            name,
+            p.image.ref,
+            f.spec.command,
+            p.env,
+            {{emulation::kNetLabel, net}, {kChainLabel, f.chain}, {kDeploymentLabel, d.id}},
+            netns_full};
+        try {
+            inst = backend.run(spec);
+        } catch (const RuntimeError& e) {
+            if (!p.from_record)
+                throw;
+            spdlog::info("{}: running the recorded image failed ({}); looking it up", name,
+                         e.what());
+            p.image = backend.ensure_image(p.build);
+            spec.image = p.image.ref;
+            inst = backend.run(spec);
+        }
+        spdlog::debug("{}: {} run returned after {:.1f} ms", name, kind, ms_since(t0));
+        if (!wait_serving(netns_full, f.spec.port, std::chrono::seconds(5))) {
+            throw RuntimeError("function " + f.spec.name + " (" + name +
+                               ") does not listen on UDP port " + std::to_string(f.spec.port) +
+                               " within 5 s");
+        }
+        spdlog::debug("{}: serving after {:.1f} ms", name, ms_since(t0));
+    } catch (...) {
+        remove_instance(backends, kind, name, netns_full);
+        throw;
+    }
+    spdlog::info("started {} on {} ({} {})", name, f.node, kind, inst.id);
+    return {{"chain", f.chain},
+            {"name", f.spec.name},
+            {"type", "container"},
+            {"node", f.node},
+            {"ip", f.ip.str()},
+            {"mac", f.mac.str()},
+            {"function_id", f.function_id},
+            {"netns", netns},
+            {"backend", kind},
+            {"instance", name},
+            {"id", inst.id},
+            {"pid", inst.pid},
+            {"image", p.image.ref},
+            {"image_id", p.image.id},
+            {"env", p.env},
+            {"state", std::string(container::to_string(container::State::Running))}};
+}
+
+}  // namespace
+
+void start_container_functions(const Deployment& d, const std::string& net,
+                               const std::optional<json>& previous, const ContainerOptions& options,
+                               ContainerStart& result, ContainerChanges& changes) {
     auto functions = container_functions(d);
     std::map<std::string, json> before;  // "chain/name" -> previous entry
     if (previous && previous->contains("functions")) {
@@ -229,93 +411,109 @@ json install_container_functions(const Deployment& d, const std::string& net,
         }
     }
     if (functions.empty() && before.empty())
-        return json::array();
+        return;
 
     std::string functions_dir =
         options.functions_dir.empty() ? default_functions_dir() : options.functions_dir;
-    Backends backends;
     std::string kind = options.backend == "auto" ? container::detect_backend() : options.backend;
-    container::Backend& backend = backends.get(kind);
     auto next = next_addresses(d);
 
-    json out = json::array();
-    std::vector<json> retire;  // previous instances to take down after the new ones serve
+    // One task per function, all at once: each plans its image, keeps a running unchanged
+    // instance, or starts a new one. The backends are made here, before the threads share
+    // them (each backend's calls are independent child processes or locked).
+    Backends backends;
+    backends.get(kind);
+    for (const auto& [key, old] : before)
+        backends.get(old.value("backend", kind));
+    struct Outcome {
+        json entry;
+        bool started = false;
+    };
+    std::vector<std::future<Outcome>> tasks;
     for (const PlacedFunction* f : functions) {
         std::string key = f->chain + "/" + f->spec.name;
-        Planned p = plan(*f, backend, next.count(key) ? next[key] : "", functions_dir);
-        const json* old = before.count(key) ? &before[key] : nullptr;
-        if (old && old->value("backend", "") == kind && old->value("node", "") == f->node &&
-            old->value("ip", "") == f->ip.str() && old->value("mac", "") == f->mac.str() &&
-            old->value("image_id", "") == p.image.id && (*old)["env"] == json(p.env)) {
-            auto inst = backend.inspect(old->value("instance", ""));
-            if (inst.state == container::State::Running) {
-                json kept = *old;
-                kept["state"] = std::string(container::to_string(inst.state));
-                out.push_back(kept);
-                before.erase(key);
-                ++changes.unchanged;
-                continue;
+        const json* old = before.count(key) ? &before.at(key) : nullptr;
+        std::string next_address = next.count(key) ? next.at(key) : "";
+        tasks.push_back(std::async(std::launch::async, [&, f, old, next_address] {
+            container::Backend& backend = backends.get(kind);
+            std::shared_future<Planned> planned =
+                std::async(std::launch::async, [&, f, next_address] {
+                    return plan(*f, backend, next_address, functions_dir, old);
+                }).share();
+            // Only an instance on the same node can be kept; a moved one plumbs its netns
+            // while its image is looked up.
+            if (old && old->value("node", "") == f->node &&
+                same_instance(*old, kind, *f, planned.get())) {
+                auto inst = backend.inspect(old->value("instance", ""));
+                if (inst.state == container::State::Running) {
+                    json kept = *old;
+                    kept["state"] = std::string(container::to_string(inst.state));
+                    return Outcome{kept, false};
+                }
             }
-        }
-        // A new instance, beside the old one (if any) under the other pair of names.
-        std::string suffix = old && old->value("netns", "") == f->netns() ? kAlternateSuffix : "";
-        std::string netns = f->netns() + suffix;
-        std::string netns_full = net::node_netns(net, netns);
-        std::string name = instance_name(net, *f, suffix);
-        remove_instance(backends, kind, name, netns_full);  // a leftover of a crashed run
-        plumb_function_netns(d, net, *f, netns_full);
-        container::FunctionSpec spec{
-            name,
-            p.image.ref,
-            f->spec.command,
-            p.env,
-            {{emulation::kNetLabel, net}, {kChainLabel, f->chain}, {kDeploymentLabel, d.id}},
-            netns_full};
-        container::Instance inst;
+            return Outcome{start_instance(d, net, *f, planned, old, backends, kind), true};
+        }));
+    }
+    std::exception_ptr failure;
+    std::vector<json> started;
+    for (size_t i = 0; i < tasks.size(); ++i) {
         try {
-            inst = backend.run(spec);
-            if (!wait_serving(netns_full, f->spec.port, std::chrono::seconds(5))) {
-                throw RuntimeError("function " + f->spec.name + " (" + name +
-                                   ") does not listen on UDP port " + std::to_string(f->spec.port) +
-                                   " within 5 s");
+            Outcome o = tasks[i].get();
+            if (o.started) {
+                started.push_back(o.entry);
+                std::string key = functions[i]->chain + "/" + functions[i]->spec.name;
+                if (before.count(key))
+                    result.retire.push_back(before.at(key));
+                ++changes.started;
+            } else {
+                ++changes.unchanged;
             }
-            inst = backend.inspect(name);
+            result.functions.push_back(std::move(o.entry));
         } catch (...) {
-            remove_instance(backends, kind, name, netns_full);
-            throw;
+            if (!failure)
+                failure = std::current_exception();
         }
-        spdlog::info("started {} on {} ({} {})", name, f->node, kind, inst.id);
-        ++changes.started;
-        out.push_back({{"chain", f->chain},
-                       {"name", f->spec.name},
-                       {"type", "container"},
-                       {"node", f->node},
-                       {"ip", f->ip.str()},
-                       {"mac", f->mac.str()},
-                       {"function_id", f->function_id},
-                       {"netns", netns},
-                       {"backend", kind},
-                       {"instance", name},
-                       {"id", inst.id},
-                       {"pid", inst.pid},
-                       {"image", p.image.ref},
-                       {"image_id", p.image.id},
-                       {"env", p.env},
-                       {"state", std::string(container::to_string(inst.state))}});
-        if (old) {
-            retire.push_back(*old);
-            before.erase(key);
-        }
+        before.erase(functions[i]->chain + "/" + functions[i]->spec.name);
     }
+    if (failure) {
+        // The old instances keep serving; what this call started goes again.
+        remove_container_instances(net, started, options);
+        result = ContainerStart{};
+        std::rethrow_exception(failure);
+    }
+    result.started = std::move(started);
     for (auto& [key, old] : before)
-        retire.push_back(old);  // no longer deployed
-    for (const auto& old : retire) {
-        spdlog::info("removing {} from {}", old.value("instance", ""), old.value("node", ""));
-        remove_instance(backends, old.value("backend", kind), old.value("instance", ""),
-                        net::node_netns(net, old.value("netns", "")));
-        ++changes.removed;
+        result.retire.push_back(old);  // no longer deployed
+}
+
+size_t remove_container_instances(const std::string& net, const std::vector<json>& instances,
+                                  const ContainerOptions& options) {
+    if (instances.empty())
+        return 0;
+    std::string kind = options.backend == "auto" ? container::detect_backend() : options.backend;
+    Backends backends;
+    for (const auto& old : instances)
+        backends.get(old.value("backend", kind));
+    std::vector<std::future<void>> tasks;
+    for (const auto& old : instances) {
+        tasks.push_back(std::async(std::launch::async, [&] {
+            spdlog::info("removing {} from {}", old.value("instance", ""), old.value("node", ""));
+            remove_instance(backends, old.value("backend", kind), old.value("instance", ""),
+                            net::node_netns(net, old.value("netns", "")));
+        }));
     }
-    return out;
+    for (auto& t : tasks)
+        t.get();
+    return instances.size();
+}
+
+json install_container_functions(const Deployment& d, const std::string& net,
+                                 const std::optional<json>& previous,
+                                 const ContainerOptions& options, ContainerChanges& changes) {
+    ContainerStart start;
+    start_container_functions(d, net, previous, options, start, changes);
+    changes.removed += remove_container_instances(net, start.retire, options);
+    return start.functions;
 }
 
 size_t remove_container_functions(const Deployment& d, const std::string& net,

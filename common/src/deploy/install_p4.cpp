@@ -26,9 +26,11 @@ struct SlotRecord {
 
 std::map<std::string, SlotRecord> previous_slots(const std::optional<json>& previous) {
     std::map<std::string, SlotRecord> out;
-    if (!previous || !previous->contains("functions")) return out;
+    if (!previous || !previous->contains("functions"))
+        return out;
     for (const auto& f : (*previous)["functions"]) {
-        if (f.value("type", "") != "p4") continue;
+        if (f.value("type", "") != "p4")
+            continue;
         out[f.value("chain", "") + "/" + f.value("name", "")] =
             SlotRecord{f.value("node", ""), f.value("slot", 0u), f.value("object_hash", ""),
                        f.value("program_id", 0u), f.value("entries_hash", "")};
@@ -65,8 +67,9 @@ size_t install_entries(const PlacedFunction& f, const FunctionArtifact& art,
 
 }  // namespace
 
-json install_p4_functions(const Deployment& d, const Artifacts& artifacts, const std::string& net,
-                          const std::optional<json>& previous, SlotChanges& changes) {
+void load_p4_functions(const Deployment& d, const Artifacts& artifacts, const std::string& net,
+                       const std::optional<json>& previous, SlotLoad& result,
+                       SlotChanges& changes) {
     auto before = previous_slots(previous);
     std::map<std::string, bpf::SwitchPipeline> pipelines;
     auto pipeline = [&](const std::string& sw) -> bpf::SwitchPipeline& {
@@ -78,10 +81,10 @@ json install_p4_functions(const Deployment& d, const Artifacts& artifacts, const
         return it->second;
     };
 
-    json out = json::array();
     std::set<std::pair<std::string, uint32_t>> used;
     for (const auto& f : d.functions) {
-        if (f.spec.type != FunctionType::P4) continue;
+        if (f.spec.type != FunctionType::P4)
+            continue;
         const Switch* sw = d.topology.find_switch(f.node);
         if (sw->target != SwitchTarget::Ebpf) {
             throw RuntimeError("function '" + f.spec.name + "': switch '" + f.node +
@@ -102,28 +105,67 @@ json install_p4_functions(const Deployment& d, const Artifacts& artifacts, const
         if (same) {
             ++changes.unchanged;
         } else {
+            for (const auto& [other, rec] : before) {
+                if (other != key && rec.node == f.node && rec.slot == f.slot) {
+                    // compose() keeps slots stable, so this should not happen; if it does,
+                    // the old function stops before the label stacks switch.
+                    spdlog::warn("{}: slot {} of {} still serves {} until the paths switch", key,
+                                 f.slot, f.node, other);
+                }
+            }
+            result.loaded.push_back({key, f.node, f.slot});  // before: a half-loaded slot counts
             p.install_function(f.slot, art->object, art->program);
             id = p.slot_program_id(f.slot);
             size_t n = install_entries(f, *art, p.slot_dir(f.slot));
             ++changes.installed;
-            if (n) spdlog::info("{}: {} table entries written", key, n);
+            if (n)
+                spdlog::info("{}: {} table entries written", key, n);
             spdlog::info("{}: slot {} of {} now runs {}", key, f.slot, f.node, art->object);
         }
         used.insert({f.node, f.slot});
-        out.push_back({{"chain", f.chain}, {"name", f.spec.name}, {"type", "p4"},
-                       {"node", f.node}, {"slot", f.slot}, {"object", art->object},
-                       {"object_hash", art->hash}, {"entries_hash", entries_hash(f)},
-                       {"program_id", id}, {"state", "installed"}});
+        result.functions.push_back({{"chain", f.chain},
+                                    {"name", f.spec.name},
+                                    {"type", "p4"},
+                                    {"node", f.node},
+                                    {"slot", f.slot},
+                                    {"object", art->object},
+                                    {"object_hash", art->hash},
+                                    {"entries_hash", entries_hash(f)},
+                                    {"program_id", id},
+                                    {"state", "installed"}});
     }
-    // Break after make: empty the slots nothing uses any more.
     for (const auto& [key, rec] : before) {
-        if (used.count({rec.node, rec.slot})) continue;
-        if (!d.topology.find_switch(rec.node)) continue;
-        pipeline(rec.node).clear_slot(rec.slot);
-        ++changes.cleared;
-        spdlog::info("{}: slot {} of {} emptied", key, rec.slot, rec.node);
+        if (used.count({rec.node, rec.slot}))
+            continue;
+        if (!d.topology.find_switch(rec.node))
+            continue;
+        result.stale.push_back({key, rec.node, rec.slot});
     }
-    return out;
+}
+
+size_t clear_p4_slots(const std::string& net, const std::vector<SlotRef>& slots) {
+    std::map<std::string, bpf::SwitchPipeline> pipelines;
+    for (const auto& s : slots) {
+        auto it = pipelines.find(s.node);
+        if (it == pipelines.end()) {
+            it = pipelines
+                     .emplace(s.node,
+                              bpf::SwitchPipeline::open(emulation::node_pin_dir(net, s.node)))
+                     .first;
+        }
+        it->second.clear_slot(s.slot);
+        spdlog::info("{}: slot {} of {} emptied", s.function, s.slot, s.node);
+    }
+    return slots.size();
+}
+
+json install_p4_functions(const Deployment& d, const Artifacts& artifacts, const std::string& net,
+                          const std::optional<json>& previous, SlotChanges& changes) {
+    SlotLoad load;
+    load_p4_functions(d, artifacts, net, previous, load, changes);
+    // Break after make: empty the slots nothing uses any more.
+    changes.cleared += clear_p4_slots(net, load.stale);
+    return load.functions;
 }
 
 }  // namespace chima::deploy

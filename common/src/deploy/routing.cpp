@@ -2,10 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <future>
+#include <map>
 #include <set>
 
 #include "chima/bpf/host_client.hpp"
 #include "chima/bpf/switch_pipeline.hpp"
+#include "chima/deploy/ip_batch.hpp"
 #include "chima/emulation/emulated_network.hpp"
 #include "chima/net/link.hpp"
 #include "chima/net/names.hpp"
@@ -21,21 +24,37 @@ std::string flow_key(const std::string& pusher, const std::string& src, const st
     return pusher + "|" + src + "|" + dst;
 }
 
+// Each node's pinned maps opened once per call, not once per flow.
+template <class Handle>
+class OpenedOnce {
+  public:
+    explicit OpenedOnce(const std::string& net) : net_(net) {}
+    Handle& operator()(const std::string& node) {
+        auto it = handles_.find(node);
+        if (it == handles_.end())
+            it = handles_.emplace(node, Handle::open(emulation::node_pin_dir(net_, node))).first;
+        return it->second;
+    }
+
+  private:
+    std::string net_;
+    std::map<std::string, Handle> handles_;
+};
+
 // INT: the flows of every chain with SLA sections are watched at their first switch, which
 // makes that switch their INT source (packets that already carry INT stay transit there).
-// Entries of flows no longer deployed are removed. Returns the "int_watch" list.
-json watch_chain_flows(const Deployment& d, const std::string& net_name,
-                       const std::optional<json>& previous) {
+// Entries of flows no longer deployed are removed. Fills the "int_watch" list.
+void plan_watches(const Deployment& d, const std::optional<json>& previous, RouteChanges& plan,
+                  json& watched) {
     std::set<std::string> measured;
     for (const auto& s : d.sections)
         measured.insert(s.chain);
-    json watched = json::array();
+    watched = json::array();
     std::set<std::string> current;
     for (const auto& f : d.flows) {
         if (!measured.count(f.chain) || f.path.empty())
             continue;
-        bpf::SwitchPipeline::open(emulation::node_pin_dir(net_name, f.path.front()))
-            .watch_flow(f.src_ip, f.dst_ip);
+        plan.watch.push_back({f.path.front(), f.src_ip, f.dst_ip});
         current.insert(flow_key(f.path.front(), f.src_ip.str(), f.dst_ip.str()));
         watched.push_back({{"chain", f.chain},
                            {"switch", f.path.front()},
@@ -43,68 +62,20 @@ json watch_chain_flows(const Deployment& d, const std::string& net_name,
                            {"dst_ip", f.dst_ip.str()}});
     }
     if (!previous || !previous->contains("int_watch"))
-        return watched;
+        return;
     for (const auto& w : (*previous)["int_watch"]) {
         std::string sw = w.value("switch", ""), src = w.value("src_ip", ""),
                     dst = w.value("dst_ip", "");
         auto a = Ipv4::parse(src), b = Ipv4::parse(dst);
         if (current.count(flow_key(sw, src, dst)) || !a || !b)
             continue;
-        try {
-            bpf::SwitchPipeline::open(emulation::node_pin_dir(net_name, sw)).unwatch_flow(*a, *b);
-        } catch (const RuntimeError& e) {
-            spdlog::warn("old INT watch {} -> {} at {}: {}", src, dst, sw, e.what());
-        }
+        plan.unwatch.push_back({sw, *a, *b});
     }
-    return watched;
 }
 
 }  // namespace
 
-json apply_routes(const Deployment& d, const std::string& net_name,
-                  const std::optional<json>& previous) {
-    json flows = json::array();
-    std::set<std::string> current;
-    size_t changed = 0;
-    for (const auto& f : d.flows) {
-        auto client = bpf::HostClient::open(emulation::node_pin_dir(net_name, f.pusher));
-        auto old = client.flow(f.src_ip, f.dst_ip);
-        if (!old || !(*old == f.stack)) {
-            client.set_flow(f.src_ip, f.dst_ip, f.stack);
-            ++changed;
-        }
-        current.insert(flow_key(f.pusher, f.src_ip.str(), f.dst_ip.str()));
-        json labels = json::array();
-        for (const auto& s : f.stack.segments())
-            labels.push_back(s.label());
-        flows.push_back({{"chain", f.chain},
-                         {"pusher", f.pusher},
-                         {"src_ip", f.src_ip.str()},
-                         {"dst_ip", f.dst_ip.str()},
-                         {"labels", labels}});
-    }
-    size_t removed = 0;
-    if (previous && previous->contains("flows")) {
-        for (const auto& f : (*previous)["flows"]) {
-            std::string pusher = f.value("pusher", ""), src = f.value("src_ip", ""),
-                        dst = f.value("dst_ip", "");
-            if (current.count(flow_key(pusher, src, dst)))
-                continue;
-            auto s = Ipv4::parse(src), t = Ipv4::parse(dst);
-            if (!s || !t)
-                continue;
-            try {
-                bpf::HostClient::open(emulation::node_pin_dir(net_name, pusher))
-                    .delete_flow(*s, *t);
-                ++removed;
-            } catch (const RuntimeError& e) {
-                spdlog::warn("old flow {} -> {} at {}: {}", src, dst, pusher, e.what());
-            }
-        }
-    }
-
-    json watched = watch_chain_flows(d, net_name, previous);
-
+size_t prepare_forwarding(const Deployment& d, const std::string& net_name) {
     // Forwarding for every endpoint (container functions included) on every switch.
     size_t entries = 0;
     for (const auto& s : d.topology.switches) {
@@ -115,29 +86,107 @@ json apply_routes(const Deployment& d, const std::string& net_name,
             ++entries;
         }
     }
-    // Endpoints resolve function addresses without ARP: permanent neighbour entries.
-    std::vector<const NetEndpoint*> functions;
+    // Endpoints resolve function addresses without ARP: permanent neighbour entries, one
+    // batch per endpoint, the endpoints in parallel.
+    std::vector<Neighbour> functions;
     for (const auto& e : d.endpoints)
         if (e.kind == "function")
-            functions.push_back(&e);
+            functions.push_back({e.ip.str(), e.mac.str()});
+    std::vector<std::future<void>> batches;
     for (const auto& e : d.endpoints) {
         if (e.kind == "function")
             continue;
         std::string ns = net::node_netns(net_name, e.name);
         std::string dev = e.kind == "host" ? emulation::kHostBridge : emulation::kUplink;
-        for (const NetEndpoint* f : functions)
-            net::add_neighbour(ns, dev, f->ip.str(), f->mac.str());
+        batches.push_back(std::async(
+            std::launch::async, [ns, dev, &functions] { add_neighbours(ns, dev, functions); }));
     }
-    spdlog::info("{} flow(s) set ({} changed, {} removed), {} forwarding entries", flows.size(),
-                 changed, removed, entries);
-    json doc = new_state(kRoutesKind, kRoutesVersion);
-    doc["deployment"] = d.id;
-    doc["net"] = net_name;
-    doc["flows"] = flows;
-    doc["changed"] = changed;
-    doc["removed"] = removed;
+    for (auto& b : batches)
+        b.get();
+    return entries;
+}
+
+RouteChanges plan_routes(const Deployment& d, const std::string& net_name,
+                         const std::optional<json>& previous) {
+    OpenedOnce<bpf::HostClient> clients(net_name);
+    RouteChanges plan;
+    json flows = json::array();
+    std::set<std::string> current;
+    for (const auto& f : d.flows) {
+        auto old = clients(f.pusher).flow(f.src_ip, f.dst_ip);
+        if (!old || !(*old == f.stack))
+            plan.set.push_back({f.pusher, f.src_ip, f.dst_ip, f.stack});
+        current.insert(flow_key(f.pusher, f.src_ip.str(), f.dst_ip.str()));
+        json labels = json::array();
+        for (const auto& s : f.stack.segments())
+            labels.push_back(s.label());
+        flows.push_back({{"chain", f.chain},
+                         {"pusher", f.pusher},
+                         {"src_ip", f.src_ip.str()},
+                         {"dst_ip", f.dst_ip.str()},
+                         {"labels", labels}});
+    }
+    if (previous && previous->contains("flows")) {
+        for (const auto& f : (*previous)["flows"]) {
+            std::string pusher = f.value("pusher", ""), src = f.value("src_ip", ""),
+                        dst = f.value("dst_ip", "");
+            if (current.count(flow_key(pusher, src, dst)))
+                continue;
+            auto s = Ipv4::parse(src), t = Ipv4::parse(dst);
+            if (s && t)
+                plan.drop.push_back({pusher, *s, *t});
+        }
+    }
+    json watched;
+    plan_watches(d, previous, plan, watched);
+    plan.doc = new_state(kRoutesKind, kRoutesVersion);
+    plan.doc["deployment"] = d.id;
+    plan.doc["net"] = net_name;
+    plan.doc["flows"] = flows;
+    plan.doc["changed"] = plan.set.size();
+    plan.doc["removed"] = plan.drop.size();
+    plan.doc["int_watch"] = watched;
+    return plan;
+}
+
+void commit_routes(const std::string& net_name, const RouteChanges& plan) {
+    OpenedOnce<bpf::HostClient> clients(net_name);
+    OpenedOnce<bpf::SwitchPipeline> switches(net_name);
+    for (const auto& s : plan.set)
+        clients(s.pusher).set_flow(s.src, s.dst, s.stack);
+    for (const auto& f : plan.drop) {
+        try {
+            clients(f.node).delete_flow(f.src, f.dst);
+        } catch (const RuntimeError& e) {
+            spdlog::warn("old flow {} -> {} at {}: {}", f.src.str(), f.dst.str(), f.node, e.what());
+        }
+    }
+    for (const auto& w : plan.watch)
+        switches(w.node).watch_flow(w.src, w.dst);
+    for (const auto& w : plan.unwatch) {
+        try {
+            switches(w.node).unwatch_flow(w.src, w.dst);
+        } catch (const RuntimeError& e) {
+            spdlog::warn("old INT watch {} -> {} at {}: {}", w.src.str(), w.dst.str(), w.node,
+                         e.what());
+        }
+    }
+    spdlog::info("{} flow(s) set, {} removed", plan.set.size(), plan.drop.size());
+}
+
+json switch_routes(const Deployment& d, const std::string& net_name,
+                   const std::optional<json>& previous) {
+    auto plan = plan_routes(d, net_name, previous);
+    commit_routes(net_name, plan);
+    return plan.doc;
+}
+
+json apply_routes(const Deployment& d, const std::string& net_name,
+                  const std::optional<json>& previous) {
+    size_t entries = prepare_forwarding(d, net_name);
+    spdlog::info("{} forwarding entries", entries);
+    json doc = switch_routes(d, net_name, previous);
     doc["forwarding_entries"] = entries;
-    doc["int_watch"] = watched;
     return doc;
 }
 

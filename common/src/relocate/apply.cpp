@@ -4,12 +4,15 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <future>
+#include <set>
 
 #include "chima/deploy/artifacts.hpp"
 #include "chima/deploy/containers.hpp"
 #include "chima/deploy/install.hpp"
 #include "chima/deploy/routing.hpp"
+#include "chima/relocate/staged_file.hpp"
 #include "chima/state_file.hpp"
 
 namespace chima::relocate {
@@ -29,7 +32,8 @@ json span(int64_t start, int64_t end) {
 }
 
 std::optional<json> read_if_exists(const std::string& path, const char* kind, int version) {
-    if (path.empty() || !std::filesystem::exists(path)) return std::nullopt;
+    if (path.empty() || !std::filesystem::exists(path))
+        return std::nullopt;
     return read_state(path, kind, version);
 }
 
@@ -39,10 +43,88 @@ json installed_doc(const Deployment& d, const std::string& net, json p4, json co
     doc["deployment"] = d.id;
     doc["net"] = net;
     json all = json::array();
-    for (auto& f : containers) all.push_back(std::move(f));
-    for (auto& f : p4) all.push_back(std::move(f));
+    for (auto& f : containers)
+        all.push_back(std::move(f));
+    for (auto& f : p4)
+        all.push_back(std::move(f));
     doc["functions"] = all;
     return doc;
+}
+
+}  // namespace
+
+namespace {
+
+// A routes.json-like document naming the flows and INT watches of `d`, so that switching
+// back to an older deployment removes what `d` added.
+json routes_of(const Deployment& d) {
+    json flows = json::array(), watched = json::array();
+    std::set<std::string> measured;
+    for (const auto& s : d.sections)
+        measured.insert(s.chain);
+    for (const auto& f : d.flows) {
+        flows.push_back(
+            {{"pusher", f.pusher}, {"src_ip", f.src_ip.str()}, {"dst_ip", f.dst_ip.str()}});
+        if (measured.count(f.chain) && !f.path.empty()) {
+            watched.push_back({{"switch", f.path.front()},
+                               {"src_ip", f.src_ip.str()},
+                               {"dst_ip", f.dst_ip.str()}});
+        }
+    }
+    return {{"flows", flows}, {"int_watch", watched}};
+}
+
+// Runs `steps` each on its own thread; waits for all; rethrows the first failure. Returns
+// which ones succeeded.
+std::vector<bool> run_parallel(const std::vector<std::function<void()>>& steps,
+                               std::exception_ptr& failure) {
+    std::vector<std::future<void>> running;
+    for (const auto& step : steps)
+        running.push_back(std::async(std::launch::async, step));
+    std::vector<bool> ok;
+    for (auto& r : running) {
+        try {
+            r.get();
+            ok.push_back(true);
+        } catch (...) {
+            ok.push_back(false);
+            if (!failure)
+                failure = std::current_exception();
+        }
+    }
+    return ok;
+}
+
+// The state files of the new deployment, written and fsynced concurrently (in parallel
+// their fsyncs share journal commits), not yet visible.
+std::vector<StagedFile> stage_files(const ApplyFiles& files, const json& routes,
+                                    const json& installed, const json& deployment) {
+    std::vector<std::pair<std::string, const json*>> wanted;
+    if (!files.routes.empty())
+        wanted.push_back({files.routes, &routes});
+    if (!files.installed.empty())
+        wanted.push_back({files.installed, &installed});
+    if (!files.deployment_out.empty())
+        wanted.push_back({files.deployment_out, &deployment});
+    std::vector<std::future<StagedFile>> writing;
+    for (const auto& [path, doc] : wanted) {
+        writing.push_back(std::async(std::launch::async, [path = path, doc = doc] {
+            return StagedFile(path, doc->dump(2) + "\n");
+        }));
+    }
+    std::vector<StagedFile> out;
+    std::exception_ptr failure;
+    for (auto& w : writing) {
+        try {
+            out.push_back(w.get());
+        } catch (...) {
+            if (!failure)
+                failure = std::current_exception();
+        }
+    }
+    if (failure)
+        std::rethrow_exception(failure);
+    return out;
 }
 
 }  // namespace
@@ -50,68 +132,126 @@ json installed_doc(const Deployment& d, const std::string& net, json p4, json co
 json apply_relocation(const Deployment& current, const Deployment& next, const ApplyFiles& files) {
     const int64_t t0 = wall_ns();
     auto artifacts = deploy::load_artifacts(files.artifacts);
-    auto installed = read_if_exists(files.installed, deploy::kInstalledKind, deploy::kInstalledVersion);
+    auto installed =
+        read_if_exists(files.installed, deploy::kInstalledKind, deploy::kInstalledVersion);
     auto routes = read_if_exists(files.routes, deploy::kRoutesKind, deploy::kRoutesVersion);
     deploy::ContainerOptions copts;
     copts.backend = files.backend;
 
-    int64_t p4_start = 0, p4_end = 0, ct_start = 0, ct_end = 0;
-    json p4_functions, container_functions;
+    int64_t p4_start = 0, p4_end = 0, ct_start = 0, ct_end = 0, prep_start = 0, prep_end = 0;
+    deploy::SlotLoad slots;
+    deploy::ContainerStart containers;
+    deploy::SlotChanges slot_changes;
+    deploy::ContainerChanges container_changes;
+    bool slots_touched = false, containers_started = false, stacks_touched = false;
+    int64_t stage_start = 0, stage_end = 0, paths_start = 0, paths_end = 0;
+    deploy::RouteChanges route_changes;
+    std::vector<StagedFile> staged;
     try {
-        // Devices in parallel: switch slots on one side, containers on the other.
-        auto p4 = std::async(std::launch::async, [&] {
-            p4_start = wall_ns();
-            deploy::SlotChanges changes;
-            p4_functions = deploy::install_p4_functions(next, artifacts, files.net, installed, changes);
-            p4_end = wall_ns();
-            spdlog::info("p4: {} slot(s) loaded, {} unchanged, {} emptied", changes.installed,
-                         changes.unchanged, changes.cleared);
-        });
-        auto ct = std::async(std::launch::async, [&] {
-            ct_start = wall_ns();
-            deploy::ContainerChanges changes;
-            container_functions = deploy::install_container_functions(next, files.net, installed,
-                                                                      copts, changes);
-            ct_end = wall_ns();
-            spdlog::info("containers: {} started, {} unchanged, {} removed", changes.started,
-                         changes.unchanged, changes.removed);
-        });
+        // Make, devices in parallel: switch slots, containers (each function on its own
+        // thread), and what the new paths need before they carry traffic (forwarding and
+        // neighbour entries for the new function addresses). Nothing old changes here.
         std::exception_ptr failure;
-        for (auto* f : {&p4, &ct}) {
-            try {
-                f->get();
-            } catch (...) {
-                if (!failure) failure = std::current_exception();
-            }
-        }
-        if (failure) std::rethrow_exception(failure);
+        auto ok = run_parallel(
+            {[&] {
+                 p4_start = wall_ns();
+                 slots_touched = true;
+                 deploy::load_p4_functions(next, artifacts, files.net, installed, slots,
+                                           slot_changes);
+                 p4_end = wall_ns();
+                 spdlog::info("p4: {} slot(s) loaded, {} unchanged", slot_changes.installed,
+                              slot_changes.unchanged);
+             },
+             [&] {
+                 ct_start = wall_ns();
+                 deploy::start_container_functions(next, files.net, installed, copts, containers,
+                                                   container_changes);
+                 ct_end = wall_ns();
+                 spdlog::info("containers: {} started and serving, {} unchanged",
+                              container_changes.started, container_changes.unchanged);
+             },
+             [&] {
+                 prep_start = wall_ns();
+                 size_t n = deploy::prepare_forwarding(next, files.net);
+                 prep_end = wall_ns();
+                 spdlog::info("forwarding: {} entries and the function neighbours in place", n);
+             }},
+            failure);
+        containers_started = ok[1];
+        if (failure)
+            std::rethrow_exception(failure);
+
+        // What the switch changes, and the state files describing the network after it,
+        // written and fsynced now; publishing them afterwards is a rename each.
+        stage_start = wall_ns();
+        route_changes = deploy::plan_routes(next, files.net, routes);
+        staged = stage_files(files, route_changes.doc,
+                             installed_doc(next, files.net, slots.functions, containers.functions),
+                             to_json(next));
+        stage_end = wall_ns();
+
+        // The switch: the label stacks at the clients, each flow in one atomic map update.
+        paths_start = wall_ns();
+        stacks_touched = true;
+        deploy::commit_routes(files.net, route_changes);
+        paths_end = wall_ns();
     } catch (const std::exception& e) {
-        spdlog::error("relocation failed ({}); putting deployment {} back", e.what(), current.id);
-        try {
-            deploy::SlotChanges s;
-            deploy::ContainerChanges c;
-            auto back_ct = deploy::install_container_functions(current, files.net, std::nullopt, copts, c);
-            auto back_p4 = deploy::install_p4_functions(current, artifacts, files.net, std::nullopt, s);
-            deploy::apply_routes(current, files.net, std::nullopt);
-        } catch (const std::exception& again) {
-            spdlog::error("putting the previous deployment back failed too: {}", again.what());
+        spdlog::error(
+            "relocation failed ({}); deployment {} keeps serving, removing what was "
+            "started of {}",
+            e.what(), current.id, next.id);
+        // Undo in reverse order; each part on its own so one failure does not stop the rest.
+        auto undo = [](const char* what, const std::function<void()>& step) {
+            try {
+                step();
+            } catch (const std::exception& again) {
+                spdlog::error("undoing {} failed: {}", what, again.what());
+            }
+        };
+        if (stacks_touched) {
+            undo("the label stacks",
+                 [&] { deploy::switch_routes(current, files.net, routes_of(next)); });
+        }
+        if (containers_started) {
+            undo("the new containers",
+                 [&] { deploy::remove_container_instances(files.net, containers.started, copts); });
+        }
+        if (slots_touched) {
+            undo("the new slots", [&] {
+                // Slots the old deployment does not use are emptied; any it uses that were
+                // reloaded get its own function back.
+                std::set<std::pair<std::string, uint32_t>> old_slots;
+                for (const auto& f : current.functions)
+                    if (f.spec.type == FunctionType::P4)
+                        old_slots.insert({f.node, f.slot});
+                std::vector<deploy::SlotRef> added;
+                for (const auto& s : slots.loaded)
+                    if (!old_slots.count({s.node, s.slot}))
+                        added.push_back(s);
+                deploy::clear_p4_slots(files.net, added);
+                deploy::SlotChanges restored;
+                deploy::install_p4_functions(current, artifacts, files.net, installed, restored);
+            });
         }
         throw RuntimeError(std::string("relocation failed, previous deployment kept: ") + e.what());
     }
 
-    // Make before break: the new instances serve; now switch the label stacks.
-    const int64_t paths_start = wall_ns();
-    json new_routes = deploy::apply_routes(next, files.net, routes);
-    const int64_t paths_end = wall_ns();
-
-    const int64_t meta_start = wall_ns();
-    if (!files.routes.empty()) write_file_atomic(files.routes, new_routes.dump(2) + "\n");
-    if (!files.installed.empty()) {
-        write_file_atomic(files.installed,
-                          installed_doc(next, files.net, p4_functions, container_functions).dump(2) +
-                              "\n");
+    // Break, last: the old instances and slots nothing routes to any more.
+    const int64_t retire_start = wall_ns();
+    try {
+        size_t cleared = deploy::clear_p4_slots(files.net, slots.stale);
+        size_t removed = deploy::remove_container_instances(files.net, containers.retire, copts);
+        spdlog::info("old instances removed: {} slot(s) emptied, {} container(s)", cleared,
+                     removed);
+    } catch (const std::exception& e) {
+        // The new deployment serves; an old instance left over is only a leak.
+        spdlog::warn("removing the old instances: {}", e.what());
     }
-    if (!files.deployment_out.empty()) write_file_atomic(files.deployment_out, to_json(next).dump(2) + "\n");
+    const int64_t retire_end = wall_ns();
+
+    // The state files: their content is on disk already (staged); each appears atomically.
+    const int64_t meta_start = wall_ns();
+    publish(staged);
     const int64_t meta_end = wall_ns();
 
     return {{"type", "timeline"},
@@ -119,7 +259,10 @@ json apply_relocation(const Deployment& current, const Deployment& next, const A
             {"to", next.id},
             {"p4", span(p4_start, p4_end)},
             {"containers", span(ct_start, ct_end)},
+            {"prepare", span(prep_start, prep_end)},
+            {"stage", span(stage_start, stage_end)},
             {"paths", span(paths_start, paths_end)},
+            {"retire", span(retire_start, retire_end)},
             {"metadata", span(meta_start, meta_end)},
             {"total", span(t0, meta_end)}};
 }

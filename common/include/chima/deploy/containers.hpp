@@ -23,6 +23,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -53,10 +54,35 @@ std::string resolve_build_context(const PlacedFunction& f, const std::string& fu
 std::string instance_name(const std::string& net, const PlacedFunction& f,
                           const std::string& suffix = {});
 
-// Installs every container function of `d` (see the header comment). Returns the
-// "functions" entries of installed.json for them: chain, name, type "container", node,
-// ip, mac, netns, backend, instance, id (container id or "pid:N"), image, image_id, env,
-// state.
+// What starting a deployment's container functions did, for the caller to finish (make
+// before break) or undo.
+struct ContainerStart {
+    // The "functions" entries of installed.json for the new deployment: chain, name, type
+    // "container", node, ip, mac, netns, backend, instance, id (container id or "pid:N"),
+    // image, image_id, env, state.
+    nlohmann::json functions = nlohmann::json::array();
+    std::vector<nlohmann::json> started;  // entries of the instances started now
+    std::vector<nlohmann::json> retire;   // previous entries the new ones replace or drop
+};
+
+// The start half of make before break: every container function of `d` that is new or
+// changed gets a new instance, all in parallel (one thread per function), each up and
+// serving (its process listens on its UDP port) when this returns; unchanged running ones
+// are kept. Nothing old is touched. On a failure what this call started is removed again
+// and the exception propagates (`result` is then empty).
+void start_container_functions(const Deployment& d, const std::string& net,
+                               const std::optional<nlohmann::json>& previous,
+                               const ContainerOptions& options, ContainerStart& result,
+                               ContainerChanges& changes);
+
+// The break half: removes the given instances (installed.json entries) and their netns, in
+// parallel. Also undoes a start (its `started`). Returns how many were given.
+size_t remove_container_instances(const std::string& net,
+                                  const std::vector<nlohmann::json>& instances,
+                                  const ContainerOptions& options);
+
+// Both halves at once (chima-install): start, then remove the instances retired. Returns
+// the "functions" entries of installed.json for the container functions.
 nlohmann::json install_container_functions(const Deployment& d, const std::string& net,
                                            const std::optional<nlohmann::json>& previous,
                                            const ContainerOptions& options,

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -21,10 +22,31 @@ struct SlotChanges {
     size_t cleared = 0;    // old slots emptied
 };
 
-// Installs every P4 function of `d` into its switch slot in network `net`, make before
-// break: new slots are loaded first, then slots the deployment no longer uses (per
-// `previous`, an earlier installed.json) are emptied. Returns the "functions" entries of
-// the new installed.json (P4 part) and counts what changed.
+// A function slot of a switch.
+struct SlotRef {
+    std::string function;  // chain/name, for the log
+    std::string node;
+    uint32_t slot = 0;
+};
+
+// What loading a deployment's P4 functions did, for the caller to finish or undo.
+struct SlotLoad {
+    nlohmann::json functions = nlohmann::json::array();  // installed.json entries (P4 part)
+    std::vector<SlotRef> loaded;  // slots (re)loaded now, filled as it goes (also on a throw)
+    std::vector<SlotRef> stale;   // slots of `previous` that `d` no longer uses
+};
+
+// The make half: loads every P4 function of `d` whose slot does not already serve the same
+// object and entries (per `previous`, an earlier installed.json). Empties nothing.
+void load_p4_functions(const Deployment& d, const Artifacts& artifacts, const std::string& net,
+                       const std::optional<nlohmann::json>& previous, SlotLoad& result,
+                       SlotChanges& changes);
+
+// The break half: empties the given slots. Returns how many.
+size_t clear_p4_slots(const std::string& net, const std::vector<SlotRef>& slots);
+
+// Both halves at once (chima-install): load, then empty the slots nothing uses any more.
+// Returns the "functions" entries of the new installed.json (P4 part).
 nlohmann::json install_p4_functions(const Deployment& d, const Artifacts& artifacts,
                                     const std::string& net,
                                     const std::optional<nlohmann::json>& previous,

@@ -4,9 +4,11 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "chima/label_stack.hpp"
 #include "chima/model/deployment.hpp"
 
 namespace chima::deploy {
@@ -14,10 +16,46 @@ namespace chima::deploy {
 inline constexpr const char* kRoutesKind = "chima.routes";
 inline constexpr int kRoutesVersion = 1;
 
-// Applies the deployment's flows and forwarding to network `net`. Every update replaces
-// the entry in one atomic map update, so running it twice changes nothing the second
-// time. Flows listed in `previous` (an earlier routes.json) that the deployment no longer
-// has are removed. Returns the new routes.json document.
+// What can be in place before any flow uses it: the forwarding entries of every endpoint
+// (function addresses included) on every switch and the endpoints' permanent neighbour
+// entries for the function addresses. Only adds or replaces entries; the flows of an older
+// deployment keep working. Returns how many forwarding entries were written.
+size_t prepare_forwarding(const Deployment& d, const std::string& net);
+
+// What switching a network to a deployment's flows changes, computed before anything is
+// touched: label stacks to set at host clients (only those that differ from what the client
+// holds now), flows of `previous` (an earlier routes.json) to remove, INT watches to set and
+// to remove, and the routes.json document the network has afterwards.
+struct RouteChanges {
+    struct Stack {
+        std::string pusher;
+        Ipv4 src, dst;
+        LabelStack stack;
+    };
+    struct Pair {
+        std::string node;  // the host client (drop) or switch (watch)
+        Ipv4 src, dst;
+    };
+    std::vector<Stack> set;
+    std::vector<Pair> drop;
+    std::vector<Pair> watch, unwatch;
+    nlohmann::json doc;  // routes.json (without "forwarding_entries")
+};
+
+// Reads the clients' current stacks; changes nothing.
+RouteChanges plan_routes(const Deployment& d, const std::string& net,
+                         const std::optional<nlohmann::json>& previous);
+
+// The switch itself: each stack replaced in one atomic map update, then old flows removed
+// and the INT watchlist updated.
+void commit_routes(const std::string& net, const RouteChanges& changes);
+
+// plan_routes then commit_routes. Returns the new routes.json document.
+nlohmann::json switch_routes(const Deployment& d, const std::string& net,
+                             const std::optional<nlohmann::json>& previous);
+
+// Both (chima-route): prepare_forwarding, then switch_routes. Running it twice changes
+// nothing the second time. Returns the new routes.json document.
 nlohmann::json apply_routes(const Deployment& d, const std::string& net,
                             const std::optional<nlohmann::json>& previous);
 

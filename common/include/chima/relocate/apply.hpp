@@ -13,18 +13,20 @@ namespace chima::relocate {
 
 struct ApplyFiles {
     std::string net;
-    std::string artifacts;  // artifacts.json (P4 objects)
-    std::string installed;  // installed.json, read and rewritten
-    std::string routes;     // routes.json, read and rewritten
+    std::string artifacts;       // artifacts.json (P4 objects)
+    std::string installed;       // installed.json, read and rewritten
+    std::string routes;          // routes.json, read and rewritten
     std::string deployment_out;  // where the new deployment goes ("" = nowhere)
     std::string backend = "auto";
 };
 
-// Moves the network from `current` to `next`: new containers and function slots (in
-// parallel), then the label stacks, then the state files. On a failure the previous
-// deployment is put back (its slots, containers and stacks) and RuntimeError is thrown.
-// Returns the timeline: {"type":"timeline", "p4", "containers", "paths", "metadata",
-// "total"} each with start/end wall-clock ns and duration.
+// Moves the network from `current` to `next`, make before break (see chima-relocate(1)):
+// new slots, containers (up and serving) and forwarding in parallel; the new state files
+// staged (written, fsynced); the label stacks switched; old containers and slots removed;
+// the state files published. On a failure up to the switch the old deployment keeps
+// serving, what was started of the new one is removed, and RuntimeError is thrown.
+// Returns the timeline: {"type":"timeline", "p4", "containers", "prepare", "stage",
+// "paths", "retire", "metadata", "total"} each with start/end wall-clock ns and duration.
 nlohmann::json apply_relocation(const Deployment& current, const Deployment& next,
                                 const ApplyFiles& files);
 

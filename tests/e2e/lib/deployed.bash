@@ -1,0 +1,33 @@
+# A scenario deployed and routed, for tests/e2e/*.sh after they set `scenario` (a directory
+# under examples/): chima-net up, compose -> compile -> install (podman) -> route. Sets bin,
+# root, ex, net, state (KEEP=DIR keeps it), link/a/b (the scenario's perturbed link) and
+# sources scripts/lib/loop.bash; on exit the loop stops and the network goes down.
+set -euo pipefail
+[ "$(id -u)" -eq 0 ] || { echo "skipped: needs root"; exit 77; }
+command -v podman >/dev/null || { echo "skipped: podman not installed"; exit 77; }
+bin=${CHIMA_BIN:?}
+root=${CHIMA_ROOT:?}
+export CHIMA_BUILD=${CHIMA_BUILD:-$(dirname "$bin")}
+ex=$root/examples/$scenario
+net=e-$scenario
+state=${KEEP:-$(mktemp -d)}
+mkdir -p "$state"
+source "$root/scripts/lib/loop.bash"
+fail() { echo "FAIL: $*"; exit 1; }
+cleanup() {
+    loop_stop
+    [ -n "${KEEP:-}" ] && return
+    "$bin/chima-net" down --name "$net" >/dev/null 2>&1 || true
+    rm -rf "$state"
+}
+trap cleanup EXIT
+
+link=$(sed -n 's/^perturbed_link: *//p' "$ex/scenario.yaml")
+a=${link%-*} b=${link#*-}
+"$bin/chima-net" -q down --name "$net" >/dev/null 2>&1 || true
+"$bin/chima-net" -q up "$ex/topology.yaml" --name "$net" -o "$state/net.json"
+"$bin/chima-compose" -q "$ex/topology.yaml" "$ex/service.yaml" "$ex/placement.yaml" -o "$state/deployment.json"
+"$bin/chima-compile" -q "$state/deployment.json" -o "$state/artifacts.json" --build-dir "$state/p4"
+"$bin/chima-install" -q "$state/deployment.json" "$state/artifacts.json" --net "$net" \
+    --backend podman -o "$state/installed.json"
+"$bin/chima-route" -q "$state/deployment.json" --net "$net" -o "$state/routes.json"

@@ -114,9 +114,14 @@ void load_p4_functions(const Deployment& d, const Artifacts& artifacts, const st
                 }
             }
             result.loaded.push_back({key, f.node, f.slot});  // before: a half-loaded slot counts
-            p.install_function(f.slot, art->object, art->program);
+            // The entries go into the new function's maps before its slot goes live: no
+            // packet meets it with empty tables.
+            size_t n = 0;
+            p.install_function(f.slot, art->object, art->program,
+                               [&](const std::filesystem::path& maps) {
+                                   n = install_entries(f, *art, maps);
+                               });
             id = p.slot_program_id(f.slot);
-            size_t n = install_entries(f, *art, p.slot_dir(f.slot));
             ++changes.installed;
             if (n)
                 spdlog::info("{}: {} table entries written", key, n);

@@ -6,6 +6,7 @@
 #include "chima/relocate/apply.hpp"
 #include "chima/relocate/relocation.hpp"
 #include "chima/state_file.hpp"
+#include "chima/model/legacy.hpp"
 #include "chima/tool.hpp"
 
 int main(int argc, char** argv) {
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
                      "recompute placement and paths avoiding what degraded, and apply only the "
                      "difference, make before break. Prints a plan and a timeline per violation.");
     std::string topology, deployment, net, artifacts, installed, routes, backend = "auto";
+    std::string to, legacy_service;
     std::string move_cost = "1ms";
     std::optional<std::string> out;
     bool dry_run = false, once = false;
@@ -30,21 +32,37 @@ int main(int argc, char** argv) {
     tool.app.add_option("--move-cost", move_cost, "placement cost of moving one function")
         ->capture_default_str();
     tool.app.add_flag("--once", once, "stop after the first relocation");
+    tool.app.add_option("--to", to,
+                        "relocate to this placement.yaml instead of computing one (the first "
+                        "relocation; later ones are computed)");
+    tool.app.add_option("--legacy", legacy_service,
+                        "with --to: the prototype's service.yaml, --to being its redep.yaml");
     return tool.run(argc, argv, [&] {
         auto topo = chima::load_topology(topology);
         auto current = chima::load_deployment(deployment);
-        if (net.empty()) net = topo.name;
+        if (net.empty())
+            net = topo.name;
         chima::relocate::RelocationOptions options;
         auto mc = chima::parse_duration(move_cost);
-        if (!mc) throw chima::InputError("--move-cost: expected a duration, got '" + move_cost + "'");
+        if (!mc)
+            throw chima::InputError("--move-cost: expected a duration, got '" + move_cost + "'");
         options.move_cost = *mc;
         if (!dry_run && artifacts.empty()) {
-            throw chima::InputError("--artifacts is needed to apply a relocation (or use --dry-run)");
+            throw chima::InputError(
+                "--artifacts is needed to apply a relocation (or use --dry-run)");
+        }
+        if (!legacy_service.empty() && to.empty())
+            throw chima::InputError("--legacy needs --to (the prototype's redep.yaml)");
+        if (!to.empty()) {
+            options.target = legacy_service.empty()
+                                 ? chima::load_placement(to)
+                                 : chima::import_legacy(topo, legacy_service, to).placement;
         }
         chima::relocate::Degradation seen;
         std::string line;
         while (std::getline(std::cin, line)) {
-            if (line.empty()) continue;
+            if (line.empty())
+                continue;
             nlohmann::json v;
             try {
                 v = nlohmann::json::parse(line);
@@ -69,15 +87,17 @@ int main(int argc, char** argv) {
             if (next.id == current.id) {
                 spdlog::info("nothing to change");
             } else if (!dry_run) {
-                chima::relocate::ApplyFiles files{net, artifacts, installed, routes,
-                                                  out ? *out : "", backend};
+                chima::relocate::ApplyFiles files{net,    artifacts,       installed,
+                                                  routes, out ? *out : "", backend};
                 auto timeline = chima::relocate::apply_relocation(current, next, files);
                 std::cout << timeline.dump() << std::endl;
                 spdlog::info("relocated to deployment {} in {:.1f} ms", next.id,
                              timeline["total"]["ns"].get<int64_t>() / 1e6);
                 current = std::move(next);
             }
-            if (once) break;
+            options.target.reset();  // a planned target is for the first relocation
+            if (once)
+                break;
         }
         return 0;
     });

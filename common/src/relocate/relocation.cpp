@@ -20,7 +20,8 @@ Service service_of(const Deployment& d) {
         chain.poll = c.poll;
         for (const auto& name : c.functions) {
             const PlacedFunction* f = d.find_function(c.name, name);
-            if (!f) throw InputError("deployment lists function '" + name + "' it does not place");
+            if (!f)
+                throw InputError("deployment lists function '" + name + "' it does not place");
             chain.functions.push_back(f->spec);
         }
         s.chains.push_back(std::move(chain));
@@ -39,15 +40,18 @@ Nanoseconds nominal_delay(const Topology& t, const std::string& a, const std::st
 
 std::optional<Degradation> degradation_of(const Deployment& d, const json& v,
                                           const RelocationOptions& options) {
-    if (!v.is_object() || v.value("type", "") != "violation") return std::nullopt;
-    if (!v.contains("worst") || !v["worst"].is_object()) return std::nullopt;
+    if (!v.is_object() || v.value("type", "") != "violation")
+        return std::nullopt;
+    if (!v.contains("worst") || !v["worst"].is_object())
+        return std::nullopt;
     const json& w = v["worst"];
     Degradation out;
     std::string metric = v.value("metric", "");
     int64_t value = w.value("value_ns", int64_t{0});
     if (w.value("type", "") == "link") {
         std::string a = w.value("a", ""), b = w.value("b", "");
-        if (!d.topology.find_link(a, b)) return std::nullopt;
+        if (!d.topology.find_link(a, b))
+            return std::nullopt;
         Nanoseconds extra;
         if (metric == "link" || metric == "availability") {
             extra = options.down_cost;
@@ -58,14 +62,16 @@ std::optional<Degradation> degradation_of(const Deployment& d, const json& v,
         extra = std::max<Nanoseconds>(extra, 1);
         out.links[{a, b}] = extra;
         out.links[{b, a}] = extra;  // a perturbed link is usually slow both ways
-        out.describe = "link " + a + "-" + b + " " + (metric.empty() ? "degraded" : metric) +
-                       " " + std::to_string(value) + " ns";
+        out.describe = "link " + a + "-" + b + " " + (metric.empty() ? "degraded" : metric) + " " +
+                       std::to_string(value) + " ns";
     } else if (w.value("type", "") == "function") {
         std::string fn = w.value("function", "");
         std::string chain = v.value("chain", "");
         const PlacedFunction* f = d.find_function(chain, fn);
-        if (!f) return std::nullopt;
-        out.nodes[f->node] = metric == "availability" ? options.down_cost : std::max<int64_t>(value, 1);
+        if (!f)
+            return std::nullopt;
+        out.nodes[f->node] =
+            metric == "availability" ? options.down_cost : std::max<int64_t>(value, 1);
         out.describe = "function " + fn + " on " + f->node + " " + metric;
     } else {
         return std::nullopt;
@@ -74,9 +80,12 @@ std::optional<Degradation> degradation_of(const Deployment& d, const json& v,
 }
 
 void merge(Degradation& a, const Degradation& b) {
-    for (const auto& [k, v] : b.links) a.links[k] = std::max(a.links[k], v);
-    for (const auto& [k, v] : b.nodes) a.nodes[k] = std::max(a.nodes[k], v);
-    if (!b.describe.empty()) a.describe += (a.describe.empty() ? "" : "; ") + b.describe;
+    for (const auto& [k, v] : b.links)
+        a.links[k] = std::max(a.links[k], v);
+    for (const auto& [k, v] : b.nodes)
+        a.nodes[k] = std::max(a.nodes[k], v);
+    if (!b.describe.empty())
+        a.describe += (a.describe.empty() ? "" : "; ") + b.describe;
 }
 
 Deployment plan_relocation(const Topology& topology, const Deployment& current,
@@ -88,6 +97,7 @@ Deployment plan_relocation(const Topology& topology, const Deployment& current,
     in.degraded_nodes = degradation.nodes;
     in.previous = &current;
     in.move_cost = options.move_cost;
+    in.placement = options.target;
     return compose(in);
 }
 
@@ -95,11 +105,15 @@ json relocation_diff(const Deployment& from, const Deployment& to) {
     json moved = json::array();
     for (const auto& f : to.functions) {
         const PlacedFunction* old = from.find_function(f.chain, f.spec.name);
-        if (old && old->node == f.node) continue;
-        json m = {{"chain", f.chain}, {"function", f.spec.name}, {"type", to_string(f.spec.type)},
+        if (old && old->node == f.node)
+            continue;
+        json m = {{"chain", f.chain},
+                  {"function", f.spec.name},
+                  {"type", to_string(f.spec.type)},
                   {"to", f.node}};
         m["from"] = old ? json(old->node) : json(nullptr);
-        if (f.spec.type == FunctionType::P4) m["slot"] = f.slot;
+        if (f.spec.type == FunctionType::P4)
+            m["slot"] = f.slot;
         moved.push_back(m);
     }
     json flows = json::array();
@@ -110,8 +124,11 @@ json relocation_diff(const Deployment& from, const Deployment& to) {
                             g.pusher == f.pusher && g.stack == f.stack);
         }
         if (!same) {
-            flows.push_back({{"chain", f.chain}, {"src", f.src}, {"dst", f.dst},
-                             {"pusher", f.pusher}, {"path", f.path}});
+            flows.push_back({{"chain", f.chain},
+                             {"src", f.src},
+                             {"dst", f.dst},
+                             {"pusher", f.pusher},
+                             {"path", f.path}});
         }
     }
     json sections = json::array();
@@ -120,10 +137,11 @@ json relocation_diff(const Deployment& from, const Deployment& to) {
         for (const auto& t : from.sections) {
             same = same || (t.chain == s.chain && t.name == s.name && t.segments == s.segments);
         }
-        if (!same) sections.push_back({{"chain", s.chain}, {"name", s.name}});
+        if (!same)
+            sections.push_back({{"chain", s.chain}, {"name", s.name}});
     }
-    return {{"type", "plan"}, {"from", from.id}, {"to", to.id}, {"moved", moved},
-            {"flows", flows}, {"sections", sections}};
+    return {{"type", "plan"}, {"from", from.id}, {"to", to.id},
+            {"moved", moved}, {"flows", flows},  {"sections", sections}};
 }
 
 }  // namespace chima::relocate

@@ -10,6 +10,7 @@
 
 #include "chima/compose/graph.hpp"
 #include "chima/model/deployment.hpp"
+#include "chima/model/placement.hpp"
 
 namespace chima::relocate {
 
@@ -18,13 +19,16 @@ struct RelocationOptions {
     Nanoseconds move_cost = 1'000'000;
     // Cost of a link that is down (effectively: never use it).
     Nanoseconds down_cost = 1'000'000'000'000;
+    // A planned target (chima-relocate --to; the prototype's redep.yaml): the relocation goes
+    // to this placement instead of computing one. Paths still avoid what degraded.
+    std::optional<Placement> target;
 };
 
 // What a violation says to avoid: links with their measured cost, nodes that were slow.
 struct Degradation {
-    LinkCosts links;                              // extra cost per directed link
-    std::map<std::string, Nanoseconds> nodes;     // extra cost per host
-    std::string describe;                         // "s0-s1 measured 21ms"
+    LinkCosts links;                           // extra cost per directed link
+    std::map<std::string, Nanoseconds> nodes;  // extra cost per host
+    std::string describe;                      // "s0-s1 measured 21ms"
     bool empty() const { return links.empty() && nodes.empty(); }
 };
 

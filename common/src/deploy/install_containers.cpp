@@ -117,21 +117,34 @@ class Backends {
 };
 
 // The function's netns on its host's bridge (see containers.hpp).
-void plumb_function_netns(const Deployment& d, const std::string& net, const PlacedFunction& f,
-                          const std::string& netns_name, const std::string& suffix) {
+// The namespace of the function's host; RuntimeError when the network is not up.
+std::string host_netns_of(const std::string& net, const PlacedFunction& f) {
     std::string host_ns = net::node_netns(net, f.node);
     if (!net::NetNs::exists(host_ns)) {
         throw RuntimeError("host " + f.node + " of function " + f.spec.name + " has no namespace " +
                            host_ns + " (is the network up?)");
     }
-    // Four processes in all (ip, ip, bridge, ip): the rest happens in this process, on
-    // threads inside the namespaces.
-    auto ns = net::NetNs::create(netns_name);  // owned until fully plumbed
+    return host_ns;
+}
+
+// The function's own network namespace, empty but for its settings: what a container joins.
+void create_function_netns(const std::string& netns_name) {
+    auto ns = net::NetNs::create(netns_name);  // removed again if the settings fail
     for (const char* scope : {"all", "default"}) {
         net::set_sysctl(ns, std::string("net/ipv6/conf/") + scope + "/disable_ipv6", "1");
         net::set_sysctl(ns, std::string("net/ipv4/conf/") + scope + "/rp_filter", "0");
     }
     net::set_sysctl(ns, "net/ipv4/ip_forward", "0");
+    ns.release();
+}
+
+void plumb_function_netns(const Deployment& d, const std::string& net, const PlacedFunction& f,
+                          const std::string& netns_name, const std::string& suffix) {
+    std::string host_ns = host_netns_of(net, f);
+    // Four processes in all (ip, ip, bridge, ip): the rest happens in this process, on
+    // threads inside the namespaces. The namespace itself exists already
+    // (create_function_netns); on a failure the caller removes it.
+    auto ns = net::NetNs::open(netns_name);
     auto host = net::NetNs::open(host_ns);
     // The alternate instance's host end has its own name too: an old instance on the same
     // host keeps its link while the new one starts.
@@ -171,7 +184,6 @@ void plumb_function_netns(const Deployment& d, const std::string& net, const Pla
                            kFunctionIf + " nud permanent");
     }
     run_ip_batch(netns_name, commands);
-    ns.release();
 }
 
 // Whether a UDP socket is bound to `port` in the namespace: the namespace's
@@ -344,29 +356,44 @@ json start_instance(const Deployment& d, const std::string& net, const PlacedFun
     container::Instance inst;
     Planned p;
     try {
-        plumb_function_netns(d, net, f, netns_full, suffix);
-        spdlog::debug("{}: netns plumbed after {:.1f} ms", name, ms_since(t0));
-        p = planned.get();
-        spdlog::debug("{}: image {} after {:.1f} ms", name, p.image.ref, ms_since(t0));
-        container::FunctionSpec spec{
-            name,
-            p.image.ref,
-            f.spec.command,
-            p.env,
-            {{emulation::kNetLabel, net}, {kChainLabel, f.chain}, {kDeploymentLabel, d.id}},
-            netns_full};
+        // The container starts as soon as its namespace exists, while the namespace gets its
+        // link, address and neighbours: the function binds its UDP port without them, and
+        // starting a container is the slow part.
+        host_netns_of(net, f);
+        create_function_netns(netns_full);
+        auto started = std::async(std::launch::async, [&] {
+            p = planned.get();
+            spdlog::debug("{}: image {} after {:.1f} ms", name, p.image.ref, ms_since(t0));
+            container::FunctionSpec spec{
+                name,
+                p.image.ref,
+                f.spec.command,
+                p.env,
+                {{emulation::kNetLabel, net}, {kChainLabel, f.chain}, {kDeploymentLabel, d.id}},
+                netns_full};
+            try {
+                inst = backend.run(spec);
+            } catch (const RuntimeError& e) {
+                if (!p.from_record)
+                    throw;
+                spdlog::info("{}: running the recorded image failed ({}); looking it up", name,
+                             e.what());
+                p.image = backend.ensure_image(p.build);
+                spec.image = p.image.ref;
+                inst = backend.run(spec);
+            }
+            spdlog::debug("{}: {} run returned after {:.1f} ms", name, kind, ms_since(t0));
+        });
+        std::exception_ptr wiring;
         try {
-            inst = backend.run(spec);
-        } catch (const RuntimeError& e) {
-            if (!p.from_record)
-                throw;
-            spdlog::info("{}: running the recorded image failed ({}); looking it up", name,
-                         e.what());
-            p.image = backend.ensure_image(p.build);
-            spec.image = p.image.ref;
-            inst = backend.run(spec);
+            plumb_function_netns(d, net, f, netns_full, suffix);
+            spdlog::debug("{}: netns plumbed after {:.1f} ms", name, ms_since(t0));
+        } catch (...) {
+            wiring = std::current_exception();
         }
-        spdlog::debug("{}: {} run returned after {:.1f} ms", name, kind, ms_since(t0));
+        started.get();  // the container's own failure first, it names the image
+        if (wiring)
+            std::rethrow_exception(wiring);
         if (!wait_serving(netns_full, f.spec.port, std::chrono::seconds(5))) {
             throw RuntimeError("function " + f.spec.name + " (" + name +
                                ") does not listen on UDP port " + std::to_string(f.spec.port) +

@@ -33,6 +33,22 @@ p4::CompiledFunction compile(const char* file, const char* control) {
     return p4::compile_function(repo_root() / "p4" / "functions" / file, control, opts);
 }
 
+// dscp_marker with the entry as service.yaml writes it (10.0.1.2/UDP -> DSCP 46), resolved
+// like chima-compile does.
+PlacedFunction marker_with_entry() {
+    PlacedFunction f;
+    f.chain = "c";
+    f.spec.name = "marker";
+    f.spec.type = FunctionType::P4;
+    TableEntry e;
+    e.table = "marks";
+    e.match = {{"dst_addr", "10.0.1.2"}, {"protocol", "17"}};
+    e.action = "set_dscp";
+    e.params = {{"dscp", "46"}};
+    f.spec.entries = {e};
+    return f;
+}
+
 }  // namespace
 
 TEST_CASE("compile + install: dscp_marker's service.yaml entry in the slot's pinned map") {
@@ -40,18 +56,8 @@ TEST_CASE("compile + install: dscp_marker's service.yaml entry in the slot's pin
     auto c = compile("dscp_marker.p4", "dscp_marker");
     s.sw.install_function(3, c.object_path);
 
-    // The entry as service.yaml writes it, resolved like chima-compile does.
-    PlacedFunction f;
-    f.chain = "c";
-    f.spec.name = "marker";
-    f.spec.type = FunctionType::P4;
+    PlacedFunction f = marker_with_entry();
     Ipv4Fields fields;
-    TableEntry e;
-    e.table = "marks";
-    e.match = {{"dst_addr", "10.0.1.2"}, {"protocol", "17"}};
-    e.action = "set_dscp";
-    e.params = {{"dscp", "46"}};
-    f.spec.entries = {e};
     p4::install_const_entries(s.sw.slot_dir(3), c.p4info);
     for (const auto& spec : deploy::resolve_entries(f, c.p4info))
         p4::install_entry(s.sw.slot_dir(3), c.p4info, spec);
@@ -74,16 +80,7 @@ TEST_CASE("compile + install: dscp_marker's service.yaml entry in the slot's pin
 TEST_CASE("compile + install: entries go in before the slot goes live, a failure keeps the old") {
     SwitchFixture s;
     auto c = compile("dscp_marker.p4", "dscp_marker");
-    PlacedFunction f;
-    f.chain = "c";
-    f.spec.name = "marker";
-    f.spec.type = FunctionType::P4;
-    TableEntry e;
-    e.table = "marks";
-    e.match = {{"dst_addr", "10.0.1.2"}, {"protocol", "17"}};
-    e.action = "set_dscp";
-    e.params = {{"dscp", "46"}};
-    f.spec.entries = {e};
+    PlacedFunction f = marker_with_entry();
 
     bool called = false;
     s.sw.install_function(3, c.object_path, {}, [&](const std::filesystem::path& maps) {

@@ -44,7 +44,7 @@ for run in $(seq "$runs"); do
     "$bin/chima-install" -q "$state/original.json" "$state/artifacts.json" --net "$net" \
         --backend podman -o "$state/installed.json" >/dev/null
     "$bin/chima-route" -q "$state/original.json" --net "$net" -o "$state/routes.json" >/dev/null
-    "$bin/chima-relocate" -v --topology "$ex/topology.yaml" --deployment "$state/original.json" \
+    "$bin/chima-relocate" ${RELOCATE_VERBOSITY:--v} --topology "$ex/topology.yaml" --deployment "$state/original.json" \
         --net "$net" --artifacts "$state/artifacts.json" --installed "$state/installed.json" \
         --routes "$state/routes.json" -o "$state/relocated.json" --backend podman --once \
         <<<"$violation" 2> "$state/relocate-$run.log" | grep '"timeline"' | tee -a "$state/timelines.jsonl" \

@@ -83,8 +83,12 @@ std::string hash_build_context(const std::string& context_dir) {
         mix(rel.c_str(), rel.size() + 1);
         auto perms = static_cast<uint32_t>(fs::status(file).permissions());
         mix(reinterpret_cast<const char*>(&perms), sizeof perms);
+        // One read of the whole file: a static function binary is megabytes, and this runs
+        // before every container start.
         std::ifstream in(file, std::ios::binary);
-        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        std::string bytes(fs::file_size(file), '\0');
+        in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        bytes.resize(static_cast<size_t>(in.gcount()));
         uint64_t size = bytes.size();
         mix(reinterpret_cast<const char*>(&size), sizeof size);
         mix(bytes.data(), bytes.size());

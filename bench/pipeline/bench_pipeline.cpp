@@ -25,6 +25,7 @@
 #include "chima/bpf/switch_pipeline.hpp"
 #include "chima/error.hpp"
 #include "packet.hpp"
+#include "restore_harness.hpp"
 
 using namespace chima;
 using namespace chima::test;
@@ -49,67 +50,15 @@ struct Result {
     int64_t net_ns = 0;
 };
 
-struct Harness {
-    bench_restore* skel = bench_restore__open_and_load();
-    ~Harness() { bench_restore__destroy(skel); }
-
-    void set(const Bytes& frame, int target_fd) {
-        struct {
-            uint32_t len;
-            uint8_t bytes[256];
-        } value{};
-        value.len = static_cast<uint32_t>(frame.size());
-        std::copy(frame.begin(), frame.end(), value.bytes);
-        uint32_t key = 0;
-        if (bpf_map_update_elem(bpf_map__fd(skel->maps.bench_frame), &key, &value, BPF_ANY) ||
-            bpf_map_update_elem(bpf_map__fd(skel->maps.bench_target), &key, &target_fd, BPF_ANY))
-            throw_errno("cannot set up the benchmark harness");
-    }
-
-    // Median per-packet ns over `trials` test runs of `repeat` repetitions.
-    uint32_t run(const Bytes& frame, int target_fd, uint32_t expected_verdict, int repeat,
-                 int trials, std::vector<uint32_t>* all, const std::string& name) {
-        set(frame, target_fd);
-        Bytes out(frame.size() + 256);
-        std::vector<uint32_t> ns;
-        for (int t = 0; t < trials; ++t) {
-            LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = out.data(),
-                        .data_size_in = static_cast<uint32_t>(frame.size()),
-                        .data_size_out = static_cast<uint32_t>(out.size()), .repeat = repeat);
-            if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.bench_restore), &opts) != 0)
-                throw_errno("test run of " + name);
-            if (opts.retval != expected_verdict) {
-                throw RuntimeError(name + ": verdict " + std::to_string(opts.retval) +
-                                   ", expected " + std::to_string(expected_verdict));
-            }
-            ns.push_back(opts.duration);
-        }
-        if (all)
-            *all = ns;
-        std::sort(ns.begin(), ns.end());
-        return ns[ns.size() / 2];
-    }
-};
-
-Result measure(Harness& h, const Scenario& s, int repeat, int trials) {
+Result measure(bench::RestoreHarness& h, const Scenario& s, int repeat, int trials) {
     Result r{s.name, s.description, s.frame.size(), {}};
-    int noop = bpf_program__fd(h.skel->progs.bench_noop);
-    r.baseline_ns = h.run(s.frame, noop, TC_ACT_OK, repeat, trials, nullptr, s.name + " baseline");
+    r.baseline_ns =
+        h.median_ns(s.frame, h.noop_fd(), {TC_ACT_OK}, repeat, trials, s.name + " baseline");
     r.median_ns =
-        h.run(s.frame, s.prog_fd, s.expected_verdict, repeat, trials, &r.trials_ns, s.name);
+        h.median_ns(s.frame, s.prog_fd, {s.expected_verdict}, repeat, trials, s.name, &r.trials_ns);
     r.net_ns = static_cast<int64_t>(r.median_ns) - r.baseline_ns;
     return r;
 }
-
-// Removes the benchmark's pins whatever happens.
-struct PinScope {
-    std::filesystem::path root =
-        std::filesystem::path("/sys/fs/bpf") / ("chima-bench-" + std::to_string(::getpid()));
-    ~PinScope() {
-        std::error_code ec;
-        std::filesystem::remove_all(root, ec);
-    }
-};
 
 }  // namespace
 
@@ -129,13 +78,8 @@ int main(int argc, char** argv) {
     }
 
     try {
-        PinScope pins;
-        auto sw = bpf::SwitchPipeline::create(pins.root / "switch");
-        for (uint32_t port = 1; port <= 3; ++port) {
-            sw.set_port(port, {.ifindex = port == 1 ? 1u : 100 + port,
-                               .own_mac = Mac{0x020000000100ull + port},
-                               .peer_mac = Mac{0x020000000000ull + port}});
-        }
+        bench::PinScope pins("pipeline");
+        auto sw = bench::bench_switch(pins.root / "switch");
         sw.set_prefix_route(Ipv4{0x0a000100}, 24, 2);
         sw.install_function(1, bpf_object_path("testfn_passthrough"));
         auto client = bpf::HostClient::create(pins.root / "client");
@@ -162,9 +106,7 @@ int main(int argc, char** argv) {
              client.egress_program_fd(), concat({eth_ip, ip}), TC_ACT_OK},
         };
 
-        Harness harness;
-        if (!harness.skel)
-            throw RuntimeError("the kernel refused the benchmark harness");
+        bench::RestoreHarness harness;  // throws when the kernel refuses it
         std::vector<Result> results;
         for (const auto& s : scenarios)
             results.push_back(measure(harness, s, repeat, trials));

@@ -188,14 +188,6 @@ void keep_only_entry0(const fs::path& slot_dir, const json& p4info) {
             throw_errno("delete a firewall entry");
 }
 
-struct PinScope {
-    fs::path root = fs::path("/sys/fs/bpf") / ("chima-bench-slots-" + std::to_string(::getpid()));
-    ~PinScope() {
-        std::error_code ec;
-        fs::remove_all(root, ec);
-    }
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -214,13 +206,8 @@ int main(int argc, char** argv) {
     }
 
     try {
-        PinScope pins;
-        auto sw = bpf::SwitchPipeline::create(pins.root / "switch");
-        for (uint32_t port = 1; port <= 3; ++port) {
-            sw.set_port(port, {.ifindex = port == 1 ? 1u : 100 + port,
-                               .own_mac = Mac{0x020000000100ull + port},
-                               .peer_mac = Mac{0x020000000000ull + port}});
-        }
+        bench::PinScope pins("slots");
+        auto sw = bench::bench_switch(pins.root / "switch");
         sw.install_function(kPassthroughSlot, bpf_object_path("testfn_passthrough"));
         bench::RestoreHarness h;
         const int ingress = sw.ingress_program_fd();

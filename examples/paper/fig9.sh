@@ -7,15 +7,9 @@
 #
 # Writes results/fig9.csv (one row per run), results/fig9-summary.csv (mean, 95% CI) and
 # results/fig9.png. The columns are explained in lib/detection.bash.
-runs=5
-while [ $# -gt 0 ]; do
-    case $1 in
-        --runs) runs=$2; shift 2 ;;
-        *) echo "usage: $0 [--runs N]" >&2; exit 2 ;;
-    esac
-done
 source "$(dirname "${BASH_SOURCE[0]}")/lib/paper.bash"
 source "$root/examples/paper/lib/detection.bash"
+detection_args "$@"
 
 detection_setup fig9
 for mode in polling events; do

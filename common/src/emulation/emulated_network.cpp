@@ -77,6 +77,17 @@ int ifindex_of(const std::string& netns, const std::string& ifname) {
     return net::link_info(netns, ifname).ifindex;
 }
 
+// The link named "a-b" (either order) in the topology; InputError when there is none.
+const Link& named_link(const Topology& topo, const std::string& link) {
+    auto dash = link.find('-');
+    if (dash == std::string::npos)
+        throw InputError("link '" + link + "': expected A-B, e.g. s0-s1");
+    const Link* l = topo.find_link(link.substr(0, dash), link.substr(dash + 1));
+    if (!l)
+        throw InputError("no link '" + link + "' in " + topo.file);
+    return *l;
+}
+
 // The address a switch's telemetry reports come from: the switch has none of its own in the
 // topology, so it gets one in 169.254.0.0/16 from its id (ids are below 2^14).
 Ipv4 report_source(const Switch& s) {
@@ -266,16 +277,12 @@ json net_up(const Topology& topo, const std::string& net_name, const net::Interr
 
 net::LinkStatus perturb_link(const Topology& topo, const std::string& net_name,
                              const std::string& link, const net::Perturbation& change) {
+    const Link& l = named_link(topo, link);
     net::LinkStatus st = net::perturb(link_ref(topo, net_name, link), change);
     // A netem qdisc on the link's ports only sees frames transmitted on them: while one is
     // there, the switches transmit instead of delivering into the peer.
-    const Link* l = topo.find_link(link.substr(0, link.find('-')), link.substr(link.find('-') + 1));
-    if (l) {
-        for (auto [sw, port] : {std::pair{l->a, l->a_port}, std::pair{l->b, l->b_port}}) {
-            bpf::SwitchPipeline::open(node_pin_dir(net_name, sw))
-                .set_port_delivery(port, !st.netem);
-        }
-    }
+    for (auto [sw, port] : {std::pair{l.a, l.a_port}, std::pair{l.b, l.b_port}})
+        bpf::SwitchPipeline::open(node_pin_dir(net_name, sw)).set_port_delivery(port, !st.netem);
     return st;
 }
 
@@ -363,14 +370,8 @@ json net_status(const Topology& topo, const std::string& net_name) {
 }
 
 net::LinkRef link_ref(const Topology& topo, const std::string& net_name, const std::string& link) {
-    auto dash = link.find('-');
-    if (dash == std::string::npos) {
-        throw InputError("link '" + link + "': expected A-B, e.g. s0-s1");
-    }
-    const Link* l = topo.find_link(link.substr(0, dash), link.substr(dash + 1));
-    if (!l)
-        throw InputError("no link '" + link + "' in " + topo.file);
-    return {net_name, {l->a, port_ifname(l->a_port)}, {l->b, port_ifname(l->b_port)}};
+    const Link& l = named_link(topo, link);
+    return {net_name, {l.a, port_ifname(l.a_port)}, {l.b, port_ifname(l.b_port)}};
 }
 
 }  // namespace chima::emulation

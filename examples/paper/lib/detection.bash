@@ -6,6 +6,7 @@
 # is timed. Detection alone needs no relocation: chima-relocate runs with --dry-run (a
 # wrapper in $work/bin), so the deployment never moves.
 #
+#   detection_args "$@"               the figure script's options: --runs N (default 5) -> runs
 #   detection_setup FIGURE            deploy; CSV header of results/FIGURE.csv
 #   detection_point MODE POLL ALPHA N N runs of one point; MODE is polling|events
 #   detection_finish FIGURE           results/FIGURE-summary.csv and the PNG (gnuplot)
@@ -27,6 +28,16 @@
 #             delay may be up to this much too small
 scenario=minimal
 perturbation_ms=50
+
+detection_args() {
+    runs=5
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --runs) runs=$2; shift 2 ;;
+            *) echo "usage: $0 [--runs N]" >&2; exit 2 ;;
+        esac
+    done
+}
 
 detection_setup() {
     csv=$results/$1.csv

@@ -9,6 +9,8 @@
 # here), then chima-install/chima-route of the original deployment put it back for the next
 # run. Prints each run's timeline and the median of each part in ms. Needs CHIMA_BUILD (or
 # a build dir at ./build) and podman. LOGS=DIR keeps chima-relocate's -v log of each run.
+# PODMAN=cli runs podman once per container operation (--podman-cli) instead of through the
+# podman API service chima-relocate starts before the violation arrives (the default).
 set -euo pipefail
 [ "$(id -u)" -eq 0 ] || { echo "needs root" >&2; exit 1; }
 scenario=${1:-large} runs=${2:-10}
@@ -19,6 +21,8 @@ bin=$CHIMA_BUILD/bin
 ex=$root/examples/$scenario
 net=b-$scenario
 state=$(mktemp -d)
+podman_flags=()
+[ "${PODMAN:-service}" = cli ] && podman_flags=(--podman-cli)
 cleanup() {
     "$bin/chima-net" down --name "$net" >/dev/null 2>&1 || true
     rm -rf "$state"
@@ -46,14 +50,14 @@ for run in $(seq "$runs"); do
     "$bin/chima-route" -q "$state/original.json" --net "$net" -o "$state/routes.json" >/dev/null
     "$bin/chima-relocate" ${RELOCATE_VERBOSITY:--v} --topology "$ex/topology.yaml" --deployment "$state/original.json" \
         --net "$net" --artifacts "$state/artifacts.json" --installed "$state/installed.json" \
-        --routes "$state/routes.json" -o "$state/relocated.json" --backend podman --once \
+        --routes "$state/routes.json" -o "$state/relocated.json" --backend podman --once "${podman_flags[@]}" \
         <<<"$violation" 2> "$state/relocate-$run.log" | grep '"timeline"' | tee -a "$state/timelines.jsonl" \
         | jq -r --arg r "$run" '"run \($r): " + ([("p4", "containers", "prepare", "stage", "paths", "retire", "metadata", "total") as $p
               | "\($p) \(.[$p].ns / 1e6 * 100 | round / 100) ms"] | join(", "))'
     [ -n "${LOGS:-}" ] && mkdir -p "$LOGS" && cp "$state/relocate-$run.log" "$LOGS/"
 done
 
-echo "$scenario, $runs runs, median (ms):"
+echo "$scenario, $runs runs, podman ${PODMAN:-service}, median (ms):"
 jq -s -r '
     def median: sort | if length % 2 == 1 then .[length / 2 | floor]
                        else (.[length / 2 - 1] + .[length / 2]) / 2 end;

@@ -3,6 +3,7 @@
 // port 12345. The chain toupper -> replace -> widen -> echo is started with the podman and
 // the process backends; "hello" from the host namespace must come back "echo: H 3 L L 0".
 // A function killed with SIGKILL must be reported within 1 s and restarted (on-failure).
+// podman runs both ways: one podman process per call, and through its API service.
 #include <doctest/doctest.h>
 
 #include <arpa/inet.h>
@@ -27,6 +28,7 @@
 #include "chima/container/backend.hpp"
 #include "chima/container/compose_file.hpp"
 #include "chima/container/health.hpp"
+#include "chima/container/podman_service.hpp"
 #include "chima/error.hpp"
 #include "chima/process/child_process.hpp"
 
@@ -182,11 +184,13 @@ struct EventLog {
     }
 };
 
-// The whole scenario on one backend.
-void chain_kill_restart(const std::string& kind) {
+// The whole scenario on one backend (podman through `service` when given).
+void chain_kill_restart(const std::string& kind, const PodmanService* service = nullptr) {
     FunctionHost host;
     BackendOptions options;
     options.state_dir = host.state_dir;
+    if (service)
+        options.podman_socket = service->socket();
     auto backend = make_backend(kind, options);
     auto specs = host.specs(*backend);
     struct Cleanup {
@@ -270,6 +274,13 @@ bool have(const char* program) {
     return process::find_program(program).has_value();
 }
 
+// podman itself lists none of this test's containers.
+void check_no_container_left() {
+    auto r = process::run({"podman", "ps", "--all", "--quiet", "--filter",
+                           "label=chima.test=ct" + std::to_string(::getpid())});
+    CHECK(r.out.empty());
+}
+
 }  // namespace
 
 TEST_CASE("containers: podman chain answers, SIGKILL seen within 1 s and restarted") {
@@ -278,10 +289,99 @@ TEST_CASE("containers: podman chain answers, SIGKILL seen within 1 s and restart
         return;
     }
     chain_kill_restart("podman");
-    // Nothing of ours is left.
-    auto r = process::run({"podman", "ps", "--all", "--quiet", "--filter",
-                           "label=chima.test=ct" + std::to_string(::getpid())});
-    CHECK(r.out.empty());
+    check_no_container_left();
+}
+
+TEST_CASE("containers: podman API service chain answers, SIGKILL seen within 1 s and restarted") {
+    if (!have("podman")) {
+        MESSAGE("podman not installed: skipped");
+        return;
+    }
+    auto dir =
+        std::filesystem::temp_directory_path() / ("ct" + std::to_string(::getpid()) + "-service");
+    {
+        PodmanService service(dir);
+        chain_kill_restart("podman", &service);
+    }
+    std::filesystem::remove_all(dir);
+    check_no_container_left();
+}
+
+TEST_CASE("containers: the podman API service and the command line manage the same containers") {
+    if (!have("podman")) {
+        MESSAGE("podman not installed: skipped");
+        return;
+    }
+    FunctionHost host;
+    BackendOptions cli_options;
+    cli_options.state_dir = host.state_dir;
+    auto cli = make_backend("podman", cli_options);
+    auto specs = host.specs(*cli);
+    const FunctionSpec& echo = specs.back();  // answers on its own: no next function
+    struct Cleanup {
+        Backend& b;
+        std::string name;
+        ~Cleanup() { b.remove(name); }
+    } cleanup{*cli, echo.name};
+    std::string echo_ip = FunctionHost::address(kChain.size() - 1);
+
+    pid_t service_pid;
+    std::string socket;
+    {
+        PodmanService service(host.state_dir + "/service");
+        service_pid = service.pid();
+        socket = service.socket();
+        REQUIRE(std::filesystem::exists(socket));
+        BackendOptions api_options = cli_options;
+        api_options.podman_socket = service.socket();
+        auto api = make_backend("podman", api_options);
+        CHECK(api->kind() == "podman");
+
+        // An image the service has is found without building; labels, netns, pid as the CLI.
+        Image image = api->ensure_image({"echo", functions_dir() + "/echo"});
+        CHECK(image.ref == echo.image);
+        CHECK_FALSE(image.built);
+        CHECK(image.id == cli->ensure_image({"echo", functions_dir() + "/echo"}).id);
+        Instance first = api->run(echo);
+        REQUIRE(first.state == State::Running);
+        CHECK(first.pid > 0);
+        CHECK(first.labels.at(kFunctionLabel) == echo.name);
+        CHECK(first.labels.at("chima.test") == host.tag);
+        CHECK(ask(host.host_ns, echo_ip, "hi") == "echo: hi");
+        Instance seen_by_cli = cli->inspect(echo.name);
+        CHECK(seen_by_cli.id == first.id);
+        CHECK(seen_by_cli.pid == first.pid);
+        auto listed = api->list("chima.test", host.tag);
+        REQUIRE(listed.size() == 1);
+        CHECK(listed[0].name == echo.name);
+        CHECK(listed[0].pid == first.pid);
+
+        // The name taken: replaced, as `podman run --replace`.
+        Instance second = api->run(echo);
+        CHECK(second.id != first.id);
+        CHECK(second.pid != first.pid);
+        CHECK(cli->list("chima.test", host.tag).size() == 1);
+
+        // A missing image: the error names it; nothing is left under that name.
+        FunctionSpec missing = specs.front();
+        missing.image = "chima/none:0000000000000000";
+        try {
+            api->run(missing);
+            FAIL("run with a missing image succeeded");
+        } catch (const RuntimeError& e) {
+            CHECK(std::string(e.what()).find(missing.image) != std::string::npos);
+        }
+        CHECK(api->inspect(missing.name).state == State::Missing);
+        CHECK(api->inspect("ct-no-such-container").state == State::Missing);
+        api->remove("ct-no-such-container");  // missing is fine
+    }
+    // The service is gone with its socket; the container it started still serves.
+    CHECK(::kill(service_pid, 0) != 0);
+    CHECK_FALSE(std::filesystem::exists(socket));
+    CHECK(cli->inspect(echo.name).state == State::Running);
+    CHECK(ask(host.host_ns, echo_ip, "again") == "echo: again");
+    cli->remove(echo.name);
+    CHECK(cli->inspect(echo.name).state == State::Missing);
 }
 
 TEST_CASE("containers: process backend chain answers, SIGKILL seen within 1 s and restarted") {

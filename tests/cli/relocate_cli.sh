@@ -36,4 +36,35 @@ echo "$violation" | "$bin/chima-relocate" -t "$ex/topology.yaml" -d "$tmp/dep.js
 c2=$?
 set -e
 [ "$c1" -eq 2 ] && [ "$c2" -eq 2 ] && [ "$c3" -eq 2 ] || { echo "bad flags: exit $c1 / $c2 / $c3, expected 2"; exit 1; }
+# Applying (no --dry-run) with podman: a podman API service runs for exactly as long as
+# chima-relocate, even when chima-relocate is killed with SIGKILL.
+if command -v podman >/dev/null && [ "$(id -u)" -eq 0 ]; then
+    mkfifo "$tmp/stdin"
+    "$bin/chima-relocate" -v -t "$ex/topology.yaml" -d "$tmp/dep.json" --artifacts "$tmp/none.json" \
+        --backend podman < "$tmp/stdin" 2> "$tmp/relocate.log" &
+    relocate=$!
+    exec 3> "$tmp/stdin"  # stdin open: chima-relocate waits for violations
+    service=
+    for _ in $(seq 200); do
+        service=$(sed -n 's/.*podman API service \([0-9]*\) on .*/\1/p' "$tmp/relocate.log")
+        [ -n "$service" ] && break
+        sleep 0.05
+    done
+    [ -n "$service" ] || { echo "no podman API service started: $(cat "$tmp/relocate.log")"; exit 1; }
+    socket=$(sed -n 's/.*podman API service [0-9]* on \(.*\)/\1/p' "$tmp/relocate.log")
+    curl -sf --unix-socket "$socket" http://d/v4.0.0/libpod/_ping >/dev/null \
+        || { echo "the service does not answer on $socket"; exit 1; }
+    kill -KILL "$relocate"
+    wait "$relocate" 2>/dev/null || true
+    exec 3>&-
+    for _ in $(seq 100); do kill -0 "$service" 2>/dev/null || break; sleep 0.05; done
+    if kill -0 "$service" 2>/dev/null; then
+        kill "$service"
+        echo "the podman API service outlived chima-relocate (SIGKILL)"; exit 1
+    fi
+    # --podman-cli: none started.
+    echo | "$bin/chima-relocate" -v -t "$ex/topology.yaml" -d "$tmp/dep.json" --artifacts "$tmp/none.json" \
+        --backend podman --podman-cli 2> "$tmp/cli.log"
+    ! grep -q "podman API service" "$tmp/cli.log" || { echo "--podman-cli started a service"; exit 1; }
+fi
 echo "relocate cli: ok"

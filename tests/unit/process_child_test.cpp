@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "chima/error.hpp"
 #include "chima/process/child_process.hpp"
@@ -116,6 +117,36 @@ TEST_CASE("process: output appended to a file, release leaves the process runnin
     text << in.rdbuf();
     CHECK(text.str() == "line\n");
     std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("process: die_with_parent ends the child with SIGTERM when its spawning thread ends") {
+    for (bool die : {true, false}) {
+        CAPTURE(die);
+        pid_t pid = -1;
+        std::thread([&] {
+            Spec spec;
+            spec.argv = {"sleep", "30"};
+            spec.die_with_parent = die;
+            pid = Child::spawn(spec).release();  // not killed by the Child going away
+        }).join();
+        REQUIRE(pid > 0);
+        int ws = 0;
+        pid_t got = 0;
+        for (int i = 0; i < 200 && got == 0; ++i) {
+            got = ::waitpid(pid, &ws, WNOHANG);
+            if (got == 0)
+                usleep(5000);
+        }
+        if (die) {
+            REQUIRE(got == pid);
+            CHECK(WIFSIGNALED(ws));
+            CHECK(WTERMSIG(ws) == SIGTERM);
+        } else {
+            CHECK(got == 0);  // still running a second later
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &ws, 0);
+        }
+    }
 }
 
 TEST_CASE("process: format_command quotes what a shell would split") {

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "chima/container/podman_service.hpp"
 #include "chima/deploy/containers.hpp"
 #include "chima/deploy/install.hpp"
 #include "chima/state_file.hpp"
@@ -22,7 +23,7 @@ int main(int argc, char** argv) {
     tool.app.add_option("--previous", previous,
                         "the installed.json to diff against (default: -o's file)");
     chima::deploy::ContainerOptions containers;
-    bool remove = false, watch = false;
+    bool remove = false, watch = false, podman_cli = false;
     std::string restart = "never", events;
     std::optional<std::string> compose_dir;
     tool.app.add_option("--backend", containers.backend, "container backend")
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
     tool.app.add_option("--functions-dir", containers.functions_dir,
                         "built function contexts (default: $CHIMA_BUILD/functions, else the "
                         "build tree's functions/)");
+    tool.app.add_flag("--podman-cli", podman_cli, chima::container::kPodmanCliHelp);
     tool.app.add_flag("--remove", remove, "remove the deployment's container functions");
     tool.app.add_flag("--watch", watch,
                       "after installing, watch the container functions until SIGINT/SIGTERM");
@@ -54,6 +56,10 @@ int main(int argc, char** argv) {
                 std::cout << f << "\n";
             return 0;
         }
+        // The podman work of this run goes through one API service (see podman_service.hpp).
+        auto podman = chima::container::podman_service_for(containers.backend, podman_cli);
+        if (podman)
+            containers.podman_socket = podman->socket();
         if (remove) {
             size_t n = chima::deploy::remove_container_functions(d, net, before, containers);
             nlohmann::json doc = {{"deployment", d.id}, {"net", net}, {"containers_removed", n}};
@@ -88,6 +94,7 @@ int main(int argc, char** argv) {
                           {"containers_unchanged", container_changes.unchanged},
                           {"containers_removed", container_changes.removed}};
         chima::emit_json(doc, out);
+        podman.reset();  // the watch below inspects with podman's command line
         if (watch) {
             chima::deploy::watch_container_functions(
                 doc, *chima::container::parse_restart_policy(restart), events, out);

@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "chima/container/podman_service.hpp"
 #include "chima/relocate/apply.hpp"
 #include "chima/relocate/relocation.hpp"
 #include "chima/state_file.hpp"
@@ -18,7 +19,7 @@ int main(int argc, char** argv) {
     std::string to, legacy_service;
     std::string move_cost = "1ms";
     std::optional<std::string> out;
-    bool dry_run = false, once = false;
+    bool dry_run = false, once = false, podman_cli = false;
     tool.app.add_option("--topology,-t", topology, "topology.yaml")->required();
     tool.app.add_option("--deployment,-d", deployment, "the deployment now serving")->required();
     tool.app.add_option("-o,--output", out, "write each new deployment here (atomically)");
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     tool.app.add_option("--move-cost", move_cost, "placement cost of moving one function")
         ->capture_default_str();
+    tool.app.add_flag("--podman-cli", podman_cli, chima::container::kPodmanCliHelp);
     tool.app.add_flag("--once", once, "stop after the first relocation");
     tool.app.add_option("--to", to,
                         "relocate to this placement.yaml instead of computing one (the first "
@@ -58,6 +60,9 @@ int main(int argc, char** argv) {
                                  ? chima::load_placement(to)
                                  : chima::import_legacy(topo, legacy_service, to).placement;
         }
+        // podman answers a relocation's container starts and removals from a service started
+        // now, before any violation arrives (see chima/container/podman_service.hpp).
+        auto podman = dry_run ? nullptr : chima::container::podman_service_for(backend, podman_cli);
         chima::relocate::Degradation seen;
         std::string line;
         while (std::getline(std::cin, line)) {
@@ -87,8 +92,13 @@ int main(int argc, char** argv) {
             if (next.id == current.id) {
                 spdlog::info("nothing to change");
             } else if (!dry_run) {
-                chima::relocate::ApplyFiles files{net,    artifacts,       installed,
-                                                  routes, out ? *out : "", backend};
+                chima::relocate::ApplyFiles files{net,
+                                                  artifacts,
+                                                  installed,
+                                                  routes,
+                                                  out ? *out : "",
+                                                  backend,
+                                                  podman ? podman->socket() : ""};
                 auto timeline = chima::relocate::apply_relocation(current, next, files);
                 std::cout << timeline.dump() << std::endl;
                 spdlog::info("relocated to deployment {} in {:.1f} ms", next.id,

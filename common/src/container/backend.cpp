@@ -59,6 +59,10 @@ std::unique_ptr<Backend> make_backend(std::string_view kind, const BackendOption
                      "use podman, docker, process or auto");
 }
 
+std::string image_ref(const ImageSpec& image) {
+    return "chima/" + image.name + ":" + hash_build_context(image.context_dir);
+}
+
 std::string hash_build_context(const std::string& context_dir) {
     namespace fs = std::filesystem;
     if (!fs::is_directory(context_dir)) {

@@ -3,6 +3,8 @@
 
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "chima/container/backend.hpp"
 
 namespace chima::container::detail {
@@ -11,6 +13,15 @@ namespace chima::container::detail {
 std::unique_ptr<Backend> make_podman(const BackendOptions& options);
 std::unique_ptr<Backend> make_docker(const BackendOptions& options);
 std::unique_ptr<Backend> make_process(const BackendOptions& options);
+
+// podman through its API service at options.podman_socket (PodmanService); `builder` (the
+// command-line podman backend) builds the images the service does not have.
+std::unique_ptr<Backend> make_podman_api(const BackendOptions& options,
+                                         std::unique_ptr<Backend> builder);
+
+// One container of `podman container inspect` (the API's inspect has the same shape) or of
+// `docker inspect`.
+Instance instance_from_inspect(const nlohmann::json& container);
 
 // True when a Docker engine answers `docker version` (within a short timeout).
 bool docker_engine_answers(std::string* why = nullptr);

@@ -26,7 +26,7 @@ class OciCliBackend : public Backend {
 
     Image ensure_image(const ImageSpec& spec) override {
         Image image;
-        image.ref = "chima/" + spec.name + ":" + hash_build_context(spec.context_dir);
+        image.ref = image_ref(spec);
         auto found = cli({"image", "inspect", "--format", "{{.Id}}", image.ref}, 30s);
         if (!found.status.ok()) {
             checked({"build", "--quiet", "--tag", image.ref, "--file",
@@ -117,7 +117,7 @@ class OciCliBackend : public Backend {
             return out;
         auto r = cli(args, 30s);  // a container removed meanwhile makes this fail: skip those
         for (const auto& c : parse_array(r.out))
-            out.push_back(to_instance(c));
+            out.push_back(instance_from_inspect(c));
         return out;
     }
 
@@ -128,7 +128,7 @@ class OciCliBackend : public Backend {
         if (!r.status.ok())
             return missing;
         auto all = parse_array(r.out);
-        return all.empty() ? missing : to_instance(all.front());
+        return all.empty() ? missing : instance_from_inspect(all.front());
     }
 
   private:
@@ -198,39 +198,39 @@ class OciCliBackend : public Backend {
         return doc.is_array() ? doc : json::array();
     }
 
-    static Instance to_instance(const json& c) {
-        Instance inst;
-        inst.id = c.value("Id", "");
-        inst.name = c.value("Name", "");
-        if (!inst.name.empty() && inst.name.front() == '/')
-            inst.name.erase(0, 1);  // docker
-        inst.image = c.value("ImageName", "");
-        const json& config = c.contains("Config") ? c["Config"] : json::object();
-        if (inst.image.empty())
-            inst.image = config.value("Image", "");
-        if (config.contains("Labels") && config["Labels"].is_object()) {
-            for (const auto& [k, v] : config["Labels"].items()) {
-                if (v.is_string())
-                    inst.labels[k] = v.get<std::string>();
-            }
-        }
-        const json& state = c.contains("State") ? c["State"] : json::object();
-        std::string status = state.value("Status", "");
-        inst.state = status == "running" ? State::Running : State::Exited;
-        inst.pid = state.value("Pid", 0);
-        if (inst.state != State::Running) {
-            inst.pid = 0;
-            inst.exit_code = state.value("ExitCode", -1);
-        }
-        return inst;
-    }
-
     std::string program_;
     std::vector<std::pair<std::string, std::string>> env_;
     std::string state_dir_;
 };
 
 }  // namespace
+
+Instance instance_from_inspect(const json& c) {
+    Instance inst;
+    inst.id = c.value("Id", "");
+    inst.name = c.value("Name", "");
+    if (!inst.name.empty() && inst.name.front() == '/')
+        inst.name.erase(0, 1);  // docker
+    inst.image = c.value("ImageName", "");
+    const json& config = c.contains("Config") ? c["Config"] : json::object();
+    if (inst.image.empty())
+        inst.image = config.value("Image", "");
+    if (config.contains("Labels") && config["Labels"].is_object()) {
+        for (const auto& [k, v] : config["Labels"].items()) {
+            if (v.is_string())
+                inst.labels[k] = v.get<std::string>();
+        }
+    }
+    const json& state = c.contains("State") ? c["State"] : json::object();
+    std::string status = state.value("Status", "");
+    inst.state = status == "running" ? State::Running : State::Exited;
+    inst.pid = state.value("Pid", 0);
+    if (inst.state != State::Running) {
+        inst.pid = 0;
+        inst.exit_code = state.value("ExitCode", -1);
+    }
+    return inst;
+}
 
 bool docker_engine_answers(std::string* why) {
     if (!process::find_program("docker")) {
@@ -255,9 +255,12 @@ std::unique_ptr<Backend> make_podman(const BackendOptions& options) {
                            "install it (scripts/setup.sh) or use --backend process");
     }
     std::string conf = write_containers_conf(options.state_dir);
-    return std::make_unique<OciCliBackend>(
+    auto cli = std::make_unique<OciCliBackend>(
         "podman", std::vector<std::pair<std::string, std::string>>{{"CONTAINERS_CONF", conf}},
         options.state_dir);
+    if (options.podman_socket.empty())
+        return cli;
+    return make_podman_api(options, std::move(cli));
 }
 
 std::unique_ptr<Backend> make_docker(const BackendOptions&) {

@@ -103,15 +103,20 @@ std::map<std::string, std::string> next_addresses(const Deployment& d) {
 // Backends by kind, made once each; shared by the per-function threads.
 class Backends {
   public:
+    explicit Backends(const ContainerOptions& options) {
+        options_.podman_socket = options.podman_socket;
+    }
+
     container::Backend& get(const std::string& kind) {
         std::lock_guard lock(mutex_);
         auto& b = backends_[kind];
         if (!b)
-            b = container::make_backend(kind);
+            b = container::make_backend(kind, options_);
         return *b;
     }
 
   private:
+    container::BackendOptions options_;
     std::mutex mutex_;
     std::map<std::string, std::unique_ptr<container::Backend>> backends_;
 };
@@ -288,6 +293,16 @@ struct Planned {
     container::ImageSpec build;
 };
 
+// What a function's image is built from: its build context, and the name of the binary in it
+// (the process backend runs <context>/<name>; the image tag is chima/<name>:<hash>).
+container::ImageSpec image_spec_of(const PlacedFunction& f, const std::string& functions_dir) {
+    std::string binary_name = f.spec.name;
+    std::string ctx = resolve_build_context(f, functions_dir);
+    if (!fs::is_regular_file(fs::path(ctx) / binary_name))
+        binary_name = fs::path(ctx).filename().string();
+    return {binary_name, ctx};
+}
+
 Planned plan(const PlacedFunction& f, container::Backend& backend, const std::string& next,
              const std::string& functions_dir, const json* old) {
     Planned p{&f, {}, f.spec.env, false, {}};
@@ -298,18 +313,12 @@ Planned plan(const PlacedFunction& f, container::Backend& backend, const std::st
         p.image.ref = f.spec.image;
         p.image.id = f.spec.image;
     } else {
-        std::string binary_name = f.spec.name;
-        std::string ctx = resolve_build_context(f, functions_dir);
-        // The process backend runs <context>/<ImageSpec::name>: use the binary's own name.
-        if (!fs::is_regular_file(fs::path(ctx) / binary_name)) {
-            binary_name = fs::path(ctx).filename().string();
-        }
-        p.build = {binary_name, ctx};
+        p.build = image_spec_of(f, functions_dir);
         // The OCI backends tag an image by its context's hash ("chima/NAME:HASH", as in
         // emit_compose): the same tag as before is the same image, no `podman image inspect`
         // (a process of its own) needed.
         if (old && backend.kind() != "process") {
-            std::string ref = "chima/" + binary_name + ":" + container::hash_build_context(ctx);
+            std::string ref = container::image_ref(p.build);
             if (old->value("image", "") == ref && !old->value("image_id", "").empty()) {
                 p.image.ref = ref;
                 p.image.id = old->value("image_id", "");
@@ -448,7 +457,7 @@ void start_container_functions(const Deployment& d, const std::string& net,
     // One task per function, all at once: each plans its image, keeps a running unchanged
     // instance, or starts a new one. The backends are made here, before the threads share
     // them (each backend's calls are independent child processes or locked).
-    Backends backends;
+    Backends backends(options);
     backends.get(kind);
     for (const auto& [key, old] : before)
         backends.get(old.value("backend", kind));
@@ -518,7 +527,7 @@ size_t remove_container_instances(const std::string& net, const std::vector<json
     if (instances.empty())
         return 0;
     std::string kind = options.backend == "auto" ? container::detect_backend() : options.backend;
-    Backends backends;
+    Backends backends(options);
     for (const auto& old : instances)
         backends.get(old.value("backend", kind));
     std::vector<std::future<void>> tasks;
@@ -546,7 +555,7 @@ json install_container_functions(const Deployment& d, const std::string& net,
 size_t remove_container_functions(const Deployment& d, const std::string& net,
                                   const std::optional<json>& previous,
                                   const ContainerOptions& options) {
-    Backends backends;
+    Backends backends(options);
     std::string kind = options.backend == "auto" ? container::detect_backend() : options.backend;
     size_t removed = 0;
     auto take_down = [&](const std::string& k, const std::string& instance,
@@ -585,8 +594,7 @@ std::vector<std::string> emit_compose(const Deployment& d, const std::string& ne
         std::string image = f->spec.image;
         if (image.empty()) {
             // The tag the podman backend builds (chima-install builds it when missing).
-            std::string ctx = resolve_build_context(*f, functions_dir);
-            image = "chima/" + f->spec.name + ":" + container::hash_build_context(ctx);
+            image = container::image_ref(image_spec_of(*f, functions_dir));
         }
         by_host[f->node].push_back(
             {instance_name(net, *f),

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -94,12 +95,14 @@ struct ChildFailure {
     int step;
     int err;
 };
-enum Step : int { kSetsid = 1, kSetns, kDup, kChdir, kExec };
+enum Step : int { kSetsid = 1, kDeathSignal, kSetns, kDup, kChdir, kExec };
 
 const char* step_name(int step) {
     switch (step) {
         case kSetsid:
             return "setsid";
+        case kDeathSignal:
+            return "set the parent-death signal";
         case kSetns:
             return "join network namespace";
         case kDup:
@@ -213,6 +216,7 @@ Child Child::spawn(const Spec& spec) {
     Fd status_read, status_write;
     make_pipe(status_read, status_write);
 
+    const pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0)
         throw_errno("fork " + spec.argv[0]);
@@ -231,6 +235,12 @@ Child Child::spawn(const Spec& spec) {
                 fail(kSetsid);
         } else {
             ::setpgid(0, 0);
+        }
+        if (spec.die_with_parent) {
+            if (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0)
+                fail(kDeathSignal);
+            if (::getppid() != parent)  // the parent went before the prctl took effect
+                ::_exit(128 + SIGTERM);
         }
         if (netns.fd >= 0 && ::setns(netns.fd, CLONE_NEWNET) != 0)
             fail(kSetns);

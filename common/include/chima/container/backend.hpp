@@ -1,5 +1,6 @@
 // Where container functions run: one interface, three backends.
-//   podman  (default when installed): OCI containers joining the function's netns
+//   podman  (default when installed): OCI containers joining the function's netns, through
+//           one podman process per call or through a podman API service (PodmanService)
 //   docker  (when a Docker engine answers): detection and a clear error for netns joins
 //   process (fallback): the function's binary as a supervised process in its netns
 // Every command is run from an argv vector (chima/process/child_process.hpp).
@@ -82,6 +83,10 @@ class Backend {
 struct BackendOptions {
     // Backend state: the podman containers.conf, the process backend's records and logs.
     std::string state_dir = "/run/chima/containers";
+    // podman only: talk to the API service on this socket (PodmanService) instead of
+    // running one podman process per call. Same containers, same storage: either way
+    // manages what the other started.
+    std::string podman_socket;
 };
 
 // "podman" | "docker" | "process" | "auto" (podman when installed, docker when an engine
@@ -90,6 +95,9 @@ struct BackendOptions {
 std::unique_ptr<Backend> make_backend(std::string_view kind, const BackendOptions& options = {});
 // What "auto" picks on this machine.
 std::string detect_backend();
+
+// "chima/<name>:<hash_build_context>": the tag the OCI backends give a function's image.
+std::string image_ref(const ImageSpec& image);
 
 // The content hash of a build context (relative paths, modes and bytes of every file):
 // 16 hex digits, the image tag.

@@ -35,6 +35,7 @@ namespace chima::deploy {
 struct ContainerOptions {
     std::string backend = "auto";  // podman | docker | process | auto
     std::string functions_dir;     // empty: default_functions_dir()
+    std::string podman_socket;     // podman through this API service (PodmanService)
 };
 
 struct ContainerChanges {

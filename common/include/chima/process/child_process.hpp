@@ -34,6 +34,10 @@ struct Spec {
     Output out, err;
     // A new session instead of just a new process group: the child outlives our terminal.
     bool new_session = false;
+    // SIGTERM to the child when the thread that spawned it ends, however it ends (a daemon
+    // we start for our own lifetime must not outlive a SIGKILL of ours). Spawn such a child
+    // from a thread that lives as long as the child should.
+    bool die_with_parent = false;
 };
 
 struct ExitStatus {

@@ -18,12 +18,13 @@ struct ApplyFiles {
     std::string routes;          // routes.json, read and rewritten
     std::string deployment_out;  // where the new deployment goes ("" = nowhere)
     std::string backend = "auto";
+    std::string podman_socket;  // a podman API service to start and stop containers through
 };
 
 // Moves the network from `current` to `next`, make before break (see chima-relocate(1)):
-// new slots, containers (up and serving) and forwarding in parallel; the new state files
-// staged (written, fsynced); the label stacks switched; old containers and slots removed;
-// the state files published. On a failure up to the switch the old deployment keeps
+// new slots first, then containers (up and serving) and forwarding in parallel; the new
+// state files staged (written, fsynced); the label stacks switched; old containers and
+// slots removed; the state files published. On a failure up to the switch the old deployment keeps
 // serving, what was started of the new one is removed, and RuntimeError is thrown.
 // Returns the timeline: {"type":"timeline", "p4", "containers", "prepare", "stage",
 // "paths", "retire", "metadata", "total"} each with start/end wall-clock ns and duration.

@@ -1,0 +1,98 @@
+#include "chima/container/podman_service.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "chima/container/backend.hpp"
+#include "chima/error.hpp"
+#include "unix_http_client.hpp"
+
+namespace chima::container {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string s = text.str();
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
+        s.pop_back();
+    return s;
+}
+
+}  // namespace
+
+PodmanService::PodmanService(const std::string& state_dir,
+                             std::chrono::milliseconds ready_timeout) {
+    if (!process::find_program("podman")) {
+        throw RuntimeError("podman service: podman is not installed",
+                           "install it (scripts/setup.sh) or use --backend process");
+    }
+    std::string conf = write_containers_conf(state_dir);
+    std::string base = state_dir + "/podman-" + std::to_string(::getpid());
+    socket_ = base + ".sock";
+    log_ = base + ".log";
+    std::filesystem::remove(socket_);
+    std::filesystem::remove(log_);
+    process::Spec spec;
+    // --time 0: no idle exit; it lives exactly as long as we do.
+    spec.argv = {"podman", "system", "service", "--time", "0", "unix://" + socket_};
+    spec.env = {{"CONTAINERS_CONF", conf}};
+    spec.out = process::Output::null();
+    spec.err = process::Output::append_to(log_);
+    spec.die_with_parent = true;
+    child_.emplace(process::Child::spawn(spec));
+
+    detail::UnixHttpClient client(socket_);
+    const auto deadline = std::chrono::steady_clock::now() + ready_timeout;
+    while (true) {
+        if (auto status = child_->poll()) {
+            std::string said = read_text(log_);
+            child_.reset();
+            throw RuntimeError("podman system service exited (" + status->describe() + ")" +
+                               (said.empty() ? "" : ": " + said));
+        }
+        if (std::filesystem::exists(socket_)) {
+            try {
+                if (client.request("GET", "/v4.0.0/libpod/_ping", {}, 1s).status == 200)
+                    return;
+            } catch (const RuntimeError&) {
+                // listening not yet
+            }
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+            child_->terminate(1s);
+            child_.reset();
+            throw RuntimeError("podman system service does not answer on " + socket_ + " within " +
+                               std::to_string(ready_timeout.count()) + " ms");
+        }
+        std::this_thread::sleep_for(5ms);
+    }
+}
+
+PodmanService::~PodmanService() {
+    if (child_)
+        child_->terminate(2s);
+    std::error_code ignored;
+    std::filesystem::remove(socket_, ignored);
+    std::filesystem::remove(log_, ignored);
+}
+
+std::unique_ptr<PodmanService> podman_service_for(std::string_view backend, bool command_line) {
+    std::string kind = backend == "auto" ? detect_backend() : std::string(backend);
+    if (kind != "podman" || command_line)
+        return nullptr;
+    auto service = std::make_unique<PodmanService>();
+    spdlog::debug("podman API service {} on {}", service->pid(), service->socket());
+    return service;
+}
+
+}  // namespace chima::container

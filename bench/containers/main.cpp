@@ -1,5 +1,6 @@
 // Container start to first request served, median of N runs per backend.
-// Usage (root): chima_bench_containers [--runs N] [--backend podman|process]...
+// Usage (root): chima_bench_containers [--runs N] [--backend podman|podman-service|process]...
+// podman-service: podman through a podman API service started first (PodmanService).
 // The echo function runs in a throw-away netns; a client in the same netns sends a request
 // every millisecond from the moment `run` is called until the first answer arrives.
 // Goals (issue #5): podman with a cached image <= 300 ms, process backend <= 20 ms.
@@ -16,11 +17,13 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "chima/container/backend.hpp"
+#include "chima/container/podman_service.hpp"
 #include "chima/error.hpp"
 #include "chima/process/child_process.hpp"
 
@@ -83,7 +86,12 @@ double median(std::vector<double> v) {
 void bench(const std::string& kind, int runs, const Netns& ns, const std::string& state_dir) {
     container::BackendOptions options;
     options.state_dir = state_dir;
-    auto backend = container::make_backend(kind, options);
+    std::unique_ptr<container::PodmanService> service;
+    if (kind == "podman-service") {
+        service = std::make_unique<container::PodmanService>(state_dir);
+        options.podman_socket = service->socket();
+    }
+    auto backend = container::make_backend(service ? "podman" : kind, options);
     auto image = backend->ensure_image({"echo", std::string(CHIMA_FUNCTIONS_DIR) + "/echo"});
     container::FunctionSpec spec;
     spec.name = "chimabench-echo-" + std::to_string(::getpid());
@@ -109,7 +117,7 @@ void bench(const std::string& kind, int runs, const Netns& ns, const std::string
             throw RuntimeError(kind + ": no answer within 10 s");
         ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
     }
-    std::printf("%-8s start to first request served: median %.1f ms (min %.1f, max %.1f, n=%d)\n",
+    std::printf("%-14s start to first request served: median %.1f ms (min %.1f, max %.1f, n=%d)\n",
                 kind.c_str(), median(ms), *std::min_element(ms.begin(), ms.end()),
                 *std::max_element(ms.begin(), ms.end()), runs);
 }
@@ -126,12 +134,14 @@ int main(int argc, char** argv) {
         } else if (a == "--backend" && i + 1 < argc) {
             kinds.push_back(argv[++i]);
         } else {
-            std::fprintf(stderr, "usage: %s [--runs N] [--backend podman|process]...\n", argv[0]);
+            std::fprintf(stderr,
+                         "usage: %s [--runs N] [--backend podman|podman-service|process]...\n",
+                         argv[0]);
             return 2;
         }
     }
     if (kinds.empty())
-        kinds = {"podman", "process"};
+        kinds = {"podman", "podman-service", "process"};
     try {
         Netns ns;
         std::string state = (std::filesystem::temp_directory_path() / ns.name).string();

@@ -69,8 +69,10 @@ for scenario in $scenarios; do
     for ((run = 1; run <= runs; run++)); do
         paper_note "table2: $scenario run $run/$runs"
         if ! one_run "$scenario" "$run" 2> "$work/run.err"; then
-            echo "$scenario run $run: $(cat "$work/run.err")" | tee -a "$failures" >&2
-            if [ -s "$state/relocate.log" ]; then sed 's/^/  relocate: /' "$state/relocate.log" | tail -5 >> "$failures"; fi
+            # Every line starts with the scenario, so keep_others drops all of it next time.
+            { echo "run $run: $(cat "$work/run.err")"
+              if [ -s "$state/relocate.log" ]; then sed 's/^/  relocate: /' "$state/relocate.log" | tail -5; fi
+            } | sed "s/^/$scenario /" | tee -a "$failures" >&2
             paper_teardown
             break   # the next runs of this scenario would fail the same way
         fi

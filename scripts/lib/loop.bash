@@ -14,13 +14,15 @@
 #   loop_start TOPOLOGY [chima-collect options...]
 #        chima-collect --net | chima-watch | chima-relocate in a process group of its own;
 #        JSON Lines in $state/{measurements,violations,relocation}.jsonl. chima-relocate
-#        stops after its first relocation (--once) unless loop_once=0.
+#        stops after its first relocation (--once) unless loop_once=0; more chima-relocate
+#        options in the array loop_relocate_args, e.g. loop_relocate_args=(--to target.yaml).
 #   loop_wait_for FILE PATTERN SECONDS    waits until FILE has a line matching PATTERN
 #   loop_stop                              stops traffic and loop (also done on exit)
 
 loop_pgid=
 loop_traffic_pid=
 loop_once=${loop_once:-1}
+[ -n "${loop_relocate_args+set}" ] || loop_relocate_args=()
 
 loop_traffic_start() {
     local ip=$1 port=$2 period=${3:-0.02}
@@ -64,9 +66,10 @@ loop_start() {
     : > "$state/violations.jsonl"
     : > "$state/relocation.jsonl"
     # The pipe runs under setsid: one process group, so stopping it reaches every stage.
-    local collect_args="" arg once=
+    local collect_args="" relocate_args="" arg once=
     [ "$loop_once" = 1 ] && once=--once
     for arg in "$@"; do collect_args+=" $(printf '%q' "$arg")"; done
+    for arg in "${loop_relocate_args[@]}"; do relocate_args+=" $(printf '%q' "$arg")"; done
     cat > "$state/loop.sh" <<LOOP
 "$bin/chima-collect" --net "$net" --deployment "$state/deployment.json"$collect_args \\
     2> "$state/collect.log" \\
@@ -75,7 +78,7 @@ loop_start() {
   | tee "$state/violations.jsonl" \\
   | "$bin/chima-relocate" --topology "$topology" --deployment "$state/deployment.json" \\
         --net "$net" --artifacts "$state/artifacts.json" --installed "$state/installed.json" \\
-        --routes "$state/routes.json" -o "$state/deployment.json" $once \\
+        --routes "$state/routes.json" -o "$state/deployment.json" $once$relocate_args \\
         > "$state/relocation.jsonl" 2> "$state/relocate.log"
 LOOP
     setsid bash "$state/loop.sh" &

@@ -369,12 +369,19 @@ TEST_CASE("containers: the podman API service and the command line manage the sa
             api->run(missing);
             FAIL("run with a missing image succeeded");
         } catch (const RuntimeError& e) {
-            CHECK(std::string(e.what()).find(missing.image) != std::string::npos);
+            std::string what = e.what();
+            CHECK(what.find(missing.image) != std::string::npos);
+            CHECK(what.find("image not known") != std::string::npos);  // podman's own reason
         }
         CHECK(api->inspect(missing.name).state == State::Missing);
         CHECK(api->inspect("ct-no-such-container").state == State::Missing);
         api->remove("ct-no-such-container");  // missing is fine
     }
+    // A service that does not answer in time is stopped again, its files removed.
+    std::string patience_dir = host.state_dir + "/impatient";
+    CHECK_THROWS_AS(PodmanService(patience_dir, std::chrono::milliseconds(0)), RuntimeError);
+    for (const auto& entry : std::filesystem::directory_iterator(patience_dir))
+        CHECK_MESSAGE(entry.path().filename() == "containers.conf", entry.path());
     // The service is gone with its socket; the container it started still serves.
     CHECK(::kill(service_pid, 0) != 0);
     CHECK_FALSE(std::filesystem::exists(socket));

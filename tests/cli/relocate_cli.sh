@@ -36,9 +36,11 @@ echo "$violation" | "$bin/chima-relocate" -t "$ex/topology.yaml" -d "$tmp/dep.js
 c2=$?
 set -e
 [ "$c1" -eq 2 ] && [ "$c2" -eq 2 ] && [ "$c3" -eq 2 ] || { echo "bad flags: exit $c1 / $c2 / $c3, expected 2"; exit 1; }
+# gone PID: no such process, or a zombie nobody has reaped yet.
+gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 # Applying (no --dry-run) with podman: a podman API service runs for exactly as long as
 # chima-relocate, even when chima-relocate is killed with SIGKILL.
-if command -v podman >/dev/null && [ "$(id -u)" -eq 0 ]; then
+if command -v podman >/dev/null && command -v curl >/dev/null && [ "$(id -u)" -eq 0 ]; then
     mkfifo "$tmp/stdin"
     "$bin/chima-relocate" -v -t "$ex/topology.yaml" -d "$tmp/dep.json" --artifacts "$tmp/none.json" \
         --backend podman < "$tmp/stdin" 2> "$tmp/relocate.log" &
@@ -57,11 +59,20 @@ if command -v podman >/dev/null && [ "$(id -u)" -eq 0 ]; then
     kill -KILL "$relocate"
     wait "$relocate" 2>/dev/null || true
     exec 3>&-
-    for _ in $(seq 100); do kill -0 "$service" 2>/dev/null || break; sleep 0.05; done
-    if kill -0 "$service" 2>/dev/null; then
+    for _ in $(seq 100); do gone "$service" && break; sleep 0.05; done
+    if ! gone "$service"; then
         kill "$service"
         echo "the podman API service outlived chima-relocate (SIGKILL)"; exit 1
     fi
+    # The next service removes what the killed one left (its socket and log); a clean end
+    # leaves nothing: no file of a tool that is not running.
+    echo | "$bin/chima-relocate" -q -t "$ex/topology.yaml" -d "$tmp/dep.json" --artifacts "$tmp/none.json" \
+        --backend podman
+    for file in "$(dirname "$socket")"/podman-*; do
+        [ -e "$file" ] || continue
+        owner=$(basename "$file" | cut -d- -f2)
+        gone "$owner" && { echo "left behind: $file"; exit 1; }
+    done
     # --podman-cli: none started.
     echo | "$bin/chima-relocate" -v -t "$ex/topology.yaml" -d "$tmp/dep.json" --artifacts "$tmp/none.json" \
         --backend podman --podman-cli 2> "$tmp/cli.log"

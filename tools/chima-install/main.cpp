@@ -1,8 +1,10 @@
 // chima-install: put a deployment's functions in place -- P4 functions into their switch
 // slots (only the slots that changed) and container functions on their hosts.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
+#include "chima/container/backend.hpp"
 #include "chima/container/podman_service.hpp"
 #include "chima/deploy/containers.hpp"
 #include "chima/deploy/install.hpp"
@@ -56,8 +58,20 @@ int main(int argc, char** argv) {
                 std::cout << f << "\n";
             return 0;
         }
-        // The podman work of this run goes through one API service (see podman_service.hpp).
-        auto podman = chima::container::podman_service_for(containers.backend, podman_cli);
+        // The podman work of this run goes through one API service (see podman_service.hpp),
+        // when there is any: functions to start, or containers of the previous install.
+        bool container_work = std::any_of(d.functions.begin(), d.functions.end(), [](auto& f) {
+            return f.spec.type == chima::FunctionType::Container;
+        });
+        if (before && before->contains("functions")) {
+            for (const auto& f : (*before)["functions"])
+                container_work = container_work || f.value("type", "") == "container";
+        }
+        if (containers.backend == "auto")
+            containers.backend = chima::container::detect_backend();
+        auto podman = container_work
+                          ? chima::container::podman_service_for(containers.backend, podman_cli)
+                          : nullptr;
         if (podman)
             containers.podman_socket = podman->socket();
         if (remove) {

@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "chima/container/backend.hpp"
 #include "chima/container/podman_service.hpp"
 #include "chima/relocate/apply.hpp"
 #include "chima/relocate/relocation.hpp"
@@ -62,6 +63,8 @@ int main(int argc, char** argv) {
         }
         // podman answers a relocation's container starts and removals from a service started
         // now, before any violation arrives (see chima/container/podman_service.hpp).
+        if (backend == "auto" && !dry_run)
+            backend = chima::container::detect_backend();
         auto podman = dry_run ? nullptr : chima::container::podman_service_for(backend, podman_cli);
         chima::relocate::Degradation seen;
         std::string line;
@@ -92,6 +95,10 @@ int main(int argc, char** argv) {
             if (next.id == current.id) {
                 spdlog::info("nothing to change");
             } else if (!dry_run) {
+                if (podman && !podman->alive()) {
+                    spdlog::warn("the podman API service has exited; starting another");
+                    podman = chima::container::podman_service_for(backend, podman_cli);
+                }
                 chima::relocate::ApplyFiles files{net,
                                                   artifacts,
                                                   installed,

@@ -1,7 +1,9 @@
 // Private to common/src/container: the backend constructors behind make_backend.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -13,6 +15,12 @@ namespace chima::container::detail {
 std::unique_ptr<Backend> make_podman(const BackendOptions& options);
 std::unique_ptr<Backend> make_docker(const BackendOptions& options);
 std::unique_ptr<Backend> make_process(const BackendOptions& options);
+
+// The podman API (libpod, version 4) under the service's socket.
+inline constexpr const char* kLibpodApi = "/v4.0.0/libpod";
+
+// Labels of a container document ("Labels", or "Config"."Labels" of an inspect): strings only.
+std::map<std::string, std::string> labels_of(const nlohmann::json& labels);
 
 // podman through its API service at options.podman_socket (PodmanService); `builder` (the
 // command-line podman backend) builds the images the service does not have.

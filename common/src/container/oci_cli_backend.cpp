@@ -205,6 +205,17 @@ class OciCliBackend : public Backend {
 
 }  // namespace
 
+std::map<std::string, std::string> labels_of(const json& labels) {
+    std::map<std::string, std::string> out;
+    if (!labels.is_object())
+        return out;
+    for (const auto& [k, v] : labels.items()) {
+        if (v.is_string())
+            out[k] = v.get<std::string>();
+    }
+    return out;
+}
+
 Instance instance_from_inspect(const json& c) {
     Instance inst;
     inst.id = c.value("Id", "");
@@ -215,12 +226,8 @@ Instance instance_from_inspect(const json& c) {
     const json& config = c.contains("Config") ? c["Config"] : json::object();
     if (inst.image.empty())
         inst.image = config.value("Image", "");
-    if (config.contains("Labels") && config["Labels"].is_object()) {
-        for (const auto& [k, v] : config["Labels"].items()) {
-            if (v.is_string())
-                inst.labels[k] = v.get<std::string>();
-        }
-    }
+    if (config.contains("Labels"))
+        inst.labels = labels_of(config["Labels"]);
     const json& state = c.contains("State") ? c["State"] : json::object();
     std::string status = state.value("Status", "");
     inst.state = status == "running" ? State::Running : State::Exited;

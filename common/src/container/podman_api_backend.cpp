@@ -13,8 +13,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kApi = "/v4.0.0/libpod";
-
 class PodmanApiBackend : public Backend {
   public:
     PodmanApiBackend(std::string socket, std::unique_ptr<Backend> builder)
@@ -52,7 +50,10 @@ class PodmanApiBackend : public Backend {
                               : json{{"nsmode", "path"}, {"value", "/run/netns/" + spec.netns}};
         std::string body = create.dump();
         auto r = call("POST", "/containers/create", body, 60s);
-        if (name_taken(r)) {  // replace that container, as `podman run --replace`
+        // The name taken: replace that container, as `podman run --replace`. podman 4.3 says
+        // so with 500 (409 in the API's documentation); whatever the words, a container of
+        // that name existing is the sign.
+        if (r.status != 201 && inspect(spec.name).state != State::Missing) {
             remove(spec.name);
             r = call("POST", "/containers/create", body, 60s);
         }
@@ -107,22 +108,13 @@ class PodmanApiBackend : public Backend {
   private:
     HttpResponse call(std::string_view method, const std::string& path, const std::string& body,
                       std::chrono::milliseconds timeout) {
-        return client_.request(method, kApi + path, body, timeout);
+        return client_.request(method, kLibpodApi + path, body, timeout);
     }
 
     void start_container(const std::string& ref, const std::string& name) {
         auto r = call("POST", "/containers/" + UnixHttpClient::escape(ref) + "/start", {}, 60s);
         if (r.status != 204 && r.status != 304)  // 304: running already
             fail("start " + name, r);
-    }
-
-    // podman 4.3 answers a taken name with 500 and cause "that name is already in use".
-    static bool name_taken(const HttpResponse& r) {
-        if (r.status == 409)
-            return true;
-        json doc = parse(r);
-        return r.status == 500 && doc.is_object() &&
-               doc.value("cause", "").find("already in use") != std::string::npos;
     }
 
     static json parse(const HttpResponse& r) { return json::parse(r.body, nullptr, false); }
@@ -144,12 +136,8 @@ class PodmanApiBackend : public Backend {
         if (c.contains("Names") && c["Names"].is_array() && !c["Names"].empty())
             inst.name = c["Names"][0].get<std::string>();
         inst.image = c.value("Image", "");
-        if (c.contains("Labels") && c["Labels"].is_object()) {
-            for (const auto& [k, v] : c["Labels"].items()) {
-                if (v.is_string())
-                    inst.labels[k] = v.get<std::string>();
-            }
-        }
+        if (c.contains("Labels"))
+            inst.labels = labels_of(c["Labels"]);
         inst.state = c.value("State", "") == "running" ? State::Running : State::Exited;
         if (inst.state == State::Running) {
             inst.pid = c.value("Pid", 0);

@@ -1,7 +1,11 @@
 #include "chima/container/podman_service.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -11,6 +15,7 @@
 
 #include "chima/container/backend.hpp"
 #include "chima/error.hpp"
+#include "backends.hpp"
 #include "unix_http_client.hpp"
 
 namespace chima::container {
@@ -28,6 +33,20 @@ std::string read_text(const std::string& path) {
     return s;
 }
 
+// The sockets and logs of services whose tool was killed before it could remove them
+// (podman-<pid>-<n>.*, the pid no longer running).
+void remove_stale_files(const std::string& state_dir) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(state_dir, ec)) {
+        std::string name = entry.path().filename().string();
+        if (name.rfind("podman-", 0) != 0)
+            continue;
+        pid_t owner = static_cast<pid_t>(std::atol(name.c_str() + 7));
+        if (owner > 0 && ::kill(owner, 0) != 0 && errno == ESRCH)
+            std::filesystem::remove(entry.path(), ec);
+    }
+}
+
 }  // namespace
 
 PodmanService::PodmanService(const std::string& state_dir,
@@ -37,7 +56,10 @@ PodmanService::PodmanService(const std::string& state_dir,
                            "install it (scripts/setup.sh) or use --backend process");
     }
     std::string conf = write_containers_conf(state_dir);
-    std::string base = state_dir + "/podman-" + std::to_string(::getpid());
+    remove_stale_files(state_dir);
+    static std::atomic<int> made{0};  // several services in one process get their own files
+    std::string base =
+        state_dir + "/podman-" + std::to_string(::getpid()) + "-" + std::to_string(made++);
     socket_ = base + ".sock";
     log_ = base + ".log";
     std::filesystem::remove(socket_);
@@ -56,21 +78,21 @@ PodmanService::PodmanService(const std::string& state_dir,
     while (true) {
         if (auto status = child_->poll()) {
             std::string said = read_text(log_);
-            child_.reset();
+            stop();
             throw RuntimeError("podman system service exited (" + status->describe() + ")" +
                                (said.empty() ? "" : ": " + said));
         }
         if (std::filesystem::exists(socket_)) {
             try {
-                if (client.request("GET", "/v4.0.0/libpod/_ping", {}, 1s).status == 200)
+                if (client.request("GET", std::string(detail::kLibpodApi) + "/_ping", {}, 1s)
+                        .status == 200)
                     return;
             } catch (const RuntimeError&) {
                 // listening not yet
             }
         }
         if (std::chrono::steady_clock::now() > deadline) {
-            child_->terminate(1s);
-            child_.reset();
+            stop();
             throw RuntimeError("podman system service does not answer on " + socket_ + " within " +
                                std::to_string(ready_timeout.count()) + " ms");
         }
@@ -79,8 +101,21 @@ PodmanService::PodmanService(const std::string& state_dir,
 }
 
 PodmanService::~PodmanService() {
-    if (child_)
+    stop();
+}
+
+bool PodmanService::alive() {
+    return child_ && !child_->poll();
+}
+
+void PodmanService::stop() {
+    if (child_) {
         child_->terminate(2s);
+        child_.reset();
+    }
+    if (std::string said = read_text(log_); !said.empty())
+        spdlog::debug("podman API service said: {}",
+                      said.substr(said.size() > 2000 ? said.size() - 2000 : 0));
     std::error_code ignored;
     std::filesystem::remove(socket_, ignored);
     std::filesystem::remove(log_, ignored);
@@ -90,9 +125,15 @@ std::unique_ptr<PodmanService> podman_service_for(std::string_view backend, bool
     std::string kind = backend == "auto" ? detect_backend() : std::string(backend);
     if (kind != "podman" || command_line)
         return nullptr;
-    auto service = std::make_unique<PodmanService>();
-    spdlog::debug("podman API service {} on {}", service->pid(), service->socket());
-    return service;
+    try {
+        auto service = std::make_unique<PodmanService>();
+        spdlog::debug("podman API service {} on {}", service->pid(), service->socket());
+        return service;
+    } catch (const std::exception& e) {
+        // Slower, not wrong: every operation then runs its own podman process.
+        spdlog::warn("{}; running podman once per container operation instead", e.what());
+        return nullptr;
+    }
 }
 
 }  // namespace chima::container

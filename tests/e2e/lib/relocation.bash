@@ -4,7 +4,8 @@
 # chima-relocate, then the scenario's perturbed link gets +50 ms. Checked: exactly one
 # violation, naming that link; a relocation whose paths avoid it; the functions running
 # where the new deployment puts them (installed.json, podman, their netns); traffic leaving
-# the perturbed rail for the new one (switch counters); every answer still correct.
+# the perturbed rail for the new one (switch counters); every answer still correct. The
+# caller's loop_relocate_args must include -v (the log says how podman was reached).
 source "$(dirname "${BASH_SOURCE[0]}")/deployed.bash"
 cp "$state/deployment.json" "$state/deployment.before.json"
 
@@ -87,4 +88,10 @@ if [ "${follow_up:-0}" = 1 ]; then
         || fail "no violation of $new_link after the relocation: $(cat "$state/violations.jsonl"; tail -3 "$state/watch.log")"
 fi
 loop_stop
+# chima-relocate's container work went the way the scenario asked (loop_relocate_args, -v).
+if [[ " ${loop_relocate_args[*]} " == *" --podman-cli "* ]]; then
+    grep -q "podman API service" "$state/relocate.log" && fail "--podman-cli, yet a podman API service ran"
+else
+    grep -q "podman API service" "$state/relocate.log" || fail "chima-relocate ran no podman API service"
+fi
 echo "$scenario: ok (violation $detect_ms ms after the perturbation; moved $(jq -r '[.moved[] | "\(.function) \(.from)->\(.to)"] | join(", ")' <(grep '"plan"' "$state/relocation.jsonl")); $moved_new packets on the new rail in 2 s)"

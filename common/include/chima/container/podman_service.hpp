@@ -21,7 +21,7 @@ namespace chima::container {
 
 class PodmanService {
   public:
-    // Starts the service on <state_dir>/podman-<pid>.sock with the project's containers.conf
+    // Starts the service on <state_dir>/podman-<pid>-<n>.sock with the project's containers.conf
     // and waits until it answers. RuntimeError (with podman's own words) when it cannot start
     // or does not answer within `ready_timeout`.
     explicit PodmanService(const std::string& state_dir = "/run/chima/containers",
@@ -33,15 +33,20 @@ class PodmanService {
     // What BackendOptions::podman_socket takes.
     const std::string& socket() const { return socket_; }
     pid_t pid() const { return child_ ? child_->pid() : -1; }
+    // False once the service has exited (it should not; a tool then starts another).
+    bool alive();
 
   private:
+    void stop();  // terminates the service, logs what it said, removes its socket and log
+
     std::string socket_, log_;
     std::optional<process::Child> child_;
 };
 
 // What a tool's container work runs through: a service when `backend` (a --backend value,
 // "auto" resolved here) is podman, unless `command_line` (the tools' --podman-cli) asks for
-// one podman process per call. nullptr when no service is wanted.
+// one podman process per call. nullptr when no service is wanted, or (with a warning) when
+// it cannot start: the command line then does the work, only slower.
 std::unique_ptr<PodmanService> podman_service_for(std::string_view backend, bool command_line);
 
 // The --podman-cli flag's help text, the same in every tool.

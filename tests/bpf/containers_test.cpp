@@ -268,6 +268,9 @@ void chain_kill_restart(const std::string& kind, const PodmanService* service = 
         backend->remove(spec.name);
     CHECK(backend->list("chima.test", host.tag).empty());
     CHECK(backend->inspect(specs[0].name).state == State::Missing);
+    // No pid file of podman's is left behind (the restart's included).
+    for (const auto& entry : std::filesystem::directory_iterator(host.state_dir))
+        CHECK_MESSAGE(entry.path().extension() != ".pid", entry.path());
 }
 
 bool have(const char* program) {

@@ -62,7 +62,7 @@ class OciCliBackend : public Backend {
         // a second podman process (`inspect` costs as much CPU as a start's tail).
         std::string pidfile;
         if (program_ == "podman" && !state_dir_.empty()) {
-            pidfile = state_dir_ + "/" + spec.name + ".pid";
+            pidfile = pidfile_of(spec.name);
             args.insert(args.end(), {"--pidfile", pidfile});
         }
         args.push_back(spec.image);
@@ -82,6 +82,9 @@ class OciCliBackend : public Backend {
 
     Instance start(const std::string& name) override {
         checked({"start", name}, 60s);
+        // The container keeps the --pidfile of its run: conmon writes it again on each start.
+        if (program_ == "podman" && !state_dir_.empty())
+            std::remove(pidfile_of(name).c_str());
         return inspect(name);
     }
 
@@ -95,6 +98,8 @@ class OciCliBackend : public Backend {
             r.err.find("no such container") == std::string::npos) {
             throw RuntimeError(program_ + " rm " + name + ": " + trim(r.err));
         }
+        if (program_ == "podman" && !state_dir_.empty())
+            std::remove(pidfile_of(name).c_str());  // written by a restart, see start()
     }
 
     std::vector<Instance> list(const std::string& key, const std::string& value) override {
@@ -132,6 +137,10 @@ class OciCliBackend : public Backend {
     }
 
   private:
+    std::string pidfile_of(const std::string& name) const {
+        return state_dir_ + "/" + name + ".pid";
+    }
+
     static pid_t read_pidfile(const std::string& path) {
         std::ifstream in(path);
         long pid = 0;

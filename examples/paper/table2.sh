@@ -4,25 +4,30 @@
 # containers), sends traffic, runs the control loop (event-driven detection), adds 50 ms to
 # the scenario's perturbed link, waits for chima-relocate's timeline line, and tears down.
 #
-#   table2.sh [--runs N] [--scenarios "minimal medium ..."]
+#   table2.sh [--runs N] [--scenarios "minimal medium ..."] [--planned]
 #
 # Writes results/table2.csv (one row per run, ms), results/table2-summary.csv (mean and 95%
 # confidence interval, Student's t) and results/table2.md (the markdown table);
 # results/table2-failures.txt says why a scenario failed, if one did. Rows of scenarios not
 # in --scenarios are kept, so one scenario can be measured again alone.
+# --planned: the functions move where the prototype moved them (the `relocated:` list of
+# each scenario.yaml, given to chima-relocate --to) instead of where chima-relocate would
+# place them; results in results/table2-planned.*.
 runs=30
 scenarios="minimal medium large mesh datacenter unbalanced"
+name=table2
 while [ $# -gt 0 ]; do
     case $1 in
         --runs) runs=$2; shift 2 ;;
         --scenarios) scenarios=$2; shift 2 ;;
-        *) echo "usage: $0 [--runs N] [--scenarios \"minimal medium ...\"]" >&2; exit 2 ;;
+        --planned) name=table2-planned; shift ;;
+        *) echo "usage: $0 [--runs N] [--scenarios \"minimal medium ...\"] [--planned]" >&2; exit 2 ;;
     esac
 done
 source "$(dirname "${BASH_SOURCE[0]}")/lib/paper.bash"
 
-csv=$results/table2.csv
-failures=$results/table2-failures.txt
+csv=$results/$name.csv
+failures=$results/$name-failures.txt
 header="scenario,run,p4_ms,containers_ms,paths_ms,metadata_ms,total_ms,detect_ms,moved"
 # Rows of scenarios not run this time stay, so one scenario can be measured again alone.
 keep_others() {
@@ -37,9 +42,37 @@ keep_others "$failures"
 
 # One redeployment; appends its CSV row to $csv, or says why on stderr and returns 1. Runs in
 # this shell (not a subshell), so the traffic and loop it starts are stopped by paper_teardown.
+# The scenario's placement with its `relocated:` functions moved: where the prototype's
+# hand-written redep.yaml put them (flat "  name: node" lines in both files).
+planned_placement() {
+    local ex=$root/examples/$1
+    awk -v scenario="$ex/scenario.yaml" '
+        BEGIN {
+            while ((getline line < scenario) > 0) {
+                if (line ~ /^relocated:/) { listed = 1; continue }
+                if (line !~ /^[ \t]/) listed = 0
+                if (listed && line ~ /^[ \t]+[^ \t#]+:[ \t]*[^ \t#]+/) {
+                    split(line, kv, ":"); gsub(/[ \t]/, "", kv[1]); gsub(/[ \t]|#.*/, "", kv[2])
+                    to[kv[1]] = kv[2]
+                }
+            }
+        }
+        /^[ \t]+[^ \t#]+:/ && placing {
+            split($0, kv, ":"); key = kv[1]; gsub(/[ \t]/, "", key)
+            if (key in to) { match($0, /^[ \t]+/); print substr($0, 1, RLENGTH) key ": " to[key]; next }
+        }
+        /^placement:/ { placing = 1 }
+        { print }' "$ex/placement.yaml"
+}
+
 one_run() {
     local scenario=$1 run=$2 ex=$root/examples/$1 link perturbed_at timeline violation
     link=$(paper_link "$scenario")
+    loop_relocate_args=()
+    if [ "$name" = table2-planned ]; then
+        planned_placement "$scenario" > "$work/planned-$scenario.yaml"
+        loop_relocate_args=(--to "$work/planned-$scenario.yaml")
+    fi
     paper_deploy "$scenario" 2> "$work/deploy.err" || { echo "deploy: $(tail -3 "$work/deploy.err")" >&2; return 1; }
     paper_traffic_start || { echo "no answer from the chain" >&2; return 1; }
     loop_start "$ex/topology.yaml" --events
@@ -82,6 +115,6 @@ for scenario in $scenarios; do
 done
 
 python3 "$root/examples/paper/lib/summary.py" "$csv" scenario \
-    p4_ms,containers_ms,paths_ms,metadata_ms,total_ms,detect_ms > "$results/table2-summary.csv"
-"$root/examples/paper/lib/table2_markdown.sh" "$results/table2-summary.csv" > "$results/table2.md"
-cat "$results/table2.md"
+    p4_ms,containers_ms,paths_ms,metadata_ms,total_ms,detect_ms > "$results/$name-summary.csv"
+"$root/examples/paper/lib/table2_markdown.sh" "$results/$name-summary.csv" > "$results/$name.md"
+cat "$results/$name.md"

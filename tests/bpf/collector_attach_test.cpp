@@ -11,11 +11,12 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <thread>
 
-#include "chima/collector/netns_guard.hpp"
 #include "chima/collector/sections.hpp"
+#include "chima/net/netns.hpp"
 #include "collector_harness.hpp"
 
 using namespace chima::collector;
@@ -94,11 +95,14 @@ TEST_CASE("collector: reports arriving on a veth are measured, then XDP is detac
             std::vector<chima_collector_event> events;
             EventStream stream(program,
                                [&](const chima_collector_event& e) { events.push_back(e); });
-            NetnsGuard inside(ns.name());
-            program.attach(static_cast<int>(if_nametoindex("col0")), mode);
+            // Attached and the sender's socket opened inside the namespace; both stay there.
+            std::optional<RawSender> sender_in_ns;
+            chima::net::NetNs::open(ns.name()).run([&] {
+                program.attach(static_cast<int>(if_nametoindex("col0")), mode);
+                sender_in_ns.emplace("col1");
+            });
             CHECK(xdp_state(ns.name()).find("collector_xdp") != std::string::npos);
-
-            RawSender sender("col1");
+            RawSender& sender = *sender_in_ns;
             ReportSpec spec;
             spec.hops = {hop(2, 500'000 + 3'000'000, 0), hop(1, 0, 500'000)};
             REQUIRE(sender.send(encode_report(spec)));

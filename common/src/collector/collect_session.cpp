@@ -16,10 +16,10 @@
 #include "chima/collector/deployment_sections.hpp"
 #include "chima/collector/ewma.hpp"
 #include "chima/collector/metrics_server.hpp"
-#include "chima/collector/netns_guard.hpp"
 #include "chima/collector/report_decoder.hpp"
 #include "chima/error.hpp"
 #include "chima/file_change.hpp"
+#include "chima/net/netns.hpp"
 
 namespace chima::collector {
 
@@ -184,11 +184,16 @@ int run_collector(const CollectOptions& options, const std::vector<WatchedSectio
     std::optional<FileChange> deployment_changed;
     if (options.deployment_file)
         deployment_changed.emplace(*options.deployment_file);
-    {
-        std::optional<NetnsGuard> in_netns;
-        if (options.netns)
-            in_netns.emplace(*options.netns);
-        program.attach(resolve_ifindex(options.iface), options.mode);
+    // The interface is looked up and XDP attached from inside the collector's namespace.
+    auto attach = [&] { program.attach(resolve_ifindex(options.iface), options.mode); };
+    if (options.netns) {
+        if (!net::NetNs::exists(*options.netns)) {
+            throw InputError("no network namespace '" + *options.netns + "'",
+                             "list them with 'ip netns'");
+        }
+        net::NetNs::open(*options.netns).run(attach);
+    } else {
+        attach();
     }
     spdlog::info("collecting telemetry reports on {} (UDP port {}, alpha {}, poll {} ms)",
                  options.iface, options.udp_port, options.alpha, options.poll.count());

@@ -64,8 +64,11 @@ if command -v podman >/dev/null && command -v curl >/dev/null && [ "$(id -u)" -e
         kill "$service"
         echo "the podman API service outlived chima-relocate (SIGKILL)"; exit 1
     fi
-    # The next service removes what the killed one left (its socket and log); a clean end
-    # leaves nothing: no file of a tool that is not running.
+    # Nothing of the killed one's service is left (podman removes its socket on SIGTERM, the
+    # log has no name); the next service would remove leftovers anyway; a clean end leaves
+    # nothing: no file of a tool that is not running.
+    left=$(ls "$(dirname "$socket")" | grep "^podman-$relocate-" || true)
+    [ -z "$left" ] || { echo "left by the killed chima-relocate: $left"; exit 1; }
     echo | "$bin/chima-relocate" -q -t "$ex/topology.yaml" -d "$tmp/dep.json" --artifacts "$tmp/none.json" \
         --backend podman
     for file in "$(dirname "$socket")"/podman-*; do

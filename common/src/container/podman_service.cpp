@@ -1,5 +1,6 @@
 #include "chima/container/podman_service.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -7,8 +8,6 @@
 #include <cstdlib>
 #include <atomic>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -23,11 +22,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string s = text.str();
+// What the service wrote so far to its (unlinked) log, from the start.
+std::string read_all(int fd) {
+    std::string s;
+    char buf[4096];
+    off_t at = 0;
+    for (ssize_t n; fd >= 0 && (n = ::pread(fd, buf, sizeof buf, at)) > 0; at += n)
+        s.append(buf, static_cast<size_t>(n));
     while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
         s.pop_back();
     return s;
@@ -72,12 +73,16 @@ PodmanService::PodmanService(const std::string& state_dir,
     spec.err = process::Output::append_to(log_);
     spec.die_with_parent = true;
     child_.emplace(process::Child::spawn(spec));
+    // The service has the log open now: we keep a descriptor to read it and remove its name,
+    // so no log is left behind however this process ends.
+    log_fd_ = ::open(log_.c_str(), O_RDONLY | O_CLOEXEC);
+    std::filesystem::remove(log_);
 
     detail::UnixHttpClient client(socket_);
     const auto deadline = std::chrono::steady_clock::now() + ready_timeout;
     while (true) {
         if (auto status = child_->poll()) {
-            std::string said = read_text(log_);
+            std::string said = read_all(log_fd_);
             stop();
             throw RuntimeError("podman system service exited (" + status->describe() + ")" +
                                (said.empty() ? "" : ": " + said));
@@ -113,9 +118,12 @@ void PodmanService::stop() {
         child_->terminate(2s);
         child_.reset();
     }
-    if (std::string said = read_text(log_); !said.empty())
+    if (std::string said = read_all(log_fd_); !said.empty())
         spdlog::debug("podman API service said: {}",
                       said.substr(said.size() > 2000 ? said.size() - 2000 : 0));
+    if (log_fd_ >= 0)
+        ::close(log_fd_);
+    log_fd_ = -1;
     std::error_code ignored;
     std::filesystem::remove(socket_, ignored);
     std::filesystem::remove(log_, ignored);

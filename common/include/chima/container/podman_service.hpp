@@ -40,6 +40,7 @@ class PodmanService {
     void stop();  // terminates the service, logs what it said, removes its socket and log
 
     std::string socket_, log_;
+    int log_fd_ = -1;  // the service's stderr, read back for messages (its name is removed)
     std::optional<process::Child> child_;
 };
 

@@ -67,8 +67,8 @@ int main(int argc, char** argv) {
             for (const auto& f : (*before)["functions"])
                 container_work = container_work || f.value("type", "") == "container";
         }
-        if (containers.backend == "auto")
-            containers.backend = chima::container::detect_backend();
+        if (container_work && containers.backend == "auto")
+            containers.backend = chima::container::detect_backend();  // once for this run
         auto podman = container_work
                           ? chima::container::podman_service_for(containers.backend, podman_cli)
                           : nullptr;

@@ -29,11 +29,7 @@ trap 'exit 130' INT TERM
 "$bin/chima-net" -q down --name "$net" >/dev/null 2>&1 || true   # leftovers of a killed run
 
 say "building the emulated network of examples/minimal (5 eBPF switches, 4 hosts)"
-"$bin/chima-net" -q up "$ex/topology.yaml" --name "$net" -o "$state/net.json"
-"$bin/chima-compose" -q "$ex/topology.yaml" "$ex/service.yaml" "$ex/placement.yaml" -o "$state/deployment.json"
-"$bin/chima-compile" -q "$state/deployment.json" -o "$state/artifacts.json" --build-dir "$build/chima-compile"
-"$bin/chima-install" -q "$state/deployment.json" "$state/artifacts.json" --net "$net" -o "$state/installed.json"
-"$bin/chima-route" -q "$state/deployment.json" --net "$net" -o "$state/routes.json"
+loop_deploy "$ex" "$build/chima-compile"
 say "deployed: $(jq -r '[.functions[] | "\(.name)@\(.node)"] | join(" -> ")' "$state/deployment.json")"
 
 # Traffic: a numbered request every 20 ms from the client to the chain's first function.

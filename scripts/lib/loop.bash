@@ -7,6 +7,9 @@
 #   state  a directory with deployment.json, artifacts.json, installed.json, routes.json
 #          (as chima-compose/compile/install/route wrote them); logs are written there too
 #
+#   loop_deploy EXAMPLE_DIR P4_BUILD_DIR [chima-install options...]
+#        chima-net up, then compose -> compile (objects cached in P4_BUILD_DIR) -> install ->
+#        route EXAMPLE_DIR's topology/service/placement into $state
 #   loop_traffic_start IP PORT [PERIOD_S]
 #        numbered UDP requests from the client endpoint to IP:PORT every PERIOD_S seconds
 #        (default 0.02), whether or not answers come back; answers go to $state/traffic.log
@@ -23,6 +26,18 @@ loop_pgid=
 loop_traffic_pid=
 loop_once=${loop_once:-1}
 [ -n "${loop_relocate_args+set}" ] || loop_relocate_args=()
+
+loop_deploy() {
+    local ex=$1 p4=$2
+    shift 2
+    "$bin/chima-net" -q up "$ex/topology.yaml" --name "$net" -o "$state/net.json"
+    "$bin/chima-compose" -q "$ex/topology.yaml" "$ex/service.yaml" "$ex/placement.yaml" \
+        -o "$state/deployment.json"
+    "$bin/chima-compile" -q "$state/deployment.json" -o "$state/artifacts.json" --build-dir "$p4"
+    "$bin/chima-install" -q "$state/deployment.json" "$state/artifacts.json" --net "$net" \
+        -o "$state/installed.json" "$@"
+    "$bin/chima-route" -q "$state/deployment.json" --net "$net" -o "$state/routes.json"
+}
 
 loop_traffic_start() {
     local ip=$1 port=$2 period=${3:-0.02}

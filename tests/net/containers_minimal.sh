@@ -8,24 +8,10 @@
 # it is restarted); --emit-compose writes one file per host; --remove and chima-net down leave
 # nothing behind.
 set -euo pipefail
-[ "$(id -u)" -eq 0 ] || { echo "skipped: needs root"; exit 77; }
-command -v podman >/dev/null || { echo "skipped: podman not installed"; exit 77; }
-bin=${CHIMA_BIN:?}; bpf=${CHIMA_BPF_DIR:?}; ex=${CHIMA_ROOT:?}/examples/minimal
-export CHIMA_BUILD=${CHIMA_BUILD:-$(dirname "$bin")}
 net=t-ct
-tmp=${KEEP:-$(mktemp -d)}; mkdir -p "$tmp"
-watcher=
-cleanup() {
-    [ -n "$watcher" ] && kill "$watcher" 2>/dev/null && wait "$watcher" 2>/dev/null
-    [ -n "${KEEP:-}" ] && return
-    "$bin/chima-install" -q "$tmp/dep.json" "$tmp/artifacts.json" --net "$net" --remove \
-        --previous "$tmp/installed.json" >/dev/null 2>&1 || true
-    "$bin/chima-net" down --name "$net" >/dev/null 2>&1 || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-ns() { echo "chima.$net.$1"; }
-fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/emulated.bash"
+command -v podman >/dev/null || { echo "skipped: podman not installed"; exit 77; }
+export CHIMA_BUILD=${CHIMA_BUILD:-$(dirname "$bin")}
 now_ns() { date +%s%N; }
 
 # One UDP request from the client to toupper's address; prints "<reply>\t<ttl>". The
@@ -58,13 +44,7 @@ expect_reply() {  # retries for up to $1 s
 install() { "$bin/chima-install" -q "$tmp/dep.json" "$tmp/artifacts.json" --net "$net" -o "$tmp/installed.json" "$@"; }
 ours() { podman ps -a -q --filter "label=chima.net=$net"; }
 
-"$bin/chima-net" -q up "$ex/topology.yaml" --name "$net" -o "$tmp/net.json"
-"$bin/chima-compose" -q "$ex/topology.yaml" "$ex/service.yaml" "$ex/placement.yaml" -o "$tmp/dep.json"
-cat > "$tmp/artifacts.json" <<JSON
-{"kind": "chima.artifacts", "version": 1, "functions": [
-  {"chain": "minimal", "name": "changettl", "object": "$bpf/testfn_set_ttl.bpf.o"},
-  {"chain": "minimal", "name": "changettl2", "object": "$bpf/testfn_passthrough.bpf.o"}]}
-JSON
+prepare_minimal
 
 # --- podman backend ---
 t0=$(now_ns)
@@ -124,7 +104,6 @@ jq -e '.functions[] | select(.name == "toupper") | .restarts == 1 and .state == 
     "$tmp/installed.json" >/dev/null || fail "restart not recorded: $(jq -c '.functions[0]' "$tmp/installed.json")"
 kill -TERM "$watcher"
 wait "$watcher" || fail "the watch did not end cleanly on SIGTERM: $(cat "$tmp/watch.log")"
-watcher=
 
 # --- compose files, one per host ---
 "$bin/chima-install" -q "$tmp/dep.json" "$tmp/artifacts.json" --net "$net" --emit-compose "$tmp/compose" >/dev/null

@@ -56,12 +56,7 @@ paper_deploy() {
     state=$(mktemp -d "$work/$1.XXXXXX")
     mkdir -p "$work/p4-$1"   # compiled P4 objects are reused by the next run of the scenario
     "$bin/chima-net" -q down --name "$net" >/dev/null 2>&1 || true   # leftovers of a killed run
-    "$bin/chima-net" -q up "$ex/topology.yaml" --name "$net" -o "$state/net.json"
-    "$bin/chima-compose" -q "$ex/topology.yaml" "$ex/service.yaml" "$ex/placement.yaml" -o "$state/deployment.json"
-    "$bin/chima-compile" -q "$state/deployment.json" -o "$state/artifacts.json" --build-dir "$work/p4-$1"
-    "$bin/chima-install" -q "$state/deployment.json" "$state/artifacts.json" --net "$net" \
-        --backend podman -o "$state/installed.json"
-    "$bin/chima-route" -q "$state/deployment.json" --net "$net" -o "$state/routes.json"
+    loop_deploy "$ex" "$work/p4-$1" --backend podman
 }
 
 paper_traffic_start() {

@@ -25,9 +25,4 @@ trap cleanup EXIT
 link=$(sed -n 's/^perturbed_link: *//p' "$ex/scenario.yaml")
 a=${link%-*} b=${link#*-}
 "$bin/chima-net" -q down --name "$net" >/dev/null 2>&1 || true
-"$bin/chima-net" -q up "$ex/topology.yaml" --name "$net" -o "$state/net.json"
-"$bin/chima-compose" -q "$ex/topology.yaml" "$ex/service.yaml" "$ex/placement.yaml" -o "$state/deployment.json"
-"$bin/chima-compile" -q "$state/deployment.json" -o "$state/artifacts.json" --build-dir "$state/p4"
-"$bin/chima-install" -q "$state/deployment.json" "$state/artifacts.json" --net "$net" \
-    --backend podman -o "$state/installed.json"
-"$bin/chima-route" -q "$state/deployment.json" --net "$net" -o "$state/routes.json"
+loop_deploy "$ex" "$state/p4" --backend podman

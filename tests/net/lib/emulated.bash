@@ -3,10 +3,10 @@
 #   - skips (exit 77) without root
 #   - bin, bpf, ex: the tools, the BPF objects, the minimal example
 #   - tmp: a scratch directory (KEEP=DIR keeps it and the network for debugging)
-#   - on exit: the network is taken down, background jobs killed, tmp removed
+#   - on exit: background jobs killed, the network taken down, tmp removed
 #   - ns NODE: the node's netns name; fail MSG: print and exit 1
-#   - deploy_minimal BACKEND [install options]: chima-net up the minimal example, compose
-#     it, install it (P4 functions: the hand-written test objects, changettl sets the TTL
+#   - prepare_minimal: chima-net up the minimal example, compose it, write its artifacts
+#   - deploy_minimal BACKEND [install options]: prepare_minimal, then install it (P4 functions: the hand-written test objects, changettl sets the TTL
 #     to 42, changettl2 passes) and route it; state files in $tmp
 [ "$(id -u)" -eq 0 ] || { echo "skipped: needs root"; exit 77; }
 bin=${CHIMA_BIN:?}
@@ -15,18 +15,22 @@ ex=${CHIMA_ROOT:?}/examples/minimal
 tmp=${KEEP:-$(mktemp -d)}
 mkdir -p "$tmp"
 cleanup() {
+    # Background jobs first (a collector, a container watch that would restart what the
+    # network's removal stops), then the network.
+    local jobs
+    jobs=$(jobs -p)
+    [ -n "$jobs" ] && { kill $jobs 2>/dev/null; wait $jobs 2>/dev/null; }
     [ -n "${KEEP:-}" ] && return
     "$bin/chima-net" down --name "$net" >/dev/null 2>&1 || true
-    kill $(jobs -p) 2>/dev/null || true
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 ns() { echo "chima.$net.$1"; }
 fail() { echo "FAIL: $*"; exit 1; }
 
-deploy_minimal() {
-    local backend=$1
-    shift
+# The network up, the deployment composed ($tmp/dep.json) and its P4 functions given test
+# objects ($tmp/artifacts.json): changettl sets TTL 42, changettl2 passes packets through.
+prepare_minimal() {
     "$bin/chima-net" -q up "$ex/topology.yaml" --name "$net" -o "$tmp/net.json"
     "$bin/chima-compose" -q "$ex/topology.yaml" "$ex/service.yaml" "$ex/placement.yaml" -o "$tmp/dep.json"
     cat > "$tmp/artifacts.json" <<JSON
@@ -34,6 +38,12 @@ deploy_minimal() {
   {"chain": "minimal", "name": "changettl", "object": "$bpf/testfn_set_ttl.bpf.o"},
   {"chain": "minimal", "name": "changettl2", "object": "$bpf/testfn_passthrough.bpf.o"}]}
 JSON
+}
+
+deploy_minimal() {
+    local backend=$1
+    shift
+    prepare_minimal
     "$bin/chima-install" -q "$tmp/dep.json" "$tmp/artifacts.json" --net "$net" --backend "$backend" \
         -o "$tmp/installed.json" "$@"
     "$bin/chima-route" -q "$tmp/dep.json" --net "$net" -o "$tmp/routes.json"

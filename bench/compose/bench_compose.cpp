@@ -1,5 +1,5 @@
 // bench/compose: compose time on large generated networks, 100 chains of 6 functions each.
-// Goal (issue #2): under 1 s per compose, median of 5. Prints a table, writes JSON (-o).
+// Goal: under 1 s per compose, median of 5. Prints a table, writes JSON (-o).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

@@ -3,7 +3,7 @@
 // podman-service: podman through a podman API service started first (PodmanService).
 // The echo function runs in a throw-away netns; a client in the same netns sends a request
 // every millisecond from the moment `run` is called until the first answer arrives.
-// Goals (issue #5): podman with a cached image <= 300 ms, process backend <= 20 ms.
+// Goals: podman with a cached image <= 300 ms, process backend <= 20 ms.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>

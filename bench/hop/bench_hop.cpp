@@ -12,7 +12,7 @@
 //   chima_plain                3 CHIMA switches, no labels: MAC route (a plain L2 hop)
 //   bridge                     3 Linux bridges, same 60-byte frame
 //   tc_redirect                3 bare TC redirects (the floor of a BPF switch), same frame
-// Goal (issue #3): chima_sr per hop <= bridge per hop.
+// Goal: chima_sr per hop <= bridge per hop.
 //
 //   bench_hop [--seconds 2] [--reps 5] [--cpu 1] [--fifo] [--json out.json]
 #include <signal.h>

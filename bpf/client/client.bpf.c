@@ -1,4 +1,5 @@
-/* The CHIMA host client (DESIGN.md sections 4 and 8), attached to TC of a host's uplink.
+/* The CHIMA host client, attached to TC of a host's uplink (docs/architecture.md, "Segment
+ * routing" and "Container functions").
  *
  *   egress    puts back the INT bytes saved for the packet's source (int_transparent.h),
  *             then, for an IPv4 packet whose (source, destination) is a managed flow,

@@ -1,4 +1,4 @@
-/* INT-transparent hosting of container functions (DESIGN.md section 8, issue #5).
+/* INT-transparent hosting of container functions (docs/architecture.md, "Container functions").
  *
  * A switch hands INT data to a compute host with SID 0xC0000: the packet reaches the host's
  * uplink as plain IPv4 with DSCP 0x17 and the INT bytes (shim, md header, hop stack) right
@@ -6,7 +6,7 @@
  *
  *   ingress   chima_client_int_strip(): removes the INT bytes, restores the original DSCP
  *             from the shim and saves the bytes under the destination address (the
- *             function's own address, DESIGN.md section 8).
+ *             function's own address).
  *   egress    chima_client_int_restore(): the next packet that address sends, within
  *             CHIMA_CLIENT_INT_MAX_AGE_NS, gets the bytes back behind its L4 header, its
  *             DSCP in the shim and DSCP 0x17; the saved stack is used once.

@@ -1,8 +1,8 @@
-/* INT sink: the Telemetry Report v1.0 (issue #6, protocols.md). The sink has already pushed
- * its own hop; the frame is Ethernet / IPv4 / UDP|TCP / INT / payload with every label
- * popped. chima_int_send_report() puts the report headers in front of it, sends a clone to
- * the collector's port and takes the headers off again, so the caller goes on to strip the
- * INT data from the very same frame.
+/* INT sink: the Telemetry Report v1.0 (docs/architecture.md, "Telemetry"). The sink has
+ * already pushed its own hop; the frame is Ethernet / IPv4 / UDP|TCP / INT / payload with
+ * every label popped. chima_int_send_report() puts the report headers in front of it, sends
+ * a clone to the collector's port and takes the headers off again, so the caller goes on to
+ * strip the INT data from the very same frame.
  *
  * A TC program cannot build a second packet; bpf_clone_redirect() of the frame itself, in
  * report form, is the one way to emit one. Taking the headers off moves the frame down by

@@ -1,4 +1,4 @@
-/* INT v1.0 hop-by-hop over UDP/TCP in the switch pipeline (issue #6, DESIGN.md section 9):
+/* INT v1.0 hop-by-hop over UDP/TCP in the switch pipeline (docs/architecture.md, "Telemetry"):
  * source and transit. Layouts and constants: chima/int.h.
  *
  *   ingress   chima_int_classify(): a packet with DSCP 0x17 and a valid shim is INT transit;

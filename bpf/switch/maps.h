@@ -66,7 +66,7 @@ struct {
     __type(value, __u64);
 } chima_drop_counters SEC(".maps");
 
-/* INT (issue #6): flows a source instruments, and this switch's INT settings. */
+/* INT: flows a source instruments, and this switch's INT settings. */
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
     __uint(max_entries, CHIMA_INT_MAX_WATCHED_FLOWS);

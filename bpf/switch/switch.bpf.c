@@ -1,4 +1,5 @@
-/* The CHIMA switch pipeline (DESIGN.md section 6), attached to TC ingress of every port.
+/* The CHIMA switch pipeline, attached to TC ingress of every port (docs/architecture.md,
+ * "The switch pipeline").
  *
  *   chima_pipeline_ingress: parse -> segment evaluation -> forward/deparse -> redirect
  *   chima_pipeline_resume:  entered from a function program (chima_resume[0]); continues

@@ -26,9 +26,10 @@ struct chima_flow_stack {
     __u8 pad[2];
 };
 
-/* INT-transparent hosting (DESIGN.md section 8): TC ingress strips the INT bytes of a
- * packet entering a function and saves them under the packet's destination (the function's
- * address); TC egress puts them back into the next packet that address sends. */
+/* INT-transparent hosting (docs/architecture.md, "Container functions"): TC ingress strips
+ * the INT bytes of a packet entering a function and saves them under the packet's
+ * destination (the function's address); TC egress puts them back into the next packet that
+ * address sends. */
 
 /* Most INT bytes one packet carries: shim + md header + CHIMA_INT_MAX_HOPS hops (108). */
 #define CHIMA_CLIENT_INT_MAX_BYTES \

@@ -88,7 +88,7 @@ enum chima_drop_reason {
             "internal"                                                                       \
     }
 
-/* ---- In-band Network Telemetry (bpf/switch/int_*.h, issue #6) ----------------------------- */
+/* ---- In-band Network Telemetry (bpf/switch/int_*.h) ------------------------------------------ */
 
 /* Entries in `chima_int_watchlist`. */
 #define CHIMA_INT_MAX_WATCHED_FLOWS 1024

@@ -17,15 +17,14 @@ net=demo
 state=$(mktemp -d /tmp/chima-demo.XXXXXX)
 say() { printf '\033[1mdemo:\033[0m %s\n' "$*" >&2; }
 source "$root/scripts/lib/loop.bash"
-cleanup() {
-    trap - EXIT INT TERM
+source "$root/scripts/lib/cleanup.bash"
+teardown() {
     loop_stop
-    "$bin/chima-net" -q down --name "$net" >/dev/null 2>&1 || true
+    "$bin/chima-net" -q down --name "$net" >/dev/null 2>&1
     rm -rf "$state"
     say "torn down: no namespace, pin, container or process of the demo is left"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+cleanup_add teardown
 "$bin/chima-net" -q down --name "$net" >/dev/null 2>&1 || true   # leftovers of a killed run
 
 say "building the emulated network of examples/minimal (5 eBPF switches, 4 hosts)"

@@ -13,7 +13,7 @@ remove_containers() {
     "$bin/chima-install" -q "$tmp/dep.json" "$tmp/artifacts.json" --net "$net" --remove \
         --previous "$tmp/installed.json" >/dev/null 2>&1 || true
 }
-trap 'remove_containers; cleanup' EXIT
+cleanup_add remove_containers
 
 cat > "$tmp/placement.yaml" <<YAML
 kind: chima.placement

@@ -3,8 +3,8 @@
 # real containers, chima-route makes s0 the INT source of its flows, the sinks send
 # Telemetry Reports to the collector on the client's endpoint, and chima-collect (XDP)
 # measures every segment of the chain's SLA sections. Checked: a measurement per link and
-# per container function, the requests still answered (the functions never see INT), the
-# s0-s1 latency following `chima-net perturb s0-s1 --delay 20ms` to within 10%, /metrics
+# per container function, the requests still answered (the functions never see INT), before
+# and after the perturbation, the s0-s1 latency following `chima-net perturb s0-s1 --delay 20ms` to within 10%, /metrics
 # valid for promtool, and a real Prometheus server scraping the collector and answering a
 # query for chima_segment_latency_seconds of the chain.
 set -euo pipefail
@@ -19,7 +19,7 @@ remove_containers() {
     "$bin/chima-install" -q "$tmp/dep.json" "$tmp/artifacts.json" --net "$net" --remove \
         --previous "$tmp/installed.json" >/dev/null 2>&1 || true
 }
-trap 'remove_containers; cleanup' EXIT
+cleanup_add remove_containers
 
 deploy_minimal podman
 jq -e '[.int_watch[] | select(.switch == "s0" and .src_ip == "10.0.0.200")] | length == 1' \
@@ -92,6 +92,7 @@ done
 [ -n "$result" ] && [ "$result" -ge 4 ] || fail "Prometheus query returned '$result' series: $(tail -3 "$tmp/prometheus.log")"
 
 # Perturb s0-s1: the collector's s0-s1 latency moves to 20 ms (within 10%).
+answered_before=$(wc -l < "$tmp/answers.txt")
 "$bin/chima-net" -q perturb "$ex/topology.yaml" s0-s1 --name "$net" --delay 20ms >/dev/null
 # Settled: five measurements in a row (one second) inside the band.
 ok=
@@ -103,5 +104,11 @@ for _ in $(seq 75); do
     sleep 0.2
 done
 [ -n "$ok" ] || fail "s0-s1 after perturb: $(latest s0-s1) (want 20 ms within 10%, settled)"
+# The chain still answers through the slower link, every answer right.
+for _ in $(seq 100); do [ "$(wc -l < "$tmp/answers.txt")" -ge $((answered_before + 20)) ] && break; sleep 0.1; done
 kill "$traffic"
+after=$(tail -n +"$((answered_before + 1))" "$tmp/answers.txt")
+[ "$(grep -c . <<<"$after")" -ge 20 ] || fail "only $(grep -c . <<<"$after") answers after the perturbation"
+bad=$(grep -vc '^echo: HELLO FROM THE CLIENT$' <<<"$after" || true)
+[ "$bad" -eq 0 ] || fail "$bad wrong answers after the perturbation, e.g. $(grep -v '^echo: HELLO FROM THE CLIENT$' <<<"$after" | head -1)"
 echo "int_minimal: ok (s0-s1 $base ns -> $ok ns; $answers answers; toupper $(latest fn:toupper | cut -d' ' -f1) ns)"

@@ -3,7 +3,9 @@
 #   - skips (exit 77) without root
 #   - bin, bpf, ex: the tools, the BPF objects, the minimal example
 #   - tmp: a scratch directory (KEEP=DIR keeps it and the network for debugging)
-#   - on exit: background jobs killed, the network taken down, tmp removed
+#   - on exit: background jobs killed, the network taken down, tmp removed, each step run
+#     to its end whatever fails; the test's status is kept (scripts/lib/cleanup.bash);
+#     more steps with cleanup_add
 #   - ns NODE: the node's netns name; fail MSG: print and exit 1
 #   - prepare_minimal: chima-net up the minimal example, compose it, write its artifacts
 #   - deploy_minimal BACKEND [install options]: prepare_minimal, then install it (P4 functions: the hand-written test objects, changettl sets the TTL
@@ -14,17 +16,8 @@ bpf=${CHIMA_BPF_DIR:?}
 ex=${CHIMA_ROOT:?}/examples/minimal
 tmp=${KEEP:-$(mktemp -d)}
 mkdir -p "$tmp"
-cleanup() {
-    # Background jobs first (a collector, a container watch that would restart what the
-    # network's removal stops), then the network.
-    local jobs
-    jobs=$(jobs -p)
-    [ -n "$jobs" ] && { kill $jobs 2>/dev/null; wait $jobs 2>/dev/null; }
-    [ -n "${KEEP:-}" ] && return
-    "$bin/chima-net" down --name "$net" >/dev/null 2>&1 || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "${CHIMA_ROOT:?}/scripts/lib/cleanup.bash"
+cleanup_add '[ -n "${KEEP:-}" ] || { "$bin/chima-net" down --name "$net" >/dev/null 2>&1; rm -rf "$tmp"; }'
 ns() { echo "chima.$net.$1"; }
 fail() { echo "FAIL: $*"; exit 1; }
 

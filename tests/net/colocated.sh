@@ -7,7 +7,7 @@
 set -euo pipefail
 net=t-co
 source "$(dirname "${BASH_SOURCE[0]}")/lib/emulated.bash"
-command -v podman >/dev/null || { echo "skipped: podman not installed"; exit 77; }
+needs podman
 export CHIMA_BUILD=${CHIMA_BUILD:-$(dirname "$bin")}
 remove_containers() {
     "$bin/chima-install" -q "$tmp/dep.json" "$tmp/artifacts.json" --net "$net" --remove \

@@ -10,8 +10,7 @@
 set -euo pipefail
 net=t-int
 source "$(dirname "${BASH_SOURCE[0]}")/lib/emulated.bash"
-command -v podman >/dev/null || { echo "skipped: podman not installed"; exit 77; }
-command -v prometheus >/dev/null || { echo "skipped: prometheus not installed"; exit 77; }
+needs podman prometheus promtool curl
 export CHIMA_BUILD=${CHIMA_BUILD:-$(dirname "$bin")}
 metrics=127.0.0.1:19461
 prom=127.0.0.1:19462

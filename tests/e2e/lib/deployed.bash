@@ -5,9 +5,10 @@
 # fails (scripts/lib/cleanup.bash: the test's status is kept).
 set -euo pipefail
 [ "$(id -u)" -eq 0 ] || { echo "skipped: needs root"; exit 77; }
-command -v podman >/dev/null || { echo "skipped: podman not installed"; exit 77; }
 bin=${CHIMA_BIN:?}
 root=${CHIMA_ROOT:?}
+source "$root/tests/lib/needs.bash"
+needs podman jq python3
 export CHIMA_BUILD=${CHIMA_BUILD:-$(dirname "$bin")}
 ex=$root/examples/$scenario
 net=e-$scenario

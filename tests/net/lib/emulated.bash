@@ -1,6 +1,6 @@
 # Shared set-up of the net-tier tests: sourced (not run) by tests/net/*.sh after they set
 # `net`, the name of their throw-away emulated network.
-#   - skips (exit 77) without root
+#   - skips (exit 77) without root; needs PROGRAM... skips without a program (fails under CI)
 #   - bin, bpf, ex: the tools, the BPF objects, the minimal example
 #   - tmp: a scratch directory (KEEP=DIR keeps it and the network for debugging)
 #   - on exit: background jobs killed, the network taken down, tmp removed, each step run
@@ -11,6 +11,8 @@
 #   - deploy_minimal BACKEND [install options]: prepare_minimal, then install it (P4 functions: the hand-written test objects, changettl sets the TTL
 #     to 42, changettl2 passes) and route it; state files in $tmp
 [ "$(id -u)" -eq 0 ] || { echo "skipped: needs root"; exit 77; }
+source "${CHIMA_ROOT:?}/tests/lib/needs.bash"
+needs jq tshark python3
 bin=${CHIMA_BIN:?}
 bpf=${CHIMA_BPF_DIR:?}
 ex=${CHIMA_ROOT:?}/examples/minimal

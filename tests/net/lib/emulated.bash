@@ -7,6 +7,7 @@
 #     to its end whatever fails; the test's status is kept (scripts/lib/cleanup.bash);
 #     more steps with cleanup_add
 #   - ns NODE: the node's netns name; fail MSG: print and exit 1
+#   - capture NODE IFACE FILTER FILE, wait_captured FILE FILTER N, stop_captures: tshark
 #   - prepare_minimal: chima-net up the minimal example, compose it, write its artifacts
 #   - deploy_minimal BACKEND [install options]: prepare_minimal, then install it (P4 functions: the hand-written test objects, changettl sets the TTL
 #     to 42, changettl2 passes) and route it; state files in $tmp
@@ -22,6 +23,36 @@ source "${CHIMA_ROOT:?}/scripts/lib/cleanup.bash"
 cleanup_add '[ -n "${KEEP:-}" ] || { "$bin/chima-net" down --name "$net" >/dev/null 2>&1; rm -rf "$tmp"; }'
 ns() { echo "chima.$net.$1"; }
 fail() { echo "FAIL: $*"; exit 1; }
+
+# capture NODE IFACE FILTER FILE: tshark on the node's interface into FILE, in the
+# background; returns once the capture is open (dumpcap writes the file's header then).
+capture() {
+    local node=$1 iface=$2 filter=$3 file=$4 i
+    ip netns exec "$(ns "$node")" tshark -q -i "$iface" -f "$filter" -w "$file" 2> "$file.log" &
+    for ((i = 0; i < 300; i++)); do
+        [ -s "$file" ] && return 0
+        sleep 0.1
+    done
+    fail "no capture on $node:$iface after 30 s: $(cat "$file.log")"
+}
+# captured FILE DISPLAY_FILTER: how many packets in FILE match (the capture may still run).
+captured() { tshark -r "$1" -Y "$2" 2>/dev/null | wc -l; }
+# wait_captured FILE DISPLAY_FILTER COUNT: until FILE holds COUNT such packets (at most
+# 10 s; the checks after it say what is missing).
+wait_captured() {
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [ "$(captured "$1" "$2")" -ge "$3" ] && return 0
+        sleep 0.1
+    done
+    return 0
+}
+# stop_captures: SIGINT to every background job (tshark completes its file), then waits.
+stop_captures() {
+    kill -INT $(jobs -p) 2>/dev/null
+    wait 2>/dev/null
+    return 0
+}
 
 # The network up, the deployment composed ($tmp/dep.json) and its P4 functions given test
 # objects ($tmp/artifacts.json): changettl sets TTL 42, changettl2 passes packets through.

@@ -155,6 +155,7 @@ TEST_CASE("compose: every scenario composes with and without a placement") {
         Deployment given = compose_example(s, true);
         Deployment computed = compose_example(s, false);
         CHECK(!given.flows.empty());
+        CHECK(!computed.flows.empty());
         CHECK(computed.functions.size() == given.functions.size());
         for (const auto& f : computed.flows) CHECK(f.stack.size() <= 8);
         // Deterministic: the same input gives the same deployment.
@@ -188,6 +189,7 @@ TEST_CASE("compose: a degraded link moves the chain to the other rail") {
     in.degraded[{"s0", "s1"}] = 50'000'000;
     in.degraded[{"s1", "s0"}] = 50'000'000;
     Deployment d = compose(in);
+    REQUIRE_FALSE(d.flows.empty());
     for (const auto& f : d.flows) {
         for (size_t i = 0; i + 1 < f.path.size(); ++i) {
             CHECK_FALSE(((f.path[i] == "s0" && f.path[i + 1] == "s1") ||

@@ -28,7 +28,9 @@ json link_violation(const std::string& chain, const std::string& a, const std::s
             {"worst", {{"type", "link"}, {"key", a + "-" + b}, {"a", a}, {"b", b}, {"value_ns", ns}}}};
 }
 
+// Whether a flow's path uses the link a-b; a deployment without flows cannot tell.
 bool crosses(const Deployment& d, const std::string& a, const std::string& b) {
+    REQUIRE_FALSE(d.flows.empty());
     for (const auto& f : d.flows) {
         for (size_t i = 0; i + 1 < f.path.size(); ++i) {
             if ((f.path[i] == a && f.path[i + 1] == b) || (f.path[i] == b && f.path[i + 1] == a))

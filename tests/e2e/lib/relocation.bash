@@ -42,8 +42,9 @@ jq -e --arg l "$link" '.worst.key == $l' <<<"$violation" >/dev/null || fail "vio
 detect_ms=$(( ($(jq .detected_at <<<"$violation") - perturbed_at) / 1000000 ))
 
 # The new deployment avoids the link in both directions, on every flow.
-jq -e --arg a "$a" --arg b "$b" '[.flows[].path | [., .[1:]] | transpose[] | select(.[1] != null)
-        | select((.[0] == $a and .[1] == $b) or (.[0] == $b and .[1] == $a))] | length == 0' \
+jq -e --arg a "$a" --arg b "$b" '(.flows | length > 0) and ([.flows[].path | [., .[1:]] | transpose[]
+        | select(.[1] != null) | select((.[0] == $a and .[1] == $b) or (.[0] == $b and .[1] == $a))]
+        | length == 0)' \
     "$state/deployment.json" >/dev/null || fail "new paths still cross $link"
 # Functions run where the new deployment puts them.
 jq -e --slurpfile d "$state/deployment.json" '

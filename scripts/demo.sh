@@ -35,7 +35,7 @@ say "deployed: $(jq -r '[.functions[] | "\(.name)@\(.node)"] | join(" -> ")' "$s
 loop_traffic_start 10.0.0.2 12345 0.02
 sleep 3
 answered=$(grep -c "echo:" "$state/traffic.log" || true)
-say "traffic flowing: $answered requests answered, e.g. '$(grep -m1 -o 'echo: .*' "$state/traffic.log" || echo none)'"
+say "traffic flowing: $answered requests answered, e.g. '$(grep -m1 -o 'echo: .*' "$state/traffic.log" || echo none)' (the functions' documented answer: '$(expected_answer "$state/deployment.json" "$loop_request") N')"
 
 # The control loop: the collector's XDP program measures every segment from the switches'
 # telemetry reports and signals a threshold crossing the moment it happens; chima-watch

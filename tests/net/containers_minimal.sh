@@ -77,7 +77,7 @@ jq -e '.changes.containers_started == 0 and .changes.containers_unchanged == 2' 
     --backend podman --watch --restart on-failure --events "$tmp/events.jsonl" \
     >/dev/null 2>"$tmp/watch.log" &
 watcher=$!
-for _ in $(seq 100); do grep -q "watching" "$tmp/watch.log" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q "watching" "$tmp/watch.log" 2>/dev/null && break; sleep 0.1; done
 grep -q "watching" "$tmp/watch.log" || fail "watch did not start: $(cat "$tmp/watch.log")"
 pid=$(podman inspect -f '{{.State.Pid}}' "chima-$net-minimal-toupper")
 killed=$(now_ns)

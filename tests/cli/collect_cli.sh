@@ -12,6 +12,11 @@ expect_table chima-collect <<'ROWS'
 2      | iface or --net is required       |
 2      | excludes                         | --net lab --iface eth0 --deployment x.json
 2      | dep.json: at /                   | --net lab --deployment "$tmp/dep.json"
+ROWS
+# The namespace is looked for once the collector's BPF object is loaded: as root only.
+if [ "$(id -u)" -eq 0 ]; then
+    expect_table chima-collect <<'ROWS'
 2      | no network namespace 'chima.chima-cli-absent.client' | --net chima-cli-absent --deployment "$tmp/minimal.json"
 ROWS
+fi
 echo "collect cli: ok"

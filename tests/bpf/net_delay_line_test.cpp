@@ -24,6 +24,7 @@
 using namespace chima::net;
 using namespace std::chrono_literals;
 using chima::test::ping;
+using chima::test::PingResult;
 using chima::test::sh;
 
 namespace {

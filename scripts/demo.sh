@@ -17,15 +17,14 @@ net=demo
 state=$(mktemp -d /tmp/chima-demo.XXXXXX)
 say() { printf '\033[1mdemo:\033[0m %s\n' "$*" >&2; }
 source "$root/scripts/lib/loop.bash"
-cleanup() {
-    trap - EXIT INT TERM
+source "$root/scripts/lib/cleanup.bash"
+teardown() {
     loop_stop
-    "$bin/chima-net" -q down --name "$net" >/dev/null 2>&1 || true
+    "$bin/chima-net" -q down --name "$net" >/dev/null 2>&1
     rm -rf "$state"
     say "torn down: no namespace, pin, container or process of the demo is left"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+cleanup_add teardown
 "$bin/chima-net" -q down --name "$net" >/dev/null 2>&1 || true   # leftovers of a killed run
 
 say "building the emulated network of examples/minimal (5 eBPF switches, 4 hosts)"
@@ -36,7 +35,7 @@ say "deployed: $(jq -r '[.functions[] | "\(.name)@\(.node)"] | join(" -> ")' "$s
 loop_traffic_start 10.0.0.2 12345 0.02
 sleep 3
 answered=$(grep -c "echo:" "$state/traffic.log" || true)
-say "traffic flowing: $answered requests answered, e.g. '$(grep -m1 -o 'echo: .*' "$state/traffic.log" || echo none)'"
+say "traffic flowing: $answered requests answered, e.g. '$(grep -m1 -o 'echo: .*' "$state/traffic.log" || echo none)' (the functions' documented answer: '$(expected_answer "$state/deployment.json" "$loop_request") N')"
 
 # The control loop: the collector's XDP program measures every segment from the switches'
 # telemetry reports and signals a threshold crossing the moment it happens; chima-watch

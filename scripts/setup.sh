@@ -10,9 +10,10 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   doctest-dev libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev
   libcurl4-openssl-dev libcpp-httplib-dev libssl-dev
-  # run and test
-  iproute2 iputils-ping ethtool jq tshark podman runc podman-compose
-  prometheus gnuplot-nox
+  # run and test: every program the tools, scripts/, tests/, bench/ and examples/paper call
+  # (coreutils, grep, sed, mawk and util-linux are in every Debian, even minbase)
+  iproute2 iputils-ping ethtool jq tshark podman runc podman-compose python3
+  prometheus file curl gnuplot-nox
 )
 
 missing=()

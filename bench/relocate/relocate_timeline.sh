@@ -23,11 +23,8 @@ net=b-$scenario
 state=$(mktemp -d)
 podman_flags=()
 [ "${PODMAN:-service}" = cli ] && podman_flags=(--podman-cli)
-cleanup() {
-    "$bin/chima-net" down --name "$net" >/dev/null 2>&1 || true
-    rm -rf "$state"
-}
-trap cleanup EXIT
+source "$root/scripts/lib/cleanup.bash"
+cleanup_add '"$bin/chima-net" down --name "$net" >/dev/null 2>&1; rm -rf "$state"'
 
 link=$(sed -n 's/^perturbed_link: *//p' "$ex/scenario.yaml")
 a=${link%-*} b=${link#*-}

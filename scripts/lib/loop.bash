@@ -11,8 +11,9 @@
 #        chima-net up, then compose -> compile (objects cached in P4_BUILD_DIR) -> install ->
 #        route EXAMPLE_DIR's topology/service/placement into $state
 #   loop_traffic_start IP PORT [PERIOD_S]
-#        numbered UDP requests from the client endpoint to IP:PORT every PERIOD_S seconds
-#        (default 0.02), whether or not answers come back; answers go to $state/traffic.log
+#        numbered UDP requests ("$loop_request N") from the client endpoint to IP:PORT every
+#        PERIOD_S seconds (default 0.02), whether or not answers come back; answers go to
+#        $state/traffic.log
 #        as "<sent_at> <rtt_ms> <answer>"
 #   loop_start TOPOLOGY [chima-collect options...]
 #        chima-collect --net | chima-watch | chima-relocate in a process group of its own;
@@ -20,8 +21,14 @@
 #        stops after its first relocation (--once) unless loop_once=0; more chima-relocate
 #        options in the array loop_relocate_args, e.g. loop_relocate_args=(--to target.yaml).
 #   loop_wait_for FILE PATTERN SECONDS    waits until FILE has a line matching PATTERN
+#   loop_wait_for_lines FILE FROM COUNT SECONDS   waits until FILE has FROM + COUNT lines
 #   loop_stop                              stops traffic and loop (also done on exit)
+#   loop_request                           the text of the requests, without their number
+#   expected_answer DEPLOYMENT REQUEST     (scripts/lib/expected_answer.bash) the answer the
+#                                          chain's functions are documented to give
 
+source "$(dirname "${BASH_SOURCE[0]}")/expected_answer.bash"
+loop_request="hello from the client"
 loop_pgid=
 loop_traffic_pid=
 loop_once=${loop_once:-1}
@@ -43,7 +50,7 @@ loop_traffic_start() {
     local ip=$1 port=$2 period=${3:-0.02}
     cat > "$state/traffic.py" <<'PY'
 import socket, sys, threading, time
-ip, port, period, log_path = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+ip, port, period, log_path, request = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4], sys.argv[5]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.connect((ip, port))
 sent = {}
@@ -62,7 +69,7 @@ with open(log_path, "a", buffering=1) as log:
     seq = 0
     while True:
         sent[seq] = time.time()
-        s.send(b"hello from the client %d" % seq)
+        s.send(b"%s %d" % (request.encode(), seq))
         seq += 1
         time.sleep(period)
 PY
@@ -70,7 +77,7 @@ PY
     local client
     client=$(jq -r '.topology.client.name // "client"' "$state/deployment.json")
     ip netns exec "chima.$net.$client" python3 "$state/traffic.py" "$ip" "$port" "$period" \
-        "$state/traffic.log" &
+        "$state/traffic.log" "$loop_request" &
     loop_traffic_pid=$!
 }
 
@@ -104,6 +111,16 @@ loop_wait_for() {
     local file=$1 pattern=$2 seconds=$3 i
     for ((i = 0; i < seconds * 10; i++)); do
         grep -q -- "$pattern" "$file" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# Waits up to SECONDS until FILE has COUNT lines more than it had when it had FROM lines.
+loop_wait_for_lines() {
+    local file=$1 from=$2 count=$3 seconds=$4 i
+    for ((i = 0; i < seconds * 10; i++)); do
+        [ "$(wc -l < "$file")" -ge $((from + count)) ] && return 0
         sleep 0.1
     done
     return 1

@@ -9,6 +9,7 @@
 
 #include "chima/collector/sections.hpp"
 #include "collector_harness.hpp"
+#include "skip.hpp"
 
 using namespace chima::collector;
 using chima::test::CollectorHarness;
@@ -34,8 +35,10 @@ std::vector<std::uint8_t> path_report(std::uint32_t reporter, std::uint32_t dela
 }  // namespace
 
 TEST_CASE("collector: concurrent updates of one segment from two CPUs lose no sample") {
-    if (std::thread::hardware_concurrency() < 2)
-        return;  // nothing runs in parallel on one CPU
+    if (std::thread::hardware_concurrency() < 2) {
+        chima::test::skip_test_case("one CPU: nothing runs in parallel");
+        return;
+    }
     CollectorHarness h;
     constexpr int kRuns = 300'000;
     const std::uint32_t delays[2] = {1'000, 3'000};

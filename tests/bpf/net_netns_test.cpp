@@ -113,7 +113,9 @@ TEST_CASE("net: cleanup after a crash finds namespaces, delay-line daemons and p
 
 TEST_CASE("net: SIGINT at any moment of a real build (another process) leaves nothing behind") {
     cleanup_network("t-sig");
-    for (int after_ms : {20, 150, 400}) {
+    // The signal comes when the build has made that many namespaces (a point reached, not a
+    // time guessed: a fast machine would finish a build before a fixed delay ran out).
+    for (size_t after_namespaces : {1, 8, 30}) {
         pid_t child = ::fork();
         REQUIRE(child >= 0);
         if (child == 0) {
@@ -121,7 +123,7 @@ TEST_CASE("net: SIGINT at any moment of a real build (another process) leaves no
             try {
                 InterruptGuard guard;
                 NetBuilder b("t-sig", &guard);
-                for (int i = 0; i < 150; ++i) {  // long enough to be cut at 400 ms when idle
+                for (int i = 0; i < 400; ++i) {  // far more than the signal lets it build
                     b.add_node("n" + std::to_string(i), true);
                     if (i > 0) {
                         b.add_link({{"n" + std::to_string(i - 1), "right"},
@@ -131,18 +133,28 @@ TEST_CASE("net: SIGINT at any moment of a real build (another process) leaves no
                     }
                 }
                 b.commit();
-                code = 3;  // finished before the signal came: the test is too slow to tell
+                code = 3;  // finished before the signal came
             } catch (const Interrupted& e) {
                 code = e.exit_status();
             } catch (...) {
             }
             ::_exit(code);
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(after_ms));
-        ::kill(child, SIGINT);
         int status = 0;
+        bool exited_early = false;
+        for (int i = 0; i < 60'000; ++i) {  // up to a minute on a slow machine
+            if (NetNs::list(netns_prefix("t-sig")).size() >= after_namespaces)
+                break;
+            if (::waitpid(child, &status, WNOHANG) == child) {
+                exited_early = true;
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        INFO("SIGINT after " << after_namespaces << " namespaces");
+        REQUIRE_FALSE(exited_early);
+        ::kill(child, SIGINT);
         ::waitpid(child, &status, 0);
-        INFO("SIGINT after " << after_ms << " ms");
         REQUIRE(WIFEXITED(status));
         CHECK(WEXITSTATUS(status) == 128 + SIGINT);
         CHECK_FALSE(network_exists("t-sig"));

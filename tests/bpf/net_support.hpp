@@ -31,10 +31,11 @@ inline Shell sh(const std::string& command) {
 struct PingResult {
     int sent = 0;
     int received = 0;
+    double min_ms = -1;
     double avg_ms = -1;
 };
 
-// `ping -q` from a namespace; avg_ms stays -1 when nothing came back.
+// `ping -q` from a namespace; min_ms and avg_ms stay -1 when nothing came back.
 inline PingResult ping(const std::string& netns, const std::string& target, int count,
                        const std::string& interval = "0.02", const std::string& extra = "") {
     Shell s = sh("ip netns exec " + netns + " ping -q -n -c " + std::to_string(count) + " -i " +
@@ -48,8 +49,7 @@ inline PingResult ping(const std::string& netns, const std::string& target, int 
     }
     auto pos = s.out.find("rtt min/avg/max/mdev = ");
     if (pos != std::string::npos) {
-        double mn = 0;
-        std::sscanf(s.out.c_str() + pos, "rtt min/avg/max/mdev = %lf/%lf", &mn, &r.avg_ms);
+        std::sscanf(s.out.c_str() + pos, "rtt min/avg/max/mdev = %lf/%lf", &r.min_ms, &r.avg_ms);
     }
     return r;
 }

@@ -1,12 +1,9 @@
 #!/usr/bin/env bash
 # chima-compile DEPLOYMENT as a user runs it: artifacts.json with objects, P4Info and one
 # merged v1model program per switch with a function; a second run compiles nothing; an
-# entry naming an unknown table exits 2 with a clear message and leaves artifacts.json alone.
-set -euo pipefail
-bin=${CHIMA_BIN:?}; ex=${CHIMA_ROOT:?}/examples/minimal
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+# entry naming an unknown table exits 2 with a clear message and leaves artifacts.json alone;
+# bad input to each mode (DEPLOYMENT, --check, --function) exits 2 with its message.
+source "$(dirname "${BASH_SOURCE[0]}")/lib/expect.bash"
 
 "$bin/chima-compose" -q "$ex/topology.yaml" "$ex/service.yaml" "$ex/placement.yaml" -o "$tmp/dep.json"
 
@@ -62,4 +59,22 @@ grep -q "^chima-compile: error: .*function 'minimal/changettl2': entry 0 (table 
     || fail "message: $(cat "$tmp/err3")"
 [ "$(sha256sum "$a")" = "$before" ] || fail "bad input changed artifacts.json"
 [ -z "$(ls -A "$tmp" | grep '\.tmp')" ] || fail "temporary file left behind"
+
+fn=$CHIMA_ROOT/p4/functions/changettl.p4
+printf 'control broken_control(\n' > "$tmp/broken.p4"
+jq '.version = 99' "$tmp/dep.json" > "$tmp/dep-v99.json"
+expect_table chima-compile <<'ROWS'
+# exit | message                                                  | arguments
+2      | nothing to do                                            |
+2      | cannot read file                                         | "$tmp/missing.json" -o "$tmp/x.json" --build-dir "$tmp/build"
+2      | wrong kind 'chima.artifacts', expected 'chima.deployment' | "$tmp/artifacts.json" -o "$tmp/x.json" --build-dir "$tmp/build"
+2      | unknown chima.deployment version 99                      | "$tmp/dep-v99.json" -o "$tmp/x.json" --build-dir "$tmp/build"
+2      | cannot read P4 file                                      | --check "$tmp/missing.p4"
+2      | [E0200] syntax error                                     | --check "$tmp/broken.p4"
+2      | no control named 'nope'                                  | --check "$fn" --control nope
+2      | --check excludes --function                              | --check "$fn" --function "$fn"
+2      | cannot read P4 file                                      | --function "$tmp/missing.p4" --build-dir "$tmp/build"
+2      | no control named 'nope'                                  | --function "$fn" --control nope --build-dir "$tmp/build"
+ROWS
+[ ! -e "$tmp/x.json" ] || fail "bad input wrote an artifacts.json"
 echo "compile cli: ok"

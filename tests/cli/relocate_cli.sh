@@ -1,11 +1,7 @@
 #!/usr/bin/env bash
 # chima-relocate --dry-run as a user runs it: a violation in, a plan out, nothing touched;
-# bad flags exit 2.
-set -euo pipefail
-bin=${CHIMA_BIN:?}
-ex=${CHIMA_ROOT:?}/examples/minimal
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# bad flags exit 2 with their messages.
+source "$(dirname "${BASH_SOURCE[0]}")/lib/expect.bash"
 "$bin/chima-compose" -q "$ex/topology.yaml" "$ex/service.yaml" "$ex/placement.yaml" -o "$tmp/dep.json"
 before=$(sha256sum "$tmp/dep.json")
 violation='{"type":"violation","chain":"minimal","section":"toupper","metric":"latency","worst":{"type":"link","a":"s0","b":"s1","value_ns":51000000}}'
@@ -24,22 +20,29 @@ for to in "--to $tmp/to.yaml" "--to $legacy/redep.yaml --legacy $legacy/service.
         > "$tmp/planned.jsonl"
     jq -e '[.moved[] | "\(.function)@\(.to)"] | sort == ["changettl2@s4", "changettl@s2", "echo@d4", "toupper@d2"]' \
         "$tmp/planned.jsonl" >/dev/null || { echo "--to ($to): $(cat "$tmp/planned.jsonl")"; exit 1; }
-    jq -e '[.flows[].path | [., .[1:]] | transpose[] | select(.[1] != null) | select(sort == ["s0", "s1"])] | length == 0' \
+    jq -e '(.flows | length > 0) and ([.flows[].path | [., .[1:]] | transpose[] | select(.[1] != null) | select(sort == ["s0", "s1"])] | length == 0)' \
         "$tmp/planned.jsonl" >/dev/null || { echo "--to ($to): a path crosses s0-s1"; exit 1; }
 done
-set +e
-echo "$violation" | "$bin/chima-relocate" -t "$ex/topology.yaml" -d "$tmp/dep.json" --legacy "$legacy/service.yaml" 2>/dev/null
-c3=$?
-echo "$violation" | "$bin/chima-relocate" -t "$ex/topology.yaml" -d "$tmp/dep.json" --move-cost soon 2>/dev/null
-c1=$?
-echo "$violation" | "$bin/chima-relocate" -t "$ex/topology.yaml" -d "$tmp/dep.json" 2>/dev/null
-c2=$?
-set -e
-[ "$c1" -eq 2 ] && [ "$c2" -eq 2 ] && [ "$c3" -eq 2 ] || { echo "bad flags: exit $c1 / $c2 / $c3, expected 2"; exit 1; }
+echo '{"kind": "chima.routes", "version": 1}' > "$tmp/routes.json"
+expect_table chima-relocate <<'ROWS'
+# exit | message                                                   | arguments
+2      | --topology is required                                    | -d "$tmp/dep.json" --dry-run
+2      | --legacy needs --to                                       | -t "$ex/topology.yaml" -d "$tmp/dep.json" --legacy "$legacy/service.yaml"
+2      | --move-cost: expected a duration, got 'soon'              | -t "$ex/topology.yaml" -d "$tmp/dep.json" --move-cost soon
+2      | --artifacts is needed to apply a relocation               | -t "$ex/topology.yaml" -d "$tmp/dep.json"
+2      | --backend: lxc not in                                     | -t "$ex/topology.yaml" -d "$tmp/dep.json" --dry-run --backend lxc
+2      | wrong kind 'chima.routes', expected 'chima.deployment'     | -t "$ex/topology.yaml" -d "$tmp/routes.json" --dry-run
+2      | unknown key 'chain'                                       | -t "$ex/service.yaml" -d "$tmp/dep.json" --dry-run
+2      | cannot read file                                          | -t "$ex/topology.yaml" -d "$tmp/dep.json" --dry-run --to "$tmp/missing.yaml"
+ROWS
 # gone PID: no such process, or a zombie nobody has reaped yet.
 gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 # Applying (no --dry-run) with podman: a podman API service runs for exactly as long as
 # chima-relocate, even when chima-relocate is killed with SIGKILL.
+# As root only; CI (CI=true) installs podman and curl (scripts/setup.sh), so there they must be.
+if [ "$(id -u)" -eq 0 ] && [ "${CI:-}" = true ]; then
+    command -v podman >/dev/null && command -v curl >/dev/null || fail "podman or curl missing under CI"
+fi
 if command -v podman >/dev/null && command -v curl >/dev/null && [ "$(id -u)" -eq 0 ]; then
     mkfifo "$tmp/stdin"
     "$bin/chima-relocate" -v -t "$ex/topology.yaml" -d "$tmp/dep.json" --artifacts "$tmp/none.json" \

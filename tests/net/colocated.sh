@@ -7,13 +7,13 @@
 set -euo pipefail
 net=t-co
 source "$(dirname "${BASH_SOURCE[0]}")/lib/emulated.bash"
-command -v podman >/dev/null || { echo "skipped: podman not installed"; exit 77; }
+needs podman
 export CHIMA_BUILD=${CHIMA_BUILD:-$(dirname "$bin")}
 remove_containers() {
     "$bin/chima-install" -q "$tmp/dep.json" "$tmp/artifacts.json" --net "$net" --remove \
         --previous "$tmp/installed.json" >/dev/null 2>&1 || true
 }
-trap 'remove_containers; cleanup' EXIT
+cleanup_add remove_containers
 
 cat > "$tmp/placement.yaml" <<YAML
 kind: chima.placement
@@ -32,8 +32,7 @@ JSON
 toupper=$(jq -r '.functions[] | select(.name == "toupper") | .ip' "$tmp/dep.json")
 echo_ip=$(jq -r '.functions[] | select(.name == "echo") | .ip' "$tmp/dep.json")
 
-ip netns exec "$(ns d1)" tshark -q -i eth0 -f "udp or mpls" -w "$tmp/d1.pcap" 2>/dev/null &
-sleep 2
+capture d1 eth0 "udp or mpls" "$tmp/d1.pcap"
 answers=
 for i in 1 2 3 4 5; do
     got=$(ip netns exec "$(ns client)" python3 - "$toupper" "$i" <<'PY'
@@ -50,9 +49,8 @@ PY
     answers+="$got;"
     sleep 0.1
 done
-sleep 1
-kill -INT $(jobs -p) 2>/dev/null || true
-wait 2>/dev/null || true
+wait_captured "$tmp/d1.pcap" "!mpls && ip.src == $toupper && ip.dst == $echo_ip" 5
+stop_captures
 [ "$answers" = "echo: HELLO FROM THE CLIENT 1;echo: HELLO FROM THE CLIENT 2;echo: HELLO FROM THE CLIENT 3;echo: HELLO FROM THE CLIENT 4;echo: HELLO FROM THE CLIENT 5;" ] \
     || fail "answers: $answers"
 

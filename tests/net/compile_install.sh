@@ -23,18 +23,15 @@ map=$(ls -d /sys/fs/bpf/chima/$net/s1/slot-$slot/tbl_marks 2>/dev/null || find /
 [ "$(bpftool -j map dump pinned "$map" | jq length)" -eq 1 ] || fail "tbl_marks should hold 1 entry"
 
 dst=$(jq -r '.functions[] | select(.name == "toupper") | .ip' "$tmp/dep.json")
-ip netns exec "$(ns d1)" tshark -q -i eth0 -f "udp port 12345" -w "$tmp/d1.pcap" 2>/dev/null &
-sleep 2
+# Requests from the client only: the chain's functions answer, and their traffic is here too.
+request="ip.src == 10.0.0.200 && udp.dstport == 12345"
+capture d1 eth0 "udp port 12345" "$tmp/d1.pcap"
 for i in 1 2 3 4 5; do
     ip netns exec "$(ns client)" bash -c 'echo "hello $0" > /dev/udp/'"$dst"'/12345' "$i"
     sleep 0.1
 done
-sleep 1
-kill -INT $(jobs -p) 2>/dev/null || true
-wait 2>/dev/null || true
-
-# Requests from the client only: the chain's functions answer, and their traffic is here too.
-request="ip.src == 10.0.0.200 && udp.dstport == 12345"
+wait_captured "$tmp/d1.pcap" "$request" 5
+stop_captures
 fields=$(tshark -r "$tmp/d1.pcap" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -Y "$request" \
     -T fields -e eth.type -e ip.ttl -e ip.dsfield.dscp -e ip.checksum.status -e udp.checksum.status 2>/dev/null | sort -u)
 [ "$(echo "$fields" | wc -l)" -eq 1 ] || fail "unexpected packets at d1: $fields"

@@ -13,21 +13,21 @@ deploy_minimal process
 jq -e '.changes.slots_installed == 2' "$tmp/installed.json" >/dev/null || fail "slots not installed"
 
 # Capture on the s0-s1 link (at s1's port 1) and at the host d1.
-ip netns exec "$(ns s1)" tshark -q -i p1 -f "mpls" -w "$tmp/s1p1.pcap" 2>/dev/null &
-ip netns exec "$(ns d1)" tshark -q -i eth0 -f "udp port 12345" -w "$tmp/d1.pcap" 2>/dev/null &
-sleep 2
+# (Requests only: the container functions answer, and replies cross the link too.)
+request='eth.src == 00:00:00:00:00:20 && udp.dstport == 12345'
+at_d1='ip.src == 10.0.0.200 && udp.dstport == 12345'
+capture s1 p1 "mpls" "$tmp/s1p1.pcap"
+capture d1 eth0 "udp port 12345" "$tmp/d1.pcap"
 for i in 1 2 3 4 5; do
     ip netns exec "$(ns client)" bash -c 'echo "hi $0" > /dev/udp/10.0.0.2/12345' "$i"
     sleep 0.1
 done
-sleep 1
-kill -INT $(jobs -p) 2>/dev/null || true
-wait 2>/dev/null || true
+wait_captured "$tmp/s1p1.pcap" "$request" 5
+wait_captured "$tmp/d1.pcap" "$at_d1" 5
+stop_captures
 
 # On the wire between s0 and s1: s0 popped its adjacency; the rest of the stack is there:
 # function 1 (changettl at s1), int-to-host, adjacency to port 2 (d1).
-# (Requests only: the container functions answer, and replies cross the link too.)
-request='eth.src == 00:00:00:00:00:20 && udp.dstport == 12345'
 labels=$(tshark -r "$tmp/s1p1.pcap" -Y "$request" -T fields -e mpls.label 2>/dev/null | sort -u)
 [ "$labels" = "$(printf '%d,%d,%d' 0x40001 0xc0000 0x80002)" ] || fail "labels on s0-s1: '$labels'"
 # At d1: plain IPv4/UDP (penultimate hop popping), TTL set by the function, checksums
@@ -69,13 +69,15 @@ k1=$(kernel_tx) p1=$(pipeline_tx)
 [ $((p1 - p0)) -ge 20 ] || fail "s0 port 2 forwarded $((p1 - p0)) of 20 pings"
 [ $((k1 - k0)) -lt 3 ] || fail "s0 transmitted $((k1 - k0)) frames on p2 (want peer delivery)"
 
-# perturb s0-s1 --delay 20ms: the RTT across that link grows by 40 ms (within 10%).
-rtt() { ip netns exec "$(ns client)" ping -q -c 10 -i 0.05 -W 1 10.0.0.101 | awk -F/ '/rtt/ {print $5}'; }
-base=$(rtt)
+# perturb s0-s1 --delay 20ms: every round trip across that link waits 40 ms more -- none
+# is shorter than 40 ms, and on average it stays under a second delay's 80 ms (the averages
+# are printed, a figure: how close they come depends on the host's load).
+rtt() { ip netns exec "$(ns client)" ping -q -c 10 -i 0.05 -W 1 10.0.0.101 | awk -F'[/ ]' '/rtt/ {print $7, $8}'; }
+read -r _ base <<<"$(rtt)"
 "$bin/chima-net" -q perturb "$ex/topology.yaml" s0-s1 --name "$net" --delay 20ms >/dev/null
-slow=$(rtt)
-awk -v b="$base" -v s="$slow" 'BEGIN { d = s - b; exit !(d >= 36 && d <= 44) }' \
-    || fail "RTT $base ms -> $slow ms: not +40 ms within 10%"
+read -r slow_min slow <<<"$(rtt)"
+awk -v b="$base" -v m="$slow_min" -v s="$slow" 'BEGIN { exit !(m >= 40 && s - b < 80) }' \
+    || fail "RTT $base ms -> min $slow_min, avg $slow ms: not 40 ms more"
 "$bin/chima-net" -q perturb "$ex/topology.yaml" s0-s1 --name "$net" --clear >/dev/null
 
 "$bin/chima-net" -q down --name "$net" >/dev/null

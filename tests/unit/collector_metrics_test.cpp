@@ -17,6 +17,7 @@
 #include "chima/collector/prometheus.hpp"
 #include "chima/collector/sections.hpp"
 #include "chima/error.hpp"
+#include "skip.hpp"
 
 using namespace chima::collector;
 
@@ -83,10 +84,8 @@ TEST_CASE("collector metrics: exposition text, one HELP/TYPE per family, base un
 TEST_CASE("collector metrics: promtool accepts the exposition") {
     std::string output;
     int rc = promtool_check(render_prometheus(sample_snapshot()), output);
-    if (rc == -1) {
-        MESSAGE("promtool not installed: skipped");
+    if (chima::test::skip_without_dependency(rc != -1, "promtool"))
         return;
-    }
     CHECK_MESSAGE(rc == 0, output);
     CHECK(promtool_check(render_prometheus(MetricsSnapshot{}), output) == 0);
 }

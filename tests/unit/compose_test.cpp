@@ -1,6 +1,7 @@
 // chima-compose's library: stacks, sections, placement, round-trips, legacy import.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
@@ -92,21 +93,59 @@ TEST_CASE("compose minimal: INT sections sum the right segments") {
     CHECK(e2e.segments[0].b_id == 2);
 }
 
+namespace {
+
+// Follows the forwarding entries for `target` from switch `from`, port by port, over the
+// topology's links; true when they end at the port where `target` is attached.
+bool forwarding_reaches(const Deployment& d, const std::string& from, const NetEndpoint& target) {
+    std::string at = from;
+    for (size_t hops = 0; hops <= d.topology.switches.size(); ++hops) {
+        auto entries = d.forwarding_entries(at);
+        auto entry = std::find_if(entries.begin(), entries.end(), [&](const ForwardingEntry& e) {
+            return e.target == target.name;
+        });
+        if (entry == entries.end())
+            return false;
+        if (at == target.sw && entry->port == target.port)
+            return true;
+        auto link =
+            std::find_if(d.topology.links.begin(), d.topology.links.end(), [&](const Link& l) {
+                return (l.a == at && l.a_port == entry->port) ||
+                       (l.b == at && l.b_port == entry->port);
+            });
+        if (link == d.topology.links.end())
+            return false;  // a port that is neither the target's nor a link to a switch
+        at = link->a == at && link->a_port == entry->port ? link->b : link->a;
+    }
+    return false;  // a loop
+}
+
+}  // namespace
+
 TEST_CASE("compose: forwarding reaches every endpoint from every switch") {
+    for (const char* scenario : {"minimal", "medium", "mesh"}) {
+        CAPTURE(scenario);
+        Deployment d = compose_example(scenario, true);
+        REQUIRE_FALSE(d.endpoints.empty());
+        for (const auto& sw : d.topology.switches) {
+            CAPTURE(sw.name);
+            // One entry per endpoint, and following them hop by hop ends at the endpoint.
+            CHECK(d.forwarding_entries(sw.name).size() == d.endpoints.size());
+            for (const auto& target : d.endpoints) {
+                CAPTURE(target.name);
+                CHECK(forwarding_reaches(d, sw.name, target));
+            }
+        }
+    }
+    // On minimal's s0: the client's port, and the rail of each host (s1 odd, s2 even).
     Deployment d = compose_example("minimal", true);
     auto at_s0 = d.forwarding_entries("s0");
-    // client, 4 hosts, 2 container functions.
-    CHECK(at_s0.size() == 7);
+    CHECK(at_s0.size() == 7);  // client, 4 hosts, 2 container functions
     for (const auto& e : at_s0) {
         if (e.target == "d3") CHECK(e.port == 2);  // towards s1
         if (e.target == "d4") CHECK(e.port == 3);  // towards s2
         if (e.target == "client") CHECK(e.port == 1);
         if (e.target == "minimal/echo") CHECK(e.port == 2);
-    }
-    auto at_s3 = d.forwarding_entries("s3");
-    for (const auto& e : at_s3) {
-        if (e.target == "d3") CHECK(e.port == 2);
-        if (e.target == "client") CHECK(e.port == 1);
     }
 }
 
@@ -116,6 +155,7 @@ TEST_CASE("compose: every scenario composes with and without a placement") {
         Deployment given = compose_example(s, true);
         Deployment computed = compose_example(s, false);
         CHECK(!given.flows.empty());
+        CHECK(!computed.flows.empty());
         CHECK(computed.functions.size() == given.functions.size());
         for (const auto& f : computed.flows) CHECK(f.stack.size() <= 8);
         // Deterministic: the same input gives the same deployment.
@@ -149,6 +189,7 @@ TEST_CASE("compose: a degraded link moves the chain to the other rail") {
     in.degraded[{"s0", "s1"}] = 50'000'000;
     in.degraded[{"s1", "s0"}] = 50'000'000;
     Deployment d = compose(in);
+    REQUIRE_FALSE(d.flows.empty());
     for (const auto& f : d.flows) {
         for (size_t i = 0; i + 1 < f.path.size(); ++i) {
             CHECK_FALSE(((f.path[i] == "s0" && f.path[i + 1] == "s1") ||

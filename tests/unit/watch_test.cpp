@@ -1,6 +1,7 @@
 // chima-watch: section sums, hysteresis, hold-down, jitter limits, exits and link-down.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "chima/compose/compose.hpp"
@@ -212,8 +213,11 @@ TEST_CASE("watch: after a relocation the new deployment's sections are watched")
 }
 
 TEST_CASE("file change: a replaced file is noticed once") {
-    auto dir = std::filesystem::temp_directory_path() / "chima-file-change-test";
-    std::filesystem::create_directories(dir);
+    // A directory of its own: another run of this test (ctest -j, another checkout) uses its own.
+    std::string dir_template =
+        (std::filesystem::temp_directory_path() / "chima-file-change-XXXXXX").string();
+    REQUIRE(::mkdtemp(dir_template.data()) != nullptr);
+    const std::filesystem::path dir = dir_template;
     auto path = (dir / "deployment.json").string();
     write_file_atomic(path, "{}\n");
     FileChange probe(path);

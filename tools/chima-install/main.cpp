@@ -8,6 +8,7 @@
 #include "chima/container/podman_service.hpp"
 #include "chima/deploy/containers.hpp"
 #include "chima/deploy/install.hpp"
+#include "chima/net/names.hpp"
 #include "chima/state_file.hpp"
 #include "chima/tool.hpp"
 
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
         auto a = chima::deploy::load_artifacts(artifacts);
         if (net.empty())
             net = d.topology.name;
+        chima::net::check_net_name(net);  // before anything is opened by that name
         std::optional<nlohmann::json> before;
         std::optional<std::string> prev_path = previous ? previous : out;
         if (prev_path && std::filesystem::exists(*prev_path)) {

@@ -7,6 +7,7 @@
 
 #include "chima/emulation/emulated_network.hpp"
 #include "chima/net/impairment.hpp"
+#include "chima/net/names.hpp"
 #include "chima/net/perturb.hpp"
 #include "chima/tool.hpp"
 
@@ -42,6 +43,45 @@ void print_status_table(const nlohmann::json& st) {
         }
         std::cout << "\n";
     }
+}
+
+// The change `chima-net perturb` asks for; InputError for a bad flag value.
+struct PerturbFlags {
+    bool down, up, clear;
+    std::string delay, jitter, loss, rate;
+};
+
+chima::net::Perturbation perturbation_of_flags(const PerturbFlags& f) {
+    if (int(f.down) + int(f.up) + int(f.clear) > 1)
+        throw chima::InputError("give only one of --down, --up, --clear");
+    if (f.down)
+        return chima::net::Perturbation::down();
+    if (f.up)
+        return chima::net::Perturbation::up();
+    if (f.clear)
+        return chima::net::Perturbation::clear();
+    chima::net::Impairment imp;
+    auto d = chima::parse_duration(f.delay), j = chima::parse_duration(f.jitter);
+    if (!d)
+        throw chima::InputError("--delay: expected a duration such as 20ms, got '" + f.delay + "'");
+    if (!j)
+        throw chima::InputError("--jitter: expected a duration such as 2ms, got '" + f.jitter +
+                                "'");
+    auto l = chima::net::parse_loss(f.loss);
+    if (!l)
+        throw chima::InputError("--loss: expected a probability such as 1% or 0.01, got '" +
+                                f.loss + "'");
+    imp.delay = std::chrono::nanoseconds(*d);
+    imp.jitter = std::chrono::nanoseconds(*j);
+    imp.loss = *l;
+    if (!f.rate.empty()) {
+        auto r = chima::net::parse_rate(f.rate);
+        if (!r)
+            throw chima::InputError("--rate: expected a rate such as 10mbit, got '" + f.rate + "'");
+        imp.rate_bps = *r;
+    }
+    chima::net::check_impairment(imp);
+    return chima::net::Perturbation::impair(imp);
 }
 
 }  // namespace
@@ -86,18 +126,19 @@ int main(int argc, char** argv) {
     perturb->add_flag("--clear", clear, "remove every impairment");
 
     return tool.run(argc, argv, [&]() -> int {
+        // Checked before anything needs root, as every flag is.
         auto net_name = [&](const chima::Topology* t) {
-            if (!name.empty())
-                return name;
-            if (t)
-                return t->name;
-            throw chima::InputError("give TOPOLOGY or --name");
+            if (name.empty() && !t)
+                throw chima::InputError("give TOPOLOGY or --name");
+            std::string net = name.empty() ? t->name : name;
+            chima::net::check_net_name(net);
+            return net;
         };
         if (*up) {
             auto topo = chima::load_topology(topology);
+            std::string net = net_name(&topo);
             require_root();
             chima::net::InterruptGuard guard;
-            std::string net = net_name(&topo);
             spdlog::info("building network '{}': {} switches, {} hosts, {} links", net,
                          topo.switches.size(), topo.hosts.size(), topo.links.size());
             try {
@@ -114,15 +155,16 @@ int main(int argc, char** argv) {
             std::optional<chima::Topology> topo;
             if (!topology.empty())
                 topo = chima::load_topology(topology);
+            std::string net = net_name(topo ? &*topo : nullptr);
             require_root();
-            auto doc = chima::emulation::net_down(net_name(topo ? &*topo : nullptr));
+            auto doc = chima::emulation::net_down(net);
             chima::emit_json(doc, std::nullopt);
             return 0;
         }
         auto topo = chima::load_topology(topology);
-        require_root();
         std::string net = net_name(&topo);
         if (*status) {
+            require_root();
             auto doc = chima::emulation::net_status(topo, net);
             if (table)
                 print_status_table(doc);
@@ -130,43 +172,10 @@ int main(int argc, char** argv) {
                 chima::emit_json(doc, std::nullopt);
             return 0;
         }
-        // perturb
-        int modes = int(link_down) + int(link_up) + int(clear);
-        chima::net::Perturbation change;
-        if (modes > 1)
-            throw chima::InputError("give only one of --down, --up, --clear");
-        if (link_down)
-            change = chima::net::Perturbation::down();
-        else if (link_up)
-            change = chima::net::Perturbation::up();
-        else if (clear)
-            change = chima::net::Perturbation::clear();
-        else {
-            chima::net::Impairment imp;
-            auto d = chima::parse_duration(delay), j = chima::parse_duration(jitter);
-            if (!d)
-                throw chima::InputError("--delay: expected a duration such as 20ms, got '" + delay +
-                                        "'");
-            if (!j)
-                throw chima::InputError("--jitter: expected a duration such as 2ms, got '" +
-                                        jitter + "'");
-            auto l = chima::net::parse_loss(loss);
-            if (!l)
-                throw chima::InputError("--loss: expected a probability such as 1% or 0.01, got '" +
-                                        loss + "'");
-            imp.delay = std::chrono::nanoseconds(*d);
-            imp.jitter = std::chrono::nanoseconds(*j);
-            imp.loss = *l;
-            if (!rate.empty()) {
-                auto r = chima::net::parse_rate(rate);
-                if (!r)
-                    throw chima::InputError("--rate: expected a rate such as 10mbit, got '" + rate +
-                                            "'");
-                imp.rate_bps = *r;
-            }
-            chima::net::check_impairment(imp);
-            change = chima::net::Perturbation::impair(imp);
-        }
+        // perturb: the flags are checked before anything needs root.
+        chima::net::Perturbation change =
+            perturbation_of_flags({link_down, link_up, clear, delay, jitter, loss, rate});
+        require_root();
         auto st = chima::emulation::perturb_link(topo, net, link, change);
         nlohmann::json doc = {{"link", link}, {"up", st.up()}, {"netem", st.netem}};
         if (st.delay_line)

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
     tool.app.add_option("--installed", installed, "installed.json (read and rewritten)");
     tool.app.add_option("--routes", routes, "routes.json (read and rewritten)");
     tool.app.add_option("--backend", backend, "container backend: podman|process|auto")
+        ->check(CLI::IsMember({"podman", "docker", "process", "auto"}))
         ->capture_default_str();
     tool.app.add_option("--move-cost", move_cost, "placement cost of moving one function")
         ->capture_default_str();
@@ -50,12 +51,12 @@ int main(int argc, char** argv) {
         if (!mc)
             throw chima::InputError("--move-cost: expected a duration, got '" + move_cost + "'");
         options.move_cost = *mc;
+        if (!legacy_service.empty() && to.empty())
+            throw chima::InputError("--legacy needs --to (the prototype's redep.yaml)");
         if (!dry_run && artifacts.empty()) {
             throw chima::InputError(
                 "--artifacts is needed to apply a relocation (or use --dry-run)");
         }
-        if (!legacy_service.empty() && to.empty())
-            throw chima::InputError("--legacy needs --to (the prototype's redep.yaml)");
         if (!to.empty()) {
             options.target = legacy_service.empty()
                                  ? chima::load_placement(to)

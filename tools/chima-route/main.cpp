@@ -2,6 +2,7 @@
 #include <filesystem>
 
 #include "chima/deploy/routing.hpp"
+#include "chima/net/names.hpp"
 #include "chima/state_file.hpp"
 #include "chima/tool.hpp"
 
@@ -19,7 +20,9 @@ int main(int argc, char** argv) {
     tool.app.add_option("--previous", previous, "an earlier routes.json (default: -o's file)");
     return tool.run(argc, argv, [&] {
         auto d = chima::load_deployment(deployment);
-        if (net.empty()) net = d.topology.name;
+        if (net.empty())
+            net = d.topology.name;
+        chima::net::check_net_name(net);  // before anything is opened by that name
         std::optional<nlohmann::json> before;
         std::optional<std::string> prev_path = previous ? previous : out;
         if (prev_path && std::filesystem::exists(*prev_path)) {

@@ -39,15 +39,14 @@ paper_teardown() {
 }
 
 paper_cleanup() {
-    trap - EXIT INT TERM
     paper_teardown
     rm -rf "$work"
     local left
-    left=$( (ip netns list | grep -c "^chima\.$net\." ; podman ps -aq --filter "label=chima.net=$net" | wc -l) | paste -sd+ | bc)
+    left=$(( $(ip netns list | grep -c "^chima\.$net\.") + $(podman ps -aq --filter "label=chima.net=$net" | wc -l) ))
     [ "$left" -eq 0 ] || paper_note "WARNING: $left namespaces/containers of network $net are left"
 }
-trap paper_cleanup EXIT
-trap 'exit 130' INT TERM
+source "$root/scripts/lib/cleanup.bash"
+cleanup_add paper_cleanup
 
 paper_link() { sed -n 's/^perturbed_link: *//p' "$root/examples/$1/scenario.yaml"; }
 

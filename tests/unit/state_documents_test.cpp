@@ -369,7 +369,7 @@ TEST_CASE("state documents: wrong kind, unknown version, mistyped members are re
     auto read_net = [](const json& j) { net_state_from_json(j, "net.json"); };
 
     struct Case {
-        const char* what;
+        std::string what;
         std::string message;
         std::string expected;
     };

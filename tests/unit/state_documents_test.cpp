@@ -111,31 +111,34 @@ json routes_as_chima_route_writes(const Deployment& d, const std::string& net) {
             {"forwarding_entries", 70}};
 }
 
-// net.json of a network with two switches, a compute host and the client, as `chima-net up`
-// writes it (emulated_network.cpp net_up): s1 has no way to the collector.
+// net.json as `chima-net up` writes it (emulated_network.cpp net_up): an excerpt of the
+// document of examples/minimal (switch s0, the client, host d1, link s0-s1), and a switch s9
+// with no way to the collector (no "report_source").
 const char* const kNetJson = R"({
-  "kind": "chima.net", "version": 1, "name": "lab", "topology": "topology.yaml",
+  "kind": "chima.net", "version": 1, "name": "stdoc",
+  "topology": "examples/minimal/topology.yaml",
   "switches": [
-    {"name": "s0", "id": 1, "netns": "chima.lab.s0", "pins": "/sys/fs/bpf/chima/lab/s0",
-     "ports": [{"port": 1, "ifname": "p1", "ifindex": 2}, {"port": 2, "ifname": "p2", "ifindex": 3}],
-     "int": {"switch_id": 1, "sink_ports": [1], "report_port": 1,
-             "report_source": "10.0.255.1"}},
-    {"name": "s1", "id": 2, "netns": "chima.lab.s1", "pins": "/sys/fs/bpf/chima/lab/s1",
-     "ports": [{"port": 1, "ifname": "p1", "ifindex": 2}, {"port": 2, "ifname": "p2", "ifindex": 4}],
-     "int": {"switch_id": 2, "sink_ports": [2], "report_port": 0}}
+    {"id": 1, "int": {"report_port": 1, "report_source": "169.254.0.1", "sink_ports": [1],
+                      "switch_id": 1},
+     "name": "s0", "netns": "chima.stdoc.s0", "pins": "/sys/fs/bpf/chima/stdoc/s0",
+     "ports": [{"ifindex": 2, "ifname": "p2", "port": 2}, {"ifindex": 3, "ifname": "p3", "port": 3},
+               {"ifindex": 4, "ifname": "p1", "port": 1}]},
+    {"id": 9, "int": {"report_port": 0, "sink_ports": [], "switch_id": 9},
+     "name": "s9", "netns": "chima.stdoc.s9", "pins": "/sys/fs/bpf/chima/stdoc/s9",
+     "ports": [{"ifindex": 2, "ifname": "p1", "port": 1}]}
   ],
   "endpoints": [
-    {"name": "client", "kind": "endpoint", "netns": "chima.lab.client", "ip": "10.0.0.200",
-     "mac": "02:00:00:00:fe:00", "uplink": "eth0", "pins": "/sys/fs/bpf/chima/lab/client",
-     "bridge": ""},
-    {"name": "h1", "kind": "host", "netns": "chima.lab.h1", "ip": "10.0.0.11",
-     "mac": "02:00:00:00:01:01", "uplink": "eth0", "pins": "/sys/fs/bpf/chima/lab/h1",
-     "bridge": "br0"}
+    {"bridge": "", "ip": "10.0.0.200", "kind": "endpoint", "mac": "00:00:00:00:00:20",
+     "name": "client", "netns": "chima.stdoc.client", "pins": "/sys/fs/bpf/chima/stdoc/client",
+     "uplink": "eth0"},
+    {"bridge": "br0", "ip": "10.0.0.101", "kind": "host", "mac": "00:00:00:00:00:01",
+     "name": "d1", "netns": "chima.stdoc.d1", "pins": "/sys/fs/bpf/chima/stdoc/d1",
+     "uplink": "eth0"}
   ],
-  "links": [{"name": "s0-s1", "a": {"node": "s0", "ifname": "p2"},
-             "b": {"node": "s1", "ifname": "p1"}}],
-  "collector": {"node": "client", "netns": "chima.lab.client", "iface": "eth0",
-                "ip": "10.0.0.200", "udp_port": 54321}
+  "links": [{"a": {"ifname": "p2", "node": "s0"}, "b": {"ifname": "p1", "node": "s1"},
+             "name": "s0-s1"}],
+  "collector": {"iface": "eth0", "ip": "10.0.0.200", "netns": "chima.stdoc.client",
+                "node": "client", "udp_port": 54321}
 })";
 
 // A directory of its own for files, removed with everything in it.
@@ -315,35 +318,37 @@ TEST_CASE("net.json as chima-net up writes it round-trips, every field read back
     json doc = json::parse(kNetJson);
     NetState n = net_state_from_json(doc, "net.json");
 
-    CHECK(n.name == "lab");
-    CHECK(n.topology == "topology.yaml");
+    CHECK(n.name == "stdoc");
+    CHECK(n.topology == "examples/minimal/topology.yaml");
     REQUIRE(n.switches.size() == 2);
     const NetState::Switch& s0 = n.switches[0];
     CHECK(s0.name == "s0");
     CHECK(s0.id == 1);
-    CHECK(s0.netns == "chima.lab.s0");
-    CHECK(s0.pins == "/sys/fs/bpf/chima/lab/s0");
-    REQUIRE(s0.ports.size() == 2);
-    CHECK(s0.ports[1].port == 2);
-    CHECK(s0.ports[1].ifname == "p2");
-    CHECK(s0.ports[1].ifindex == 3);
+    CHECK(s0.netns == "chima.stdoc.s0");
+    CHECK(s0.pins == "/sys/fs/bpf/chima/stdoc/s0");
+    REQUIRE(s0.ports.size() == 3);
+    CHECK(s0.ports[2].port == 1);
+    CHECK(s0.ports[2].ifname == "p1");
+    CHECK(s0.ports[2].ifindex == 4);
     CHECK(s0.int_settings.switch_id == 1);
     CHECK(s0.int_settings.sink_ports == std::vector<uint32_t>{1});
     CHECK(s0.int_settings.report_port == 1);
     REQUIRE(s0.int_settings.report_source);
-    CHECK(s0.int_settings.report_source->str() == "10.0.255.1");
+    CHECK(s0.int_settings.report_source->str() == "169.254.0.1");
     CHECK(n.switches[1].int_settings.report_port == 0);
+    CHECK(n.switches[1].int_settings.sink_ports.empty());
     CHECK_FALSE(n.switches[1].int_settings.report_source);
     REQUIRE(n.endpoints.size() == 2);
-    const NetState::Endpoint& h1 = n.endpoints[1];
-    CHECK(h1.name == "h1");
-    CHECK(h1.kind == "host");
-    CHECK(h1.netns == "chima.lab.h1");
-    CHECK(h1.ip.str() == "10.0.0.11");
-    CHECK(h1.mac.str() == "02:00:00:00:01:01");
-    CHECK(h1.uplink == "eth0");
-    CHECK(h1.pins == "/sys/fs/bpf/chima/lab/h1");
-    CHECK(h1.bridge == "br0");
+    const NetState::Endpoint& d1 = n.endpoints[1];
+    CHECK(d1.name == "d1");
+    CHECK(d1.kind == "host");
+    CHECK(d1.netns == "chima.stdoc.d1");
+    CHECK(d1.ip.str() == "10.0.0.101");
+    CHECK(d1.mac.str() == "00:00:00:00:00:01");
+    CHECK(d1.uplink == "eth0");
+    CHECK(d1.pins == "/sys/fs/bpf/chima/stdoc/d1");
+    CHECK(d1.bridge == "br0");
+    CHECK(n.endpoints[0].kind == "endpoint");
     CHECK(n.endpoints[0].bridge.empty());
     REQUIRE(n.links.size() == 1);
     CHECK(n.links[0].name == "s0-s1");
@@ -352,7 +357,7 @@ TEST_CASE("net.json as chima-net up writes it round-trips, every field read back
     CHECK(n.links[0].b.node == "s1");
     CHECK(n.links[0].b.ifname == "p1");
     CHECK(n.collector.node == "client");
-    CHECK(n.collector.netns == "chima.lab.client");
+    CHECK(n.collector.netns == "chima.stdoc.client");
     CHECK(n.collector.iface == "eth0");
     CHECK(n.collector.ip.str() == "10.0.0.200");
     CHECK(n.collector.udp_port == 54321);

@@ -4,6 +4,7 @@
 
 #include "chima/compose/forwarding.hpp"
 #include "chima/model/deployment.hpp"
+#include "chima/model/json_reader.hpp"
 #include "chima/state_file.hpp"
 
 namespace chima {
@@ -171,62 +172,6 @@ json to_json(const Deployment& d) {
 
 namespace {
 
-// Reads fields of a JSON document and reports errors with the file and JSON pointer.
-class JsonReader {
-public:
-    JsonReader(const json& j, std::string file, std::string path)
-        : j_(j), file_(std::move(file)), path_(std::move(path)) {}
-
-    [[noreturn]] void fail(const std::string& msg) const {
-        throw InputError(SourceMark{file_, 0, 0},
-                         "at " + (path_.empty() ? std::string("/") : path_) + ": " + msg);
-    }
-    JsonReader at(const std::string& key) const {
-        if (!j_.is_object() || !j_.contains(key)) fail("missing \"" + key + "\"");
-        return JsonReader(j_.at(key), file_, path_ + "/" + key);
-    }
-    bool has(const std::string& key) const { return j_.is_object() && j_.contains(key); }
-    std::vector<JsonReader> items() const {
-        if (!j_.is_array()) fail("expected an array");
-        std::vector<JsonReader> out;
-        for (size_t i = 0; i < j_.size(); ++i)
-            out.emplace_back(j_[i], file_, path_ + "/" + std::to_string(i));
-        return out;
-    }
-    std::string str() const {
-        if (!j_.is_string()) fail("expected a string");
-        return j_.get<std::string>();
-    }
-    int64_t integer() const {
-        if (!j_.is_number_integer()) fail("expected an integer");
-        return j_.get<int64_t>();
-    }
-    double number() const {
-        if (!j_.is_number()) fail("expected a number");
-        return j_.get<double>();
-    }
-    bool boolean() const {
-        if (!j_.is_boolean()) fail("expected true or false");
-        return j_.get<bool>();
-    }
-    Ipv4 ipv4() const {
-        auto v = Ipv4::parse(str());
-        if (!v) fail("expected an IPv4 address");
-        return *v;
-    }
-    Mac mac() const {
-        auto v = Mac::parse(str());
-        if (!v) fail("expected a MAC address");
-        return *v;
-    }
-    const json& raw() const { return j_; }
-
-private:
-    const json& j_;
-    std::string file_;
-    std::string path_;
-};
-
 SlaSection read_sla(const JsonReader& r) {
     SlaSection s;
     if (r.has("latency_ns")) s.latency = r.at("latency_ns").integer();
@@ -314,11 +259,7 @@ Topology topology_from_json(const json& j, const std::string& file) {
 
 Deployment deployment_from_json(const json& doc, const std::string& file) {
     JsonReader r(doc, file, "");
-    if (r.at("kind").str() != kDeploymentKind) {
-        r.at("kind").fail("wrong kind, expected '" + std::string(kDeploymentKind) + "'");
-    }
-    int64_t v = r.at("version").integer();
-    if (v < 1 || v > kDeploymentVersion) r.at("version").fail("unknown version");
+    check_state_header(r, kDeploymentKind, kDeploymentVersion);
     Deployment d;
     d.id = r.at("id").str();
     d.topology = topology_from_json(doc.at("topology"), file);

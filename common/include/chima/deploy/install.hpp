@@ -10,11 +10,13 @@
 
 #include "chima/deploy/artifacts.hpp"
 #include "chima/model/deployment.hpp"
+#include "chima/model/installed.hpp"
 
 namespace chima::deploy {
 
-inline constexpr const char* kInstalledKind = "chima.installed";
-inline constexpr int kInstalledVersion = 1;
+// installed.json's kind and version live with its type.
+using chima::kInstalledKind;
+using chima::kInstalledVersion;
 
 struct SlotChanges {
     size_t installed = 0;  // slots loaded now

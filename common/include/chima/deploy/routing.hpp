@@ -10,11 +10,13 @@
 
 #include "chima/label_stack.hpp"
 #include "chima/model/deployment.hpp"
+#include "chima/model/routes.hpp"
 
 namespace chima::deploy {
 
-inline constexpr const char* kRoutesKind = "chima.routes";
-inline constexpr int kRoutesVersion = 1;
+// routes.json's kind and version live with its type.
+using chima::kRoutesKind;
+using chima::kRoutesVersion;
 
 // What can be in place before any flow uses it: the forwarding entries of every endpoint
 // (function addresses included) on every switch and the endpoints' permanent neighbour

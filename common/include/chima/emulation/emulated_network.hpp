@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chima/model/net_state.hpp"
 #include "chima/model/topology.hpp"
 #include "chima/net/delay_line.hpp"
 #include "chima/net/perturb.hpp"
@@ -26,8 +27,9 @@
 
 namespace chima::emulation {
 
-inline constexpr const char* kNetKind = "chima.net";
-inline constexpr int kNetVersion = 1;
+// net.json's kind and version live with its type.
+using chima::kNetKind;
+using chima::kNetVersion;
 
 inline constexpr const char* kUplink = "eth0";
 // Label on every container function started in network NET: chima.net=NET.

@@ -1,0 +1,160 @@
+// Installed <-> installed.json. Every member chima-install writes is required when reading;
+// members it does not know are kept in `extra` and written back unchanged.
+#include "chima/model/installed.hpp"
+
+#include "chima/model/json_reader.hpp"
+#include "chima/state_file.hpp"
+
+namespace chima {
+
+using nlohmann::json;
+
+const InstalledFunction* Installed::find(const std::string& chain, const std::string& name) const {
+    for (const auto& f : functions)
+        if (f.chain == chain && f.name == name)
+            return &f;
+    return nullptr;
+}
+
+std::vector<const InstalledFunction*> Installed::of_type(FunctionType type) const {
+    std::vector<const InstalledFunction*> out;
+    for (const auto& f : functions)
+        if (f.type == type)
+            out.push_back(&f);
+    return out;
+}
+
+json to_json(const InstalledFunction& f) {
+    json j = f.extra;
+    j["chain"] = f.chain;
+    j["name"] = f.name;
+    j["type"] = to_string(f.type);
+    j["node"] = f.node;
+    j["state"] = f.state;
+    if (f.type == FunctionType::P4) {
+        const InstalledSlot& s = f.p4;
+        j["slot"] = s.slot;
+        j["object"] = s.object;
+        j["object_hash"] = s.object_hash;
+        j["entries_hash"] = s.entries_hash;
+        j["program_id"] = s.program_id;
+    } else {
+        const InstalledContainer& c = f.container;
+        j["ip"] = c.ip.str();
+        j["mac"] = c.mac.str();
+        j["function_id"] = c.function_id;
+        j["netns"] = c.netns;
+        j["backend"] = c.backend;
+        j["instance"] = c.instance;
+        j["id"] = c.id;
+        j["pid"] = c.pid;
+        j["image"] = c.image;
+        j["image_id"] = c.image_id;
+        j["env"] = c.env;
+        if (c.exit_code)
+            j["exit_code"] = *c.exit_code;
+        if (c.restarts)
+            j["restarts"] = *c.restarts;
+    }
+    return j;
+}
+
+json to_json(const Installed& doc) {
+    json j = doc.extra;
+    j.update(new_state(kInstalledKind, kInstalledVersion));
+    j["deployment"] = doc.deployment;
+    j["net"] = doc.net;
+    json functions = json::array();
+    for (const auto& f : doc.functions)
+        functions.push_back(to_json(f));
+    j["functions"] = functions;
+    if (doc.changes) {
+        const InstallChanges& c = *doc.changes;
+        j["changes"] = {{"slots_installed", c.slots_installed},
+                        {"slots_unchanged", c.slots_unchanged},
+                        {"slots_cleared", c.slots_cleared},
+                        {"containers_started", c.containers_started},
+                        {"containers_unchanged", c.containers_unchanged},
+                        {"containers_removed", c.containers_removed}};
+    }
+    return j;
+}
+
+namespace {
+
+InstalledFunction read_function(const JsonReader& r) {
+    InstalledFunction f;
+    f.chain = r.at("chain").str();
+    f.name = r.at("name").str();
+    f.node = r.at("node").str();
+    f.state = r.at("state").str();
+    std::string type = r.at("type").str();
+    if (type == "p4") {
+        f.type = FunctionType::P4;
+        InstalledSlot& s = f.p4;
+        s.slot = r.at("slot").uint32();
+        s.object = r.at("object").str();
+        s.object_hash = r.at("object_hash").str();
+        s.entries_hash = r.at("entries_hash").str();
+        s.program_id = r.at("program_id").uint32();
+        f.extra = unknown_members(r, {"chain", "name", "type", "node", "state", "slot", "object",
+                                      "object_hash", "entries_hash", "program_id"});
+    } else if (type == "container") {
+        f.type = FunctionType::Container;
+        InstalledContainer& c = f.container;
+        c.ip = r.at("ip").ipv4();
+        c.mac = r.at("mac").mac();
+        c.function_id = r.at("function_id").uint32();
+        c.netns = r.at("netns").str();
+        c.backend = r.at("backend").str();
+        c.instance = r.at("instance").str();
+        c.id = r.at("id").str();
+        c.pid = r.at("pid").integer();
+        c.image = r.at("image").str();
+        c.image_id = r.at("image_id").str();
+        c.env = r.at("env").string_map();
+        if (r.has("exit_code"))
+            c.exit_code = r.at("exit_code").integer();
+        if (r.has("restarts"))
+            c.restarts = r.at("restarts").uint64();
+        f.extra = unknown_members(r, {"chain", "name", "type", "node", "state", "ip", "mac",
+                                      "function_id", "netns", "backend", "instance", "id", "pid",
+                                      "image", "image_id", "env", "exit_code", "restarts"});
+    } else {
+        r.at("type").fail("unknown function type '" + type + "' (expected p4 or container)");
+    }
+    return f;
+}
+
+}  // namespace
+
+InstalledFunction installed_function_from_json(const json& entry, const std::string& file,
+                                               const std::string& pointer) {
+    return read_function(JsonReader(entry, file, pointer));
+}
+
+Installed installed_from_json(const json& doc, const std::string& file) {
+    JsonReader r(doc, file);
+    check_state_header(r, kInstalledKind, kInstalledVersion);
+    Installed out;
+    out.deployment = r.at("deployment").str();
+    out.net = r.at("net").str();
+    for (const auto& f : r.at("functions").items())
+        out.functions.push_back(read_function(f));
+    if (r.has("changes")) {
+        JsonReader c = r.at("changes");
+        out.changes = InstallChanges{
+            c.at("slots_installed").uint64(),      c.at("slots_unchanged").uint64(),
+            c.at("slots_cleared").uint64(),        c.at("containers_started").uint64(),
+            c.at("containers_unchanged").uint64(), c.at("containers_removed").uint64()};
+    }
+    out.extra =
+        unknown_members(r, {"kind", "version", "deployment", "net", "functions", "changes"});
+    return out;
+}
+
+Installed load_installed(const std::string& path) {
+    return installed_from_json(read_state(path, kInstalledKind, kInstalledVersion), path);
+}
+
+}  // namespace chima

@@ -1,0 +1,158 @@
+#include "chima/model/json_reader.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "chima/error.hpp"
+
+namespace chima {
+
+using nlohmann::json;
+
+namespace {
+
+// A key as a JSON pointer token (RFC 6901): "~" -> "~0", "/" -> "~1".
+std::string pointer_token(const std::string& key) {
+    std::string out;
+    for (char c : key) {
+        if (c == '~')
+            out += "~0";
+        else if (c == '/')
+            out += "~1";
+        else
+            out += c;
+    }
+    return out;
+}
+
+}  // namespace
+
+JsonReader::JsonReader(const json& doc, std::string file, std::string pointer)
+    : value_(doc), file_(std::move(file)), pointer_(std::move(pointer)) {}
+
+void JsonReader::fail(const std::string& message) const {
+    throw InputError(SourceMark{file_, 0, 0},
+                     "at " + (pointer_.empty() ? std::string("/") : pointer_) + ": " + message);
+}
+
+JsonReader JsonReader::child(const json& value, const std::string& token) const {
+    return JsonReader(value, file_, pointer_ + "/" + token);
+}
+
+JsonReader JsonReader::at(const std::string& key) const {
+    if (!value_.is_object())
+        fail("expected an object");
+    auto it = value_.find(key);
+    if (it == value_.end())
+        fail("missing \"" + key + "\"");
+    return child(*it, pointer_token(key));
+}
+
+bool JsonReader::has(const std::string& key) const {
+    return value_.is_object() && value_.contains(key);
+}
+
+std::vector<JsonReader> JsonReader::items() const {
+    if (!value_.is_array())
+        fail("expected an array");
+    std::vector<JsonReader> out;
+    for (size_t i = 0; i < value_.size(); ++i)
+        out.push_back(child(value_[i], std::to_string(i)));
+    return out;
+}
+
+std::vector<std::pair<std::string, JsonReader>> JsonReader::members() const {
+    if (!value_.is_object())
+        fail("expected an object");
+    std::vector<std::pair<std::string, JsonReader>> out;
+    for (auto it = value_.begin(); it != value_.end(); ++it)
+        out.emplace_back(it.key(), child(it.value(), pointer_token(it.key())));
+    return out;
+}
+
+std::string JsonReader::str() const {
+    if (!value_.is_string())
+        fail("expected a string");
+    return value_.get<std::string>();
+}
+
+int64_t JsonReader::integer() const {
+    if (!value_.is_number_integer())
+        fail("expected an integer");
+    return value_.get<int64_t>();
+}
+
+uint64_t JsonReader::uint64() const {
+    if (value_.is_number_unsigned())
+        return value_.get<uint64_t>();
+    if (!value_.is_number_integer() || value_.get<int64_t>() < 0)
+        fail("expected an integer >= 0");
+    return static_cast<uint64_t>(value_.get<int64_t>());
+}
+
+uint32_t JsonReader::uint32() const {
+    if (!value_.is_number_integer() || value_.get<int64_t>() < 0 ||
+        value_.get<int64_t>() > std::numeric_limits<uint32_t>::max()) {
+        fail("expected an integer from 0 to 4294967295");
+    }
+    return static_cast<uint32_t>(value_.get<int64_t>());
+}
+
+double JsonReader::number() const {
+    if (!value_.is_number())
+        fail("expected a number");
+    return value_.get<double>();
+}
+
+bool JsonReader::boolean() const {
+    if (!value_.is_boolean())
+        fail("expected true or false");
+    return value_.get<bool>();
+}
+
+Ipv4 JsonReader::ipv4() const {
+    auto v = Ipv4::parse(str());
+    if (!v)
+        fail("expected an IPv4 address");
+    return *v;
+}
+
+Mac JsonReader::mac() const {
+    auto v = Mac::parse(str());
+    if (!v)
+        fail("expected a MAC address");
+    return *v;
+}
+
+std::map<std::string, std::string> JsonReader::string_map() const {
+    std::map<std::string, std::string> out;
+    for (const auto& [key, value] : members())
+        out[key] = value.str();
+    return out;
+}
+
+int check_state_header(const JsonReader& doc, const std::string& kind, int max_version) {
+    std::string actual = doc.at("kind").str();
+    if (actual != kind)
+        doc.at("kind").fail("wrong kind '" + actual + "', expected '" + kind + "'");
+    JsonReader version = doc.at("version");
+    int64_t v = version.integer();
+    if (v < 1 || v > max_version) {
+        version.fail("unknown version " + std::to_string(v) + " of '" + kind +
+                     "' (this tool reads versions 1.." + std::to_string(max_version) + ")");
+    }
+    return static_cast<int>(v);
+}
+
+json unknown_members(const JsonReader& object, std::initializer_list<const char*> known) {
+    json out = json::object();
+    for (const auto& [key, value] : object.members()) {
+        bool listed = std::any_of(known.begin(), known.end(),
+                                  [&key = key](const char* k) { return key == k; });
+        if (!listed)
+            out[key] = value.raw();
+    }
+    return out;
+}
+
+}  // namespace chima

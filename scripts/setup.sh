@@ -16,6 +16,13 @@ packages=(
   prometheus file curl gnuplot-nox
 )
 
+# The BPF filesystem: chima-net pins every switch and host client there. Some machines boot
+# without it mounted; mount it once, as the kernel documents (root only, nothing else needs it).
+if [ "$(id -u)" -eq 0 ] && ! mountpoint -q /sys/fs/bpf 2>/dev/null; then
+  mkdir -p /sys/fs/bpf
+  mount -t bpf bpf /sys/fs/bpf && echo "setup: mounted the BPF filesystem on /sys/fs/bpf" >&2
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -34,7 +34,7 @@
 #include "chima/bpf/switch_pipeline.hpp"
 #include "chima/error.hpp"
 #include "chima/p4/compiler.hpp"
-#include "chima/p4/entries.hpp"
+#include "chima/bpf/table_entries.hpp"
 #include "packet.hpp"
 #include "restore_harness.hpp"
 
@@ -245,9 +245,9 @@ int main(int argc, char** argv) {
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                     .count();
             sw.install_function(slot, compiled.object_path);
-            p4::install_const_entries(sw.slot_dir(slot), compiled.p4info);
+            bpf::install_const_entries(sw.slot_dir(slot), compiled.p4info);
             for (const auto& e : c.entries)
-                p4::install_entry(sw.slot_dir(slot), compiled.p4info, e);
+                bpf::install_entry(sw.slot_dir(slot), compiled.p4info, e);
             uint32_t total = measure(sr_frame(slot), c.verdicts, c.file);
             // A function that drops takes the cheaper drop path (no deparse, no redirect):
             // its difference to the forwarded pass-through is not its own cost.
@@ -290,7 +290,7 @@ int main(int argc, char** argv) {
         for (Step step : {Step{1, 1}, Step{1, 4}, Step{100, 4}, Step{10000, 4}}) {
             uint32_t target = std::max(step.entries, step.masks);
             for (; installed < target; ++installed)
-                p4::install_entry(sw.slot_dir(kScalingSlot), big.p4info, scaling_entry(installed));
+                bpf::install_entry(sw.slot_dir(kScalingSlot), big.p4info, scaling_entry(installed));
             if (step.entries < installed) {
                 keep_only_entry0(sw.slot_dir(kScalingSlot), big.p4info);
                 installed = 1;
@@ -298,10 +298,10 @@ int main(int argc, char** argv) {
             // Entry 0 as deny proves the lookup finds it among all others (a drop); then as
             // allow, so hits and misses are both forwarded like the pass-through reference.
             auto entry0 = scaling_entry(0);
-            p4::install_entry(sw.slot_dir(kScalingSlot), big.p4info, entry0);
+            bpf::install_entry(sw.slot_dir(kScalingSlot), big.p4info, entry0);
             h.median_ns(sr_frame(kScalingSlot), ingress, {TC_ACT_SHOT}, 1, 1, "ternary hit (deny)");
             entry0.action = "allow";
-            p4::install_entry(sw.slot_dir(kScalingSlot), big.p4info, entry0);
+            bpf::install_entry(sw.slot_dir(kScalingSlot), big.p4info, entry0);
             uint32_t hit = measure(sr_frame(kScalingSlot), {TC_ACT_REDIRECT}, "ternary hit");
             uint32_t miss =
                 measure(sr_frame(kScalingSlot, 0x0a000103), {TC_ACT_REDIRECT}, "ternary miss");

@@ -7,7 +7,7 @@
 #include "chima/bpf/unique_fd.hpp"
 #include "chima/deploy/compile_deployment.hpp"
 #include "chima/p4/compiler.hpp"
-#include "chima/p4/entries.hpp"
+#include "chima/bpf/table_entries.hpp"
 #include "p4fn_support.hpp"
 #include "switch_fixture.hpp"
 
@@ -58,9 +58,9 @@ TEST_CASE("compile + install: dscp_marker's service.yaml entry in the slot's pin
 
     PlacedFunction f = marker_with_entry();
     Ipv4Fields fields;
-    p4::install_const_entries(s.sw.slot_dir(3), c.p4info);
+    bpf::install_const_entries(s.sw.slot_dir(3), c.p4info);
     for (const auto& spec : deploy::resolve_entries(f, c.p4info))
-        p4::install_entry(s.sw.slot_dir(3), c.p4info, spec);
+        bpf::install_entry(s.sw.slot_dir(3), c.p4info, spec);
 
     Bytes ip = udp_packet(fields, 5000, 6000, payload_of(20));
     Ipv4Fields marked = fields;
@@ -87,7 +87,7 @@ TEST_CASE("compile + install: entries go in before the slot goes live, a failure
         called = true;
         CHECK(s.sw.slot_program_id(3) == 0);  // not live yet
         for (const auto& spec : deploy::resolve_entries(f, c.p4info))
-            p4::install_entry(maps, c.p4info, spec);
+            bpf::install_entry(maps, c.p4info, spec);
     });
     CHECK(called);
     uint32_t live = s.sw.slot_program_id(3);
@@ -116,7 +116,7 @@ TEST_CASE("compile + install: const entries land in the slot's pinned maps") {
     auto c =
         p4::compile_function(std::string(CHIMA_TEST_DATA) + "/p4/fn/const_entries.p4", "", opts);
     s.sw.install_function(5, c.object_path);
-    p4::install_const_entries(s.sw.slot_dir(5), c.p4info);
+    bpf::install_const_entries(s.sw.slot_dir(5), c.p4info);
 
     const auto& table = c.p4info.at("tables").at(0);
     std::string map = table.at("map");
@@ -141,5 +141,5 @@ TEST_CASE("compile + install: a missing pinned map is a clear error") {
     spec.table = "marks";
     spec.action = "NoAction";
     spec.keys.resize(2);
-    CHECK_THROWS_AS(p4::install_entry(s.sw.slot_dir(7), c.p4info, spec), Error);
+    CHECK_THROWS_AS(bpf::install_entry(s.sw.slot_dir(7), c.p4info, spec), Error);
 }

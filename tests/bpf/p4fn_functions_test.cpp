@@ -133,7 +133,7 @@ TEST_CASE("p4fn lpm_router: longest prefix wins, a miss runs the default action 
 TEST_CASE("p4fn const entries: installed from P4Info, earlier entries win") {
     LoadedFunction f(chima::test::repo_root() / "tests" / "data" / "p4" / "fn" /
                      "const_entries.p4");
-    chima::p4::install_const_entries(f.object(), f.p4info());
+    chima::bpf::install_const_entries(f.object(), f.p4info());
     CHECK(f.run(ipv4_packet(1, 2, 6, 5, 80)).meta.user0 == 1);
     CHECK(f.run(ipv4_packet(1, 2, 6, 5, 443)).meta.user0 == 2);
     CHECK(f.run(ipv4_packet(1, 2, 17, 5, 53)).meta.user0 == 3);

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "chima/p4/compiler.hpp"
-#include "chima/p4/entries.hpp"
+#include "chima/bpf/table_entries.hpp"
 #include "chima/pipeline.h"
 
 namespace chima::test {
@@ -64,7 +64,7 @@ class LoadedFunction {
         return bpf_map__fd(m);
     }
 
-    void add(const p4::EntrySpec& e) { p4::install_entry(obj_, compiled_.p4info, e); }
+    void add(const p4::EntrySpec& e) { bpf::install_entry(obj_, compiled_.p4info, e); }
 
     // Runs the function on `in`; returns the packet struct as the function left it.
     chima_packet run(const chima_packet& in, int* verdict = nullptr) {

@@ -1,12 +1,15 @@
 // P4Info of every example function compared as data with tests/data/p4/golden/*.json
-// (regenerate with CHIMA_UPDATE_GOLDEN=1), and the entry encoder against the layout it
-// documents.
+// (regenerate with CHIMA_UPDATE_GOLDEN=1: the goldens that differ are rewritten and the run
+// fails naming them, so an update is never mistaken for a pass), and the entry encoder
+// against the layout it documents.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "chima/p4/checker.hpp"
 #include "chima/p4/entries.hpp"
@@ -36,6 +39,7 @@ nlohmann::json p4info_of(const fs::path& file) {
 
 TEST_CASE("p4info: example functions match their golden JSON") {
     bool update = std::getenv("CHIMA_UPDATE_GOLDEN") != nullptr;
+    std::vector<std::string> rewritten;
     int n = 0;
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(root() / "p4" / "functions"))
@@ -48,17 +52,24 @@ TEST_CASE("p4info: example functions match their golden JSON") {
         nlohmann::json got = p4info_of(f);
         fs::path golden =
             fs::path(CHIMA_TEST_DATA) / "p4" / "golden" / (f.stem().string() + ".json");
-        if (update) {
+        std::ifstream in(golden);
+        nlohmann::json want = in.good() ? nlohmann::json::parse(in) : nlohmann::json();
+        if (update && got != want) {
             std::ofstream(golden) << got.dump(2) << "\n";
+            rewritten.push_back(golden.filename().string());
             continue;
         }
-        std::ifstream in(golden);
-        REQUIRE_MESSAGE(in.good(), "missing golden " << golden << " (CHIMA_UPDATE_GOLDEN=1)");
-        nlohmann::json want = nlohmann::json::parse(in);
+        REQUIRE_MESSAGE(!want.is_null(), "missing golden " << golden << " (CHIMA_UPDATE_GOLDEN=1)");
         INFO(f.filename().string() << " differs: " << nlohmann::json::diff(want, got).dump());
         CHECK(got == want);
     }
     CHECK(n >= 8);
+    std::string names;
+    for (const auto& r : rewritten)
+        names += " " + r;
+    CHECK_MESSAGE(rewritten.empty(), "CHIMA_UPDATE_GOLDEN rewrote"
+                                         << names
+                                         << ": review the diff, then run again without it");
 }
 
 TEST_CASE("p4info entries: exact key/value bytes follow the documented layout") {

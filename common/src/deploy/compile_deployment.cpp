@@ -1,13 +1,10 @@
 #include "chima/deploy/compile_deployment.hpp"
 
 #include <spdlog/spdlog.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <optional>
-#include <cstdlib>
 #include <map>
 #include <set>
 #include <sstream>
@@ -15,6 +12,7 @@
 #include "chima/deploy/artifacts.hpp"
 #include "chima/error.hpp"
 #include "chima/p4/checker.hpp"
+#include "chima/process/child_process.hpp"
 #include "chima/state_file.hpp"
 
 namespace chima::deploy {
@@ -230,41 +228,21 @@ void replace_marker_line(std::string& program, const char* marker, const std::st
     program.replace(begin, end - begin, text);
 }
 
-std::optional<fs::path> find_on_path(const std::string& exe) {
-    if (exe.find('/') != std::string::npos)
-        return ::access(exe.c_str(), X_OK) == 0 ? std::optional<fs::path>(exe) : std::nullopt;
-    const char* path = std::getenv("PATH");
-    std::stringstream ss(path ? path : "");
-    std::string dir;
-    while (std::getline(ss, dir, ':')) {
-        fs::path p = fs::path(dir.empty() ? "." : dir) / exe;
-        if (::access(p.c_str(), X_OK) == 0)
-            return p;
-    }
-    return std::nullopt;
-}
+// p4c on a large merged program takes seconds; one that hangs must not hang the tool.
+constexpr std::chrono::minutes kP4cTimeout{10};
 
 // Runs p4c for bmv2/v1model on one merged program; its output goes beside it.
 void run_p4c(const fs::path& p4c, const fs::path& program, const std::string& sw) {
     fs::path out_dir = program.parent_path() / (sw + ".bmv2");
     fs::create_directories(out_dir);
     fs::path log = program.parent_path() / (sw + ".p4c.log");
-    pid_t pid = ::fork();
-    if (pid < 0)
-        throw_errno("fork p4c");
-    if (pid == 0) {
-        FILE* f = std::freopen(log.c_str(), "w", stdout);
-        if (f)
-            ::dup2(::fileno(stdout), 2);
-        ::execl(p4c.c_str(), p4c.c_str(), "--target", "bmv2", "--arch", "v1model", "-o",
-                out_dir.c_str(), program.c_str(), static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            throw_errno("wait for p4c");
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    process::Spec spec;
+    spec.argv = {p4c.string(), "--target", "bmv2",           "--arch",
+                 "v1model",    "-o",       out_dir.string(), program.string()};
+    spec.out = process::Output::append_to(log.string());
+    spec.err = process::Output::append_to(log.string());
+    fs::remove(log);
+    if (!process::run(spec, kP4cTimeout).status.ok()) {
         throw InputError("switch '" + sw + "': p4c rejected the merged program " + program.string(),
                          "see " + log.string());
     }
@@ -332,7 +310,7 @@ CompileDeploymentResult compile_deployment(const Deployment& d,
     if (tmpl.empty())
         tmpl = p4::default_p4_include_dir().parent_path() / "chima.p4";
     std::string template_text = read_file(tmpl.string());
-    auto p4c = find_on_path(options.p4c);
+    auto p4c = process::find_program(options.p4c);
     if (!p4c && !per_switch.empty())
         spdlog::info(
             "{} is not on PATH: merged v1model programs are checked by chima-compile's front end "

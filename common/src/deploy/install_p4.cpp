@@ -6,7 +6,7 @@
 #include "chima/deploy/compile_deployment.hpp"
 #include "chima/deploy/install.hpp"
 #include "chima/emulation/emulated_network.hpp"
-#include "chima/p4/entries.hpp"
+#include "chima/bpf/table_entries.hpp"
 #include "chima/state_file.hpp"
 
 namespace chima::deploy {
@@ -58,10 +58,10 @@ size_t install_entries(const PlacedFunction& f, const FunctionArtifact& art,
         return 0;
     }
     json p4info = json::parse(read_file(art.p4info));
-    p4::install_const_entries(slot_dir, p4info);
+    bpf::install_const_entries(slot_dir, p4info);
     auto entries = resolve_entries(f, p4info);
     for (const auto& e : entries)
-        p4::install_entry(slot_dir, p4info, e);
+        bpf::install_entry(slot_dir, p4info, e);
     return entries.size();
 }
 

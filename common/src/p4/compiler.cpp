@@ -1,14 +1,13 @@
 #include "chima/p4/compiler.hpp"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include "chima/p4/ebpf_codegen.hpp"
 #include "chima/p4/layout.hpp"
+#include "chima/process/child_process.hpp"
 #include "chima/state_file.hpp"
 
 namespace chima::p4 {
@@ -16,6 +15,9 @@ namespace chima::p4 {
 namespace fs = std::filesystem;
 
 namespace {
+
+// Long enough for the largest function; a clang that hangs must not hang the tool.
+constexpr std::chrono::minutes kClangTimeout{10};
 
 // Bumped whenever generated code changes shape, so stale cache entries are not reused.
 constexpr const char* kBackendVersion = "ebpf-4";
@@ -93,24 +95,15 @@ void run_clang(const CompileOptions& o, const fs::path& c, const fs::path& obj) 
                                      c.string(),
                                      "-o",
                                      obj.string()};
-    pid_t pid = ::fork();
-    if (pid < 0)
-        throw_errno("fork clang");
-    if (pid == 0) {
-        FILE* f = std::freopen(log.c_str(), "w", stderr);
-        (void)f;
-        std::vector<char*> argv;
-        for (auto& a : args)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        ::execvp(argv[0], argv.data());
-        std::_Exit(127);
-    }
-    int status = 0;
-    if (::waitpid(pid, &status, 0) < 0)
-        throw_errno("wait for clang");
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        throw RuntimeError("clang failed on generated " + c.string() + ":\n" + read_all(log),
+    process::Spec spec;
+    spec.argv = std::move(args);
+    spec.out = process::Output::inherit();
+    spec.err = process::Output::append_to(log.string());  // kept beside the object
+    fs::remove(log);
+    process::Result r = process::run(spec, kClangTimeout);
+    if (!r.status.ok()) {
+        throw RuntimeError("clang failed on generated " + c.string() +
+                               (r.timed_out ? " (timed out)" : "") + ":\n" + read_all(log),
                            "this is a chima-compile bug or a BPF limit; the C file is kept");
     }
 }

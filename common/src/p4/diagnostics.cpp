@@ -6,7 +6,8 @@ std::string Diagnostic::str() const {
     return mark.str() + ": [" + code + "] " + message;
 }
 
-void Diagnostics::error(const Loc& loc, const std::string& code, const std::string& message) {
+void Diagnostics::error(const Loc& loc, DiagCode id, const std::string& message) {
+    const std::string code(code_text(id));
     // One diagnostic per position and code: a cascade of the same error is noise.
     SourceMark mark = loc.mark();
     for (const auto& d : list_) {

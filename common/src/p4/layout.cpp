@@ -252,7 +252,7 @@ nlohmann::json p4info_json(const FunctionLayout& layout, const CheckedFunction& 
             {"keys", nlohmann::json::array()},
             {"action_ids", t.action_ids},
             {"default_action", {{"id", t.default_action_id}, {"args", t.default_args}}}};
-        // const entries: installed by install_const_entries() after the object is loaded;
+        // const entries: installed by bpf::install_const_entries() after the object is loaded;
         // earlier entries win (priority counts down).
         jt["const_entries"] = nlohmann::json::array();
         const auto& entries = t.decl->entries;

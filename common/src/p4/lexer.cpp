@@ -47,12 +47,13 @@ class Lexer {
                 while (i_ < s_.size() && s_[i_] != '"' && s_[i_] != '\n')
                     t.text += advance();
                 if (i_ >= s_.size() || s_[i_] != '"') {
-                    diags_.error(t.loc, "E0101", "unterminated string literal");
+                    diags_.error(t.loc, DiagCode::Unterminated, "unterminated string literal");
                 } else {
                     advance();
                 }
             } else if (!punct(t)) {
-                diags_.error(t.loc, "E0100", std::string("unexpected character '") + c + "'");
+                diags_.error(t.loc, DiagCode::UnexpectedCharacter,
+                             std::string("unexpected character '") + c + "'");
                 advance();
                 continue;
             }
@@ -93,7 +94,7 @@ class Lexer {
                 while (i_ + 1 < s_.size() && !(s_[i_] == '*' && s_[i_ + 1] == '/'))
                     advance();
                 if (i_ + 1 >= s_.size()) {
-                    diags_.error(start, "E0101", "unterminated comment");
+                    diags_.error(start, DiagCode::Unterminated, "unterminated comment");
                     i_ = s_.size();
                     return;
                 }
@@ -118,7 +119,7 @@ class Lexer {
             ++q;
         std::string name = line.substr(p, q - p);
         if (name != "include") {
-            diags_.error(t.loc, "E0110",
+            diags_.error(t.loc, DiagCode::UnsupportedDirective,
                          "preprocessor directive '#" + name + "' is not supported (only #include)");
             return false;
         }
@@ -128,7 +129,7 @@ class Lexer {
         char close = open == '<' ? '>' : '"';
         size_t end = line.find(close, q + 1);
         if ((open != '<' && open != '"') || end == std::string::npos) {
-            diags_.error(t.loc, "E0110", "malformed #include");
+            diags_.error(t.loc, DiagCode::UnsupportedDirective, "malformed #include");
             return false;
         }
         t.kind = TokKind::Include;
@@ -183,9 +184,10 @@ class Lexer {
                 big = true;
         }
         if (bad || !any) {
-            diags_.error(t.loc, "E0102", "invalid integer literal");
+            diags_.error(t.loc, DiagCode::InvalidInteger, "invalid integer literal");
         } else if (big) {
-            diags_.error(t.loc, "E0103", "integer literal does not fit in 64 bits");
+            diags_.error(t.loc, DiagCode::IntegerTooLarge,
+                         "integer literal does not fit in 64 bits");
         }
         t.value = static_cast<uint64_t>(v);
     }

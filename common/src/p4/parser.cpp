@@ -90,7 +90,7 @@ class Parser {
         return true;
     }
     [[noreturn]] void fail(const std::string& expected) {
-        diags_.error(peek().loc, "E0200",
+        diags_.error(peek().loc, DiagCode::Syntax,
                      "syntax error: expected " + expected + ", found " + describe(peek()));
         throw SyntaxError{};
     }
@@ -207,7 +207,7 @@ class Parser {
             sub.parse_file(prog_.sources->texts.back(), name, true);
             return;
         }
-        diags_.error(t.loc, "E0111", "include file '" + t.text + "' not found");
+        diags_.error(t.loc, DiagCode::IncludeNotFound, "include file '" + t.text + "' not found");
     }
 
     DeclPtr declaration(bool top) {
@@ -244,11 +244,12 @@ class Parser {
         if (is("table"))
             return table_decl();
         if (is("function")) {
-            diags_.error(peek().loc, "E0314", "function declarations are not supported");
+            diags_.error(peek().loc, DiagCode::OutsideSubset,
+                         "function declarations are not supported");
             throw SyntaxError{};
         }
         if (is("value_set")) {
-            diags_.error(peek().loc, "E0314", "value_set is not supported");
+            diags_.error(peek().loc, DiagCode::OutsideSubset, "value_set is not supported");
             throw SyntaxError{};
         }
         // Type(args) name; where Type may be unknown (reported by the checker by name).
@@ -680,7 +681,7 @@ class Parser {
             d->type = std::move(ty);
             d->args = std::move(args);
             if (is("=")) {
-                diags_.error(peek().loc, "E0314",
+                diags_.error(peek().loc, DiagCode::OutsideSubset,
                              "instances with abstract method implementations are not supported");
                 throw SyntaxError{};
             }
@@ -850,7 +851,7 @@ class Parser {
             return s;
         }
         if (is("action") || is("table") || is("control") || is("parser")) {
-            diags_.error(l, "E0314",
+            diags_.error(l, DiagCode::OutsideSubset,
                          "'" + peek().text + "' declarations inside a block are not allowed");
             throw SyntaxError{};
         }
@@ -858,7 +859,8 @@ class Parser {
             auto s = std::make_unique<Stmt>(StmtKind::Var, l);
             s->decl = var_or_instance(false);
             if (s->decl->kind == DeclKind::Instance) {
-                diags_.error(l, "E0314", "instantiations inside apply blocks are not allowed");
+                diags_.error(l, DiagCode::OutsideSubset,
+                             "instantiations inside apply blocks are not allowed");
             }
             return s;
         }
@@ -1106,7 +1108,8 @@ void parse_into(Program& program, const std::string& text, const std::string& fi
         if (!included.insert(fs::weakly_canonical(p, ec).string()).second)
             continue;
         if (!read_text(p, t)) {
-            diags.error(Loc{}, "E0111", "prelude file '" + p.string() + "' not found");
+            diags.error(Loc{}, DiagCode::IncludeNotFound,
+                        "prelude file '" + p.string() + "' not found");
             continue;
         }
         const std::string* name = program.sources->add(p.string(), std::move(t));

@@ -2,8 +2,8 @@
 //
 // Two entry points share the same checker:
 //   check_function: one CHIMA function file (a control with the fixed signature over the
-//     prelude p4/include/{core,v1model,headers}.p4), restricted to DESIGN.md section 7;
-//     everything outside the subset is refused by name.
+//     prelude p4/include/{core,v1model,headers}.p4), restricted to the function subset
+//     of chima-compile(1) ("P4 SUBSET"); everything outside it is refused by name.
 //   check_program: a whole v1model program (parsers, controls, package), checked well enough
 //     to catch a broken injection where p4c is not installed.
 #pragma once

@@ -1,8 +1,7 @@
 // Diagnostics of the P4 front end: every error carries file:line:col and a stable code.
 //
-// The codes are part of the interface (tests and editors match on them):
-//   E01xx lexical and preprocessor   E02xx syntax         E03xx names and function shape
-//   E04xx types and expressions      E05xx tables         E06xx back end limits
+// The codes are part of the interface (tests and editors match on them); they are all in
+// the catalog of chima/p4/diagnostic_codes.hpp, which chima-compile(1) lists.
 // A compiler phase collects all diagnostics of a file, then stops (InputErrors, exit 2).
 #pragma once
 
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "chima/error.hpp"
+#include "chima/p4/diagnostic_codes.hpp"
 
 namespace chima::p4 {
 
@@ -34,7 +34,7 @@ struct Diagnostic {
 
 class Diagnostics {
   public:
-    void error(const Loc& loc, const std::string& code, const std::string& message);
+    void error(const Loc& loc, DiagCode code, const std::string& message);
     bool empty() const { return list_.empty(); }
     const std::vector<Diagnostic>& list() const { return list_; }
     // Throws InputErrors with every diagnostic when there is at least one.

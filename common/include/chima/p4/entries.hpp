@@ -1,12 +1,10 @@
 // Table entries for compiled functions: encoding (match values, action, params, priority)
-// into map key/value bytes from the P4Info JSON alone, and installing them into the maps of
-// a loaded function object. No recompilation: the layout is all in the P4Info.
+// into map key/value bytes from the P4Info JSON alone. No recompilation: the layout is all
+// in the P4Info. Writing the bytes into a function's maps is the BPF side's job
+// (chima/bpf/table_entries.hpp).
 #pragma once
 
-#include <bpf/libbpf.h>
-
 #include <cstdint>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -32,7 +30,7 @@ struct EntrySpec {
 
 struct EncodedEntry {
     std::string map;
-    std::vector<uint8_t> key;  // ternary: mask_id is 0 here; install_entry sets it
+    std::vector<uint8_t> key;  // ternary: mask_id is 0 here; the installer sets it
     std::vector<uint8_t> value;
     std::string masks_map;      // ternary only
     std::vector<uint8_t> mask;  // ternary: the masks-map value for this entry's mask
@@ -42,17 +40,7 @@ struct EncodedEntry {
 // value wider than the field, action not allowed in the table).
 EncodedEntry encode_entry(const nlohmann::json& p4info, const EntrySpec& entry);
 
-// Writes the entry into the object's maps (ternary: finds or adds its mask slot).
-void install_entry(bpf_object* obj, const nlohmann::json& p4info, const EntrySpec& entry);
-
-// Installs every table's `const entries` (listed in the P4Info) into a loaded object. A
-// loader calls this once after loading a function, before the slot goes live.
-void install_const_entries(bpf_object* obj, const nlohmann::json& p4info);
-
-// The same into the maps a switch pinned for a loaded function (SwitchPipeline::slot_dir:
-// one pin per map, '.' in map names replaced by '_'), after the object was closed.
-void install_entry(const std::filesystem::path& pin_dir, const nlohmann::json& p4info,
-                   const EntrySpec& entry);
-void install_const_entries(const std::filesystem::path& pin_dir, const nlohmann::json& p4info);
+// Every table's `const entries` listed in the P4Info, in table then source order.
+std::vector<EntrySpec> const_entries(const nlohmann::json& p4info);
 
 }  // namespace chima::p4

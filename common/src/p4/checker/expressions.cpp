@@ -37,7 +37,6 @@ void Checker::check_expr(Expr& e, const Type* expected) {
     switch (e.kind) {
         case ExprKind::Int: {
             e.is_const = true;
-            e.value = e.value;
             if (e.lit_width < 0) {
                 e.type = Type{Type::Kind::InfInt};
             } else {

@@ -29,6 +29,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 capture() {
     local node=$1 iface=$2 filter=$3 file=$4 i
     ip netns exec "$(ns "$node")" tshark -q -i "$iface" -f "$filter" -w "$file" 2> "$file.log" &
+    _capture_pids+=("$!")
     for ((i = 0; i < 300; i++)); do
         [ -s "$file" ] && return 0
         sleep 0.1
@@ -47,10 +48,14 @@ wait_captured() {
     done
     return 0
 }
-# stop_captures: SIGINT to every background job (tshark completes its file), then waits.
+# stop_captures: SIGINT to the captures (tshark completes its file), then waits for them
+# (only for them: other background jobs ignore SIGINT and would be waited for forever).
+_capture_pids=()
 stop_captures() {
-    kill -INT $(jobs -p) 2>/dev/null
-    wait 2>/dev/null
+    [ ${#_capture_pids[@]} -eq 0 ] && return 0
+    kill -INT "${_capture_pids[@]}" 2>/dev/null
+    wait "${_capture_pids[@]}" 2>/dev/null
+    _capture_pids=()
     return 0
 }
 

@@ -3,14 +3,14 @@
 // a loaded function object. No recompilation: the layout is all in the P4Info.
 #pragma once
 
-#include <bpf/libbpf.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+struct bpf_object;
 
 namespace chima::p4 {
 
@@ -41,6 +41,8 @@ struct EncodedEntry {
 // Throws InputError when the entry does not fit the table (unknown action, wrong arity,
 // value wider than the field, action not allowed in the table).
 EncodedEntry encode_entry(const nlohmann::json& p4info, const EntrySpec& entry);
+
+// The installers below write BPF maps: they are in the bpf library (link chima::bpf).
 
 // Writes the entry into the object's maps (ternary: finds or adds its mask slot).
 void install_entry(bpf_object* obj, const nlohmann::json& p4info, const EntrySpec& entry);

@@ -20,7 +20,7 @@ set(CHIMA_LAYERS
   "container: process"
   "compose: model"
   "emulation: model compose bpf net container process"
-  "device: model bpf net container emulation process"
+  "device: model p4 bpf net container emulation process"
   "deploy: device model compose p4 bpf net container emulation process"
   "collector: device model bpf net"
   "watch: model"

@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <chrono>
 
-#include "chima/bpf/unique_fd.hpp"
+#include "chima/unique_fd.hpp"
 #include "chima/error.hpp"
 
 namespace chima::bench {
@@ -35,7 +35,7 @@ GeneratorRun send_frames(int ifindex, const std::vector<uint8_t>& frame, double 
             throw_errno("cannot make the generator SCHED_FIFO");
     }
     // Protocol 0: this socket never receives, it only sends.
-    bpf::UniqueFd sock(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
+    UniqueFd sock(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
     if (sock.get() < 0)
         throw_errno("AF_PACKET socket");
     int one = 1;

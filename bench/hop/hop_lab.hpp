@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "chima/bpf/switch_pipeline.hpp"
-#include "chima/model/units.hpp"
+#include "chima/units.hpp"
 #include "chima/net/netns.hpp"
 
 struct hop_sink;

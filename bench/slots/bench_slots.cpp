@@ -30,7 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bpf_run.hpp"
-#include "chima/bpf/unique_fd.hpp"
+#include "chima/unique_fd.hpp"
 #include "chima/bpf/switch_pipeline.hpp"
 #include "chima/error.hpp"
 #include "chima/p4/compiler.hpp"
@@ -167,7 +167,7 @@ void keep_only_entry0(const fs::path& slot_dir, const json& p4info) {
     int fd = bpf_obj_get((slot_dir / map).c_str());
     if (fd < 0)
         throw_errno("open pinned map " + map);
-    bpf::UniqueFd owned(fd);
+    UniqueFd owned(fd);
     const size_t key_size = table->at("key_size"), value_size = table->at("value_size");
     const uint32_t keep_priority = scaling_entry(0).priority;
     std::vector<std::vector<uint8_t>> doomed;

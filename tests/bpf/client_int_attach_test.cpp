@@ -19,7 +19,7 @@
 
 #include "bpf_run.hpp"
 #include "chima/bpf/host_client.hpp"
-#include "chima/bpf/unique_fd.hpp"
+#include "chima/unique_fd.hpp"
 #include "chima/error.hpp"
 #include "chima/net/link.hpp"
 #include "chima/net/names.hpp"
@@ -100,7 +100,7 @@ struct Topology {
 };
 
 // A UDP socket inside `ns`, bound to ip:port, reporting the TOS of what it receives.
-bpf::UniqueFd udp_socket(const net::NetNs& ns, const char* ip, uint16_t port) {
+UniqueFd udp_socket(const net::NetNs& ns, const char* ip, uint16_t port) {
     int fd = -1;
     ns.run([&] {
         fd = ::socket(AF_INET, SOCK_DGRAM, 0);
@@ -117,7 +117,7 @@ bpf::UniqueFd udp_socket(const net::NetNs& ns, const char* ip, uint16_t port) {
         if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
             throw_errno("bind");
     });
-    return bpf::UniqueFd(fd);
+    return UniqueFd(fd);
 }
 
 void send_to(int fd, uint8_t tos, const Bytes& payload, const char* ip, uint16_t port) {
@@ -165,8 +165,8 @@ void request_and_reply(bool offload_at_senders) {
     int uplink = net::link_info(t.host.name(), "eth0").ifindex;
     t.host.run([&] { client.attach(uplink); });
 
-    bpf::UniqueFd requester = udp_socket(t.requester, kRequesterIp, kRequesterPort);
-    bpf::UniqueFd function = udp_socket(t.function, kFunctionIp, kFunctionPort);
+    UniqueFd requester = udp_socket(t.requester, kRequesterIp, kRequesterPort);
+    UniqueFd function = udp_socket(t.function, kFunctionIp, kFunctionPort);
     Bytes request = payload_of(300, 4);
     Bytes reply = payload_of(41, 8);
 

@@ -15,7 +15,7 @@
 #include "bpf_run.hpp"
 #include "int_bytes.hpp"
 #include "chima/bpf/host_client.hpp"
-#include "chima/bpf/unique_fd.hpp"
+#include "chima/unique_fd.hpp"
 
 using namespace chima;
 using namespace chima::test;
@@ -66,7 +66,7 @@ uint64_t monotonic_ns() {
 struct IntClient {
     TempPinDir dir{"client-int"};
     bpf::HostClient client = bpf::HostClient::create(dir.path());
-    bpf::UniqueFd saved{::bpf_obj_get((dir.path() / "chima_client_int_saved").c_str())};
+    UniqueFd saved{::bpf_obj_get((dir.path() / "chima_client_int_saved").c_str())};
 
     IntClient() { REQUIRE(saved.get() >= 0); }
 

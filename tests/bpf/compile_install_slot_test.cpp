@@ -4,7 +4,7 @@
 // install_p4.cpp does -- and packets through the switch show the entry's effect.
 #include <doctest/doctest.h>
 
-#include "chima/bpf/unique_fd.hpp"
+#include "chima/unique_fd.hpp"
 #include "chima/deploy/compile_deployment.hpp"
 #include "chima/p4/compiler.hpp"
 #include "chima/bpf/table_entries.hpp"
@@ -122,7 +122,7 @@ TEST_CASE("compile + install: const entries land in the slot's pinned maps") {
     std::string map = table.at("map");
     int fd = bpf_obj_get((s.sw.slot_dir(5) / map).c_str());
     REQUIRE(fd >= 0);
-    bpf::UniqueFd owned(fd);
+    UniqueFd owned(fd);
     std::vector<uint8_t> key(table.at("key_size").get<size_t>()), next(key.size());
     int entries = 0;
     void* prev = nullptr;

@@ -13,7 +13,7 @@
 #include <fstream>
 
 #include "chima/bpf/switch_pipeline.hpp"
-#include "chima/model/units.hpp"
+#include "chima/units.hpp"
 #include "chima/net/cleanup.hpp"
 #include "chima/net/link.hpp"
 #include "chima/net/names.hpp"

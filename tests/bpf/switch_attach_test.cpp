@@ -17,7 +17,7 @@
 #include "bpf_run.hpp"
 #include "chima/bpf/host_client.hpp"
 #include "chima/bpf/switch_pipeline.hpp"
-#include "chima/bpf/unique_fd.hpp"
+#include "chima/unique_fd.hpp"
 #include "chima/error.hpp"
 
 using namespace chima;
@@ -45,7 +45,7 @@ void in_fresh_netns(const std::function<void()>& body) {
 }
 
 void bring_up_loopback() {
-    bpf::UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     ifreq req{};
     std::strncpy(req.ifr_name, "lo", IFNAMSIZ - 1);
     if (::ioctl(sock.get(), SIOCGIFFLAGS, &req) != 0)
@@ -57,8 +57,8 @@ void bring_up_loopback() {
 
 // Sends one UDP datagram to 127.0.0.1:port and reports whether it arrived.
 bool udp_loopback_delivers(uint16_t port) {
-    bpf::UniqueFd rx(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    bpf::UniqueFd tx(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    UniqueFd rx(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    UniqueFd tx(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);

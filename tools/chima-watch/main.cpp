@@ -3,7 +3,7 @@
 
 #include <iostream>
 
-#include "chima/model/units.hpp"
+#include "chima/units.hpp"
 #include "chima/tool.hpp"
 #include "chima/watch/watcher.hpp"
 

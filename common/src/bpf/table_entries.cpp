@@ -8,7 +8,7 @@
 #include <map>
 #include <memory>
 
-#include "chima/bpf/unique_fd.hpp"
+#include "chima/unique_fd.hpp"
 #include "chima/error.hpp"
 
 namespace chima::bpf {

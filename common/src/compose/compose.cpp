@@ -9,6 +9,7 @@
 #include "chima/compose/forwarding.hpp"
 #include "chima/compose/placer.hpp"
 #include "chima/compose/routes.hpp"
+#include "chima/content_hash.hpp"
 
 namespace chima {
 
@@ -242,16 +243,7 @@ std::string deployment_hash(const Deployment& d) {
     Deployment copy = d;
     copy.id.clear();
     copy.topology.file.clear();  // the same network named by another path is the same content
-    std::string text = to_json(copy).dump();
-    // FNV-1a 64: a content fingerprint, not a security property.
-    uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : text) {
-        h ^= c;
-        h *= 1099511628211ull;
-    }
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-    return buf;
+    return fnv1a_hex(to_json(copy).dump());
 }
 
 }  // namespace chima

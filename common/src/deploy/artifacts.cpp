@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "chima/content_hash.hpp"
 #include "chima/error.hpp"
 #include "chima/state_file.hpp"
 
@@ -15,15 +16,7 @@ const FunctionArtifact* Artifacts::find(const std::string& chain, const std::str
 }
 
 std::string hash_file(const std::string& path) {
-    std::string content = read_file(path);
-    uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : content) {
-        h ^= c;
-        h *= 1099511628211ull;
-    }
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-    return buf;
+    return fnv1a_hex(read_file(path));
 }
 
 Artifacts load_artifacts(const std::string& path) {

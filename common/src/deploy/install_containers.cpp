@@ -19,7 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include "chima/bpf/host_client.hpp"
-#include "chima/bpf/unique_fd.hpp"
+#include "chima/unique_fd.hpp"
 #include "chima/container/compose_file.hpp"
 #include "chima/deploy/containers.hpp"
 #include "chima/deploy/ip_batch.hpp"
@@ -58,7 +58,7 @@ int ifindex_in(const net::NetNs& ns, const std::string& ifname) {
 // pops labels, so a checksum the kernel would fill in later would land at the wrong offset.
 void disable_offloads(const net::NetNs& ns, const std::string& ifname) {
     ns.run([&] {
-        bpf::UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
         if (!sock)
             throw_errno("socket for ethtool in " + ns.name());
         for (uint32_t cmd : {ETHTOOL_STXCSUM, ETHTOOL_STSO, ETHTOOL_SGSO, ETHTOOL_SGRO}) {

@@ -2,7 +2,6 @@
 // chima-formats(5). Readers reject a wrong kind/version and name the JSON path of errors.
 #include <functional>
 
-#include "chima/compose/forwarding.hpp"
 #include "chima/model/deployment.hpp"
 #include "chima/model/json_reader.hpp"
 #include "chima/state_file.hpp"

@@ -17,6 +17,7 @@
 #include <map>
 
 #include "chima/error.hpp"
+#include "chima/unique_fd.hpp"
 
 extern char** environ;
 
@@ -25,47 +26,33 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// An fd closed at scope exit unless taken.
-struct Fd {
-    int fd = -1;
-    Fd() = default;
-    explicit Fd(int f) : fd(f) {}
-    ~Fd() {
-        if (fd >= 0)
-            ::close(fd);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int take() { return std::exchange(fd, -1); }
-};
-
-void make_pipe(Fd& rd, Fd& wr) {
+void make_pipe(UniqueFd& rd, UniqueFd& wr) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0)
         throw_errno("pipe2");
-    rd.fd = fds[0];
-    wr.fd = fds[1];
+    rd.reset(fds[0]);
+    wr.reset(fds[1]);
 }
 
 // The fd a child's stream is connected to (the write end of a pipe, /dev/null, a file), or
 // -1 to inherit ours. `read_end` receives the parent's end when capturing.
-int open_target(const Output& o, Fd& holder, Fd& read_end) {
+int open_target(const Output& o, UniqueFd& holder, UniqueFd& read_end) {
     switch (o.mode) {
         case Output::Mode::Inherit:
             return -1;
         case Output::Mode::Null:
-            holder.fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-            if (holder.fd < 0)
+            holder.reset(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+            if (!holder)
                 throw_errno("open /dev/null");
-            return holder.fd;
+            return holder.get();
         case Output::Mode::AppendFile:
-            holder.fd = ::open(o.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-            if (holder.fd < 0)
+            holder.reset(::open(o.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+            if (!holder)
                 throw_errno("open " + o.path);
-            return holder.fd;
+            return holder.get();
         case Output::Mode::Capture:
             make_pipe(read_end, holder);
-            return holder.fd;
+            return holder.get();
     }
     return -1;
 }
@@ -201,19 +188,19 @@ Child Child::spawn(const Spec& spec) {
         argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
 
-    Fd netns;
+    UniqueFd netns;
     if (!spec.netns_path.empty()) {
-        netns.fd = ::open(spec.netns_path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (netns.fd < 0)
+        netns.reset(::open(spec.netns_path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!netns)
             throw_errno("open network namespace " + spec.netns_path);
     }
-    Fd out_target, err_target, out_read, err_read, stdin_null;
+    UniqueFd out_target, err_target, out_read, err_read, stdin_null;
     int out_fd = open_target(spec.out, out_target, out_read);
     int err_fd = open_target(spec.err, err_target, err_read);
-    stdin_null.fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (stdin_null.fd < 0)
+    stdin_null.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!stdin_null)
         throw_errno("open /dev/null");
-    Fd status_read, status_write;
+    UniqueFd status_read, status_write;
     make_pipe(status_read, status_write);
 
     const pid_t parent = ::getpid();
@@ -223,7 +210,7 @@ Child Child::spawn(const Spec& spec) {
     if (pid == 0) {
         auto fail = [&](int step) {
             ChildFailure f{step, errno};
-            (void)!::write(status_write.fd, &f, sizeof f);
+            (void)!::write(status_write.get(), &f, sizeof f);
             ::_exit(127);
         };
         sigset_t none;
@@ -242,9 +229,9 @@ Child Child::spawn(const Spec& spec) {
             if (::getppid() != parent)  // the parent went before the prctl took effect
                 ::_exit(128 + SIGTERM);
         }
-        if (netns.fd >= 0 && ::setns(netns.fd, CLONE_NEWNET) != 0)
+        if (netns.get() >= 0 && ::setns(netns.get(), CLONE_NEWNET) != 0)
             fail(kSetns);
-        if (::dup2(stdin_null.fd, 0) < 0)
+        if (::dup2(stdin_null.get(), 0) < 0)
             fail(kDup);
         if (out_fd >= 0 && ::dup2(out_fd, 1) < 0)
             fail(kDup);
@@ -258,17 +245,17 @@ Child Child::spawn(const Spec& spec) {
     // Also set the group from here, so signalling the group works even before the child ran.
     if (!spec.new_session)
         ::setpgid(pid, pid);
-    ::close(status_write.take());
+    status_write.reset();  // the child holds the only write end now: EOF when it execs
     ChildFailure failure{};
     ssize_t n;
     do {
-        n = ::read(status_read.fd, &failure, sizeof failure);
+        n = ::read(status_read.get(), &failure, sizeof failure);
     } while (n < 0 && errno == EINTR);
 
     Child child;
     child.pid_ = pid;
-    child.out_fd_ = out_read.take();
-    child.err_fd_ = err_read.take();
+    child.out_fd_ = out_read.release();
+    child.err_fd_ = err_read.release();
     for (int fd : {child.out_fd_, child.err_fd_}) {
         if (fd >= 0)
             ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);

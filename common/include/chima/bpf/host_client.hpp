@@ -13,9 +13,9 @@
 #include <filesystem>
 #include <optional>
 
-#include "chima/bpf/unique_fd.hpp"
+#include "chima/unique_fd.hpp"
 #include "chima/label_stack.hpp"
-#include "chima/model/units.hpp"
+#include "chima/units.hpp"
 
 extern "C" {
 #include "chima/client.h"

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <string>
 
-#include "chima/bpf/unique_fd.hpp"
+#include "chima/unique_fd.hpp"
 
 namespace chima::bpf {
 

@@ -23,8 +23,8 @@
 #include <filesystem>
 #include <string>
 
-#include "chima/bpf/unique_fd.hpp"
-#include "chima/model/units.hpp"
+#include "chima/unique_fd.hpp"
+#include "chima/units.hpp"
 
 extern "C" {
 #include "chima/int.h"

@@ -11,18 +11,12 @@
 
 namespace chima {
 
-using NextPortTable = std::map<std::string, std::map<std::string, uint32_t>>;
-
 // The client, the collector (when separate) and every compute host.
 std::vector<NetEndpoint> topology_endpoints(const Topology& topo);
 
-// next[S][D]: the port of switch S towards switch D, for every D that has an endpoint.
+// next[S][D] for every switch D that has an endpoint (the exact entries are
+// forwarding_entries() in chima/model/deployment.hpp).
 // Shortest paths by nominal delay; deterministic.
 NextPortTable next_ports(const Topology& topo, const std::vector<NetEndpoint>& endpoints);
-
-// One exact entry per endpoint reachable from `sw`.
-std::vector<ForwardingEntry> forwarding_entries(const std::string& sw,
-                                                const std::vector<NetEndpoint>& endpoints,
-                                                const NextPortTable& next);
 
 }  // namespace chima

@@ -90,6 +90,14 @@ struct ForwardingEntry {
     uint32_t port = 0;
 };
 
+// next[S][D]: the port of switch S towards switch D (chima-compose computes it).
+using NextPortTable = std::map<std::string, std::map<std::string, uint32_t>>;
+
+// One exact entry per endpoint reachable from `sw`: the join of the endpoints and `next`.
+std::vector<ForwardingEntry> forwarding_entries(const std::string& sw,
+                                                const std::vector<NetEndpoint>& endpoints,
+                                                const NextPortTable& next);
+
 struct ChainInfo {
     std::string name;
     ClientSpec client;
@@ -107,7 +115,7 @@ struct Deployment {
     std::vector<Flow> flows;
     std::vector<Section> sections;
     std::vector<NetEndpoint> endpoints;
-    std::map<std::string, std::map<std::string, uint32_t>> next_port;  // [at switch][to switch]
+    NextPortTable next_port;  // [at switch][to switch]
 
     const PlacedFunction* find_function(const std::string& chain, const std::string& name) const;
     // The exact-match forwarding entries of one switch (one per endpoint it can reach).

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chima/model/service.hpp"
-#include "chima/model/units.hpp"
+#include "chima/units.hpp"
 
 namespace chima {
 

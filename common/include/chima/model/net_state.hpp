@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "chima/model/units.hpp"
+#include "chima/units.hpp"
 
 namespace chima {
 

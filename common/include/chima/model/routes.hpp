@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chima/model/deployment.hpp"
-#include "chima/model/units.hpp"
+#include "chima/units.hpp"
 
 namespace chima {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "chima/error.hpp"
-#include "chima/model/units.hpp"
+#include "chima/units.hpp"
 
 namespace chima {
 

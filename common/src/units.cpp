@@ -1,4 +1,4 @@
-#include "chima/model/units.hpp"
+#include "chima/units.hpp"
 
 #include <cmath>
 #include <cstdio>

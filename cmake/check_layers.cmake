@@ -1,0 +1,122 @@
+# cmake -DROOT=<source tree> [-DSTAMP=<file>] [-DTABLE=<file>] -P check_layers.cmake
+#
+# Fails when a file in ROOT/common/src, ROOT/common/include or ROOT/tools includes the
+# header of an area its own area may not use (the table is cmake/ChimaLayers.cmake), and
+# when the table itself has a loop or misses an area that has files. Touches STAMP on
+# success (the build runs this before compiling libchima).
+cmake_minimum_required(VERSION 3.25)
+if(NOT ROOT)
+  message(FATAL_ERROR "check_layers: pass -DROOT=<source tree>")
+endif()
+set(_table ${CMAKE_CURRENT_LIST_DIR}/ChimaLayers.cmake)
+if(TABLE)  # another table (the check's own test)
+  set(_table ${TABLE})
+endif()
+include(${_table})
+
+# Table -> _uses_<area> (the areas it may include).
+set(_areas "")
+foreach(entry IN LISTS CHIMA_LAYERS)
+  string(REGEX MATCH "^([a-z0-9_]+):(.*)$" _m "${entry}")
+  if(NOT _m)
+    message(FATAL_ERROR "${_table}: malformed entry '${entry}' (expected \"<area>: <areas>\")")
+  endif()
+  set(_area ${CMAKE_MATCH_1})
+  string(STRIP "${CMAKE_MATCH_2}" _uses)
+  separate_arguments(_uses UNIX_COMMAND "${_uses}")
+  list(APPEND _areas ${_area})
+  set(_uses_${_area} ${_uses})
+endforeach()
+
+# The table must be a partial order: an area may not reach itself through what it uses.
+function(_chima_reach area path)
+  foreach(next IN LISTS _uses_${area})
+    if(next STREQUAL "*")
+      continue()
+    endif()
+    if(NOT next IN_LIST _areas)
+      message(FATAL_ERROR "${_table}: area '${area}' uses '${next}', which has no entry")
+    endif()
+    if(next IN_LIST path)
+      list(JOIN path " -> " _loop)
+      message(FATAL_ERROR "${_table}: the layers have a loop: ${_loop} -> ${next}")
+    endif()
+    _chima_reach(${next} "${path};${next}")
+  endforeach()
+endfunction()
+foreach(area IN LISTS _areas)
+  _chima_reach(${area} ${area})
+endforeach()
+
+# Messages here must not contain ';' (they are list elements).
+
+# The area a file belongs to (relative path in ROOT), or "" for files no rule covers.
+function(_chima_file_area rel out)
+  set(area "")
+  if(rel MATCHES "^common/(src|include/chima)/([^/]+)/")
+    set(area ${CMAKE_MATCH_2})
+  elseif(rel MATCHES "^common/(src|include/chima)/tool\\.[a-z]+$")
+    set(area tool)
+  elseif(rel MATCHES "^common/(src|include/chima)/[^/]+$")
+    set(area base)
+  elseif(rel MATCHES "^tools/")
+    set(area tools)
+  endif()
+  set(${out} ${area} PARENT_SCOPE)
+endfunction()
+
+# The area of an included header ("chima/<...>").
+function(_chima_header_area header out)
+  if(header MATCHES "^chima/([^/]+)/")
+    set(${out} ${CMAKE_MATCH_1} PARENT_SCOPE)
+  elseif(header MATCHES "^chima/tool\\.hpp$")
+    set(${out} tool PARENT_SCOPE)
+  elseif(header MATCHES "\\.h$")
+    set(${out} abi PARENT_SCOPE)
+  else()
+    set(${out} base PARENT_SCOPE)
+  endif()
+endfunction()
+
+file(GLOB_RECURSE _files LIST_DIRECTORIES false RELATIVE ${ROOT}
+  ${ROOT}/common/src/*.cpp ${ROOT}/common/src/*.hpp ${ROOT}/common/src/*.h
+  ${ROOT}/common/include/*.hpp ${ROOT}/common/include/*.h
+  ${ROOT}/tools/*.cpp ${ROOT}/tools/*.hpp ${ROOT}/tools/*.h)
+list(SORT _files)
+set(_errors "")
+foreach(rel IN LISTS _files)
+  _chima_file_area(${rel} area)
+  if(NOT area)
+    continue()
+  endif()
+  if(NOT area IN_LIST _areas)
+    list(APPEND _errors "${rel}: area '${area}' has no entry in the layering table")
+    continue()
+  endif()
+  set(allowed ${area} base abi ${_uses_${area}})
+  file(STRINGS ${ROOT}/${rel} _includes REGEX "^[ \t]*#[ \t]*include[ \t]*\"chima/")
+  foreach(line IN LISTS _includes)
+    string(REGEX MATCH "\"(chima/[^\"]+)\"" _m "${line}")
+    set(header ${CMAKE_MATCH_1})
+    _chima_header_area(${header} used)
+    if(used IN_LIST allowed OR "*" IN_LIST allowed)
+      continue()
+    endif()
+    list(JOIN _uses_${area} " " _may)
+    if(NOT _may)
+      set(_may "nothing but base")
+    endif()
+    list(APPEND _errors
+      "${rel}: #include \"${header}\": area '${area}' may not use '${used}' (${area} may use: ${_may}, by the table in cmake/ChimaLayers.cmake)")
+  endforeach()
+endforeach()
+
+if(_errors)
+  list(LENGTH _errors _n)
+  list(JOIN _errors "\n  " _text)
+  message(FATAL_ERROR "layering: ${_n} violation(s) of the layers of libchima:\n  ${_text}\n"
+    "A lower layer must not include a higher one: move the code to the layer that owns it.")
+endif()
+if(STAMP)
+  file(TOUCH ${STAMP})
+endif()

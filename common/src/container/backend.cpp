@@ -10,6 +10,7 @@
 #include <iterator>
 
 #include "backends.hpp"
+#include "chima/content_hash.hpp"
 #include "chima/error.hpp"
 #include "chima/process/child_process.hpp"
 #include "chima/state_file.hpp"
@@ -74,14 +75,9 @@ std::string hash_build_context(const std::string& context_dir) {
             files.push_back(entry.path());
     }
     std::sort(files.begin(), files.end());
-    // FNV-1a 64: a cache key for our own build contexts, not a security boundary.
-    uint64_t h = 0xcbf29ce484222325ull;
-    auto mix = [&h](const char* data, size_t n) {
-        for (size_t i = 0; i < n; ++i) {
-            h ^= static_cast<unsigned char>(data[i]);
-            h *= 0x100000001b3ull;
-        }
-    };
+    // A cache key for our own build contexts, not a security boundary.
+    uint64_t h = kFnv1aOffset;
+    auto mix = [&h](const char* data, size_t n) { h = fnv1a(std::string_view(data, n), h); };
     for (const auto& file : files) {
         std::string rel = fs::relative(file, context_dir).string();
         mix(rel.c_str(), rel.size() + 1);

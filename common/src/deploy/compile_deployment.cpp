@@ -241,8 +241,15 @@ void run_p4c(const fs::path& p4c, const fs::path& program, const std::string& sw
                  "v1model",    "-o",       out_dir.string(), program.string()};
     spec.out = process::Output::append_to(log.string());
     spec.err = process::Output::append_to(log.string());
+    spec.die_with_parent = true;  // p4c is in its own process group: Ctrl-C reaches only us
     fs::remove(log);
-    if (!process::run(spec, kP4cTimeout).status.ok()) {
+    process::Result r = process::run(spec, kP4cTimeout);
+    if (r.timed_out) {
+        throw RuntimeError("switch '" + sw + "': p4c timed out on the merged program " +
+                               program.string(),
+                           "see " + log.string());
+    }
+    if (!r.status.ok()) {
         throw InputError("switch '" + sw + "': p4c rejected the merged program " + program.string(),
                          "see " + log.string());
     }

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "chima/content_hash.hpp"
 #include "chima/p4/ebpf_codegen.hpp"
 #include "chima/p4/layout.hpp"
 #include "chima/process/child_process.hpp"
@@ -31,17 +32,14 @@ std::string read_all(const fs::path& p) {
     return ss.str();
 }
 
-// FNV-1a 64 over the inputs; collisions only cost a wrong cache hit on adversarial input,
-// which the cache key's length and two independent seeds make impractical.
+// Two FNV-1a 64 hashes with different seeds over the inputs, each part closed by a
+// separator; collisions only cost a wrong cache hit on adversarial input, which the key's
+// 128 bits make impractical.
 std::string content_hash(const std::vector<std::string>& parts) {
-    uint64_t h1 = 1469598103934665603ULL, h2 = 0x9e3779b97f4a7c15ULL;
+    uint64_t h1 = kFnv1aOffset, h2 = 0x9e3779b97f4a7c15ULL;
     for (const auto& p : parts) {
-        for (unsigned char c : p) {
-            h1 = (h1 ^ c) * 1099511628211ULL;
-            h2 = (h2 ^ c) * 0x100000001b3ULL + 0x7f4a7c15;
-        }
-        h1 = (h1 ^ 0xff) * 1099511628211ULL;
-        h2 = (h2 ^ 0xfe) * 0x100000001b3ULL;
+        h1 = fnv1a("\xff", fnv1a(p, h1));
+        h2 = fnv1a("\xfe", fnv1a(p, h2));
     }
     char buf[40];
     std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(h1),
@@ -99,6 +97,7 @@ void run_clang(const CompileOptions& o, const fs::path& c, const fs::path& obj) 
     spec.argv = std::move(args);
     spec.out = process::Output::inherit();
     spec.err = process::Output::append_to(log.string());  // kept beside the object
+    spec.die_with_parent = true;  // clang is in its own process group: Ctrl-C reaches only us
     fs::remove(log);
     process::Result r = process::run(spec, kClangTimeout);
     if (!r.status.ok()) {

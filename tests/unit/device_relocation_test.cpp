@@ -34,11 +34,11 @@ std::string ex(const std::string& scenario, const std::string& file) {
 
 // The minimal example; its container functions name prebuilt images, so nothing is built.
 Deployment minimal() {
-    Deployment d = compose({load_topology(ex("minimal", "topology.yaml")),
-                            load_service(ex("minimal", "service.yaml")),
-                            load_placement(ex("minimal", "placement.yaml")),
-                            {},
-                            nullptr});
+    ComposeInput in;
+    in.topology = load_topology(ex("minimal", "topology.yaml"));
+    in.service = load_service(ex("minimal", "service.yaml"));
+    in.placement = load_placement(ex("minimal", "placement.yaml"));
+    Deployment d = compose(in);
     for (auto& f : d.functions)
         if (f.spec.type == FunctionType::Container)
             f.spec.image = "test/" + f.spec.name;

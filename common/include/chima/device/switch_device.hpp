@@ -34,7 +34,8 @@ struct FunctionLoad {
     std::vector<p4::EntrySpec> entries;  // the deployment's entries for the function
 };
 
-// Where an INT sink sends its Telemetry Reports (see chima-net(1)).
+// Where an INT sink sends its Telemetry Reports (see chima-net(1)). A UDP port of 0 is the
+// Telemetry Report default port.
 struct IntReportTarget {
     uint32_t port = 0;  // out of this switch port
     Ipv4 collector;

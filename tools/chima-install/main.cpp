@@ -9,6 +9,7 @@
 #include "chima/deploy/containers.hpp"
 #include "chima/deploy/install.hpp"
 #include "chima/net/names.hpp"
+#include "chima/device/ebpf_devices.hpp"
 #include "chima/state_file.hpp"
 #include "chima/tool.hpp"
 
@@ -74,10 +75,13 @@ int main(int argc, char** argv) {
         auto podman = container_work
                           ? chima::container::podman_service_for(containers.backend, podman_cli)
                           : nullptr;
+        chima::container::BackendOptions backend_options;
         if (podman)
-            containers.podman_socket = podman->socket();
+            backend_options.podman_socket = podman->socket();
+        auto devices = chima::device::open_emulated_devices(net, d.topology, backend_options);
         if (remove) {
-            size_t n = chima::deploy::remove_container_functions(d, net, before, containers);
+            size_t n =
+                chima::deploy::remove_container_functions(d, net, *devices, before, containers);
             nlohmann::json doc = {{"deployment", d.id}, {"net", net}, {"containers_removed", n}};
             chima::emit_json(doc, std::nullopt);
             if (before && out) {  // installed.json keeps its P4 part only
@@ -93,9 +97,9 @@ int main(int argc, char** argv) {
         chima::deploy::SlotChanges changes;
         chima::deploy::ContainerChanges container_changes;
         // Containers first: new instances serve before anything old is taken down.
-        auto functions = chima::deploy::install_container_functions(d, net, before, containers,
-                                                                    container_changes);
-        auto p4 = chima::deploy::install_p4_functions(d, a, net, before, changes);
+        auto functions = chima::deploy::install_container_functions(d, net, *devices, before,
+                                                                    containers, container_changes);
+        auto p4 = chima::deploy::install_p4_functions(d, a, *devices, before, changes);
         for (auto& f : p4)
             functions.push_back(f);
         nlohmann::json doc =
@@ -110,10 +114,13 @@ int main(int argc, char** argv) {
                           {"containers_unchanged", container_changes.unchanged},
                           {"containers_removed", container_changes.removed}};
         chima::emit_json(doc, out);
-        podman.reset();  // the watch below inspects with podman's command line
+        // The watch below inspects with podman's command line: devices without the service.
+        devices.reset();
+        podman.reset();
         if (watch) {
+            auto watched = chima::device::open_emulated_devices(net, d.topology, {});
             chima::deploy::watch_container_functions(
-                doc, *chima::container::parse_restart_policy(restart), events, out);
+                *watched, doc, *chima::container::parse_restart_policy(restart), events, out);
         }
         return 0;
     });

@@ -5,6 +5,7 @@
 
 #include "chima/container/backend.hpp"
 #include "chima/container/podman_service.hpp"
+#include "chima/device/ebpf_devices.hpp"
 #include "chima/relocate/apply.hpp"
 #include "chima/relocate/relocation.hpp"
 #include "chima/state_file.hpp"
@@ -100,14 +101,12 @@ int main(int argc, char** argv) {
                     spdlog::warn("the podman API service has exited; starting another");
                     podman = chima::container::podman_service_for(backend, podman_cli);
                 }
-                chima::relocate::ApplyFiles files{net,
-                                                  artifacts,
-                                                  installed,
-                                                  routes,
-                                                  out ? *out : "",
-                                                  backend,
-                                                  podman ? podman->socket() : ""};
-                auto timeline = chima::relocate::apply_relocation(current, next, files);
+                chima::relocate::ApplyFiles files{net,    artifacts,       installed,
+                                                  routes, out ? *out : "", backend};
+                chima::container::BackendOptions containers;
+                containers.podman_socket = podman ? podman->socket() : "";
+                auto devices = chima::device::open_emulated_devices(net, topo, containers);
+                auto timeline = chima::relocate::apply_relocation(current, next, files, *devices);
                 std::cout << timeline.dump() << std::endl;
                 spdlog::info("relocated to deployment {} in {:.1f} ms", next.id,
                              timeline["total"]["ns"].get<int64_t>() / 1e6);

@@ -3,6 +3,7 @@
 
 #include "chima/deploy/routing.hpp"
 #include "chima/net/names.hpp"
+#include "chima/device/ebpf_devices.hpp"
 #include "chima/state_file.hpp"
 #include "chima/tool.hpp"
 
@@ -29,7 +30,8 @@ int main(int argc, char** argv) {
             before = chima::read_state(*prev_path, chima::deploy::kRoutesKind,
                                        chima::deploy::kRoutesVersion);
         }
-        auto doc = chima::deploy::apply_routes(d, net, before);
+        auto devices = chima::device::open_emulated_devices(net, d.topology, {});
+        auto doc = chima::deploy::apply_routes(d, net, *devices, before);
         chima::emit_json(doc, out);
         return 0;
     });

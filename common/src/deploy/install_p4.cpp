@@ -2,11 +2,8 @@
 
 #include <set>
 
-#include "chima/bpf/switch_pipeline.hpp"
 #include "chima/deploy/compile_deployment.hpp"
 #include "chima/deploy/install.hpp"
-#include "chima/emulation/emulated_network.hpp"
-#include "chima/bpf/table_entries.hpp"
 #include "chima/state_file.hpp"
 
 namespace chima::deploy {
@@ -47,39 +44,27 @@ std::string entries_hash(const PlacedFunction& f) {
     return std::to_string(std::hash<std::string>{}(j.dump()));
 }
 
-// Const entries of the function's tables, then the deployment's entries for it, into the
-// maps the switch pinned for the slot.
-size_t install_entries(const PlacedFunction& f, const FunctionArtifact& art,
-                       const std::filesystem::path& slot_dir) {
+// What the switch loads into the function's slot: its object, and the const entries of its
+// tables plus the deployment's entries for it (written before the slot goes live).
+device::FunctionLoad function_load(const PlacedFunction& f, const FunctionArtifact& art) {
+    device::FunctionLoad load{art.object, art.program, nullptr, true, {}};
     if (art.p4info.empty()) {
         if (!f.spec.entries.empty())
             throw InputError("function '" + f.chain + "/" + f.spec.name +
                              "' has table entries but its artifact has no p4info");
-        return 0;
+        return load;
     }
-    json p4info = json::parse(read_file(art.p4info));
-    bpf::install_const_entries(slot_dir, p4info);
-    auto entries = resolve_entries(f, p4info);
-    for (const auto& e : entries)
-        bpf::install_entry(slot_dir, p4info, e);
-    return entries.size();
+    load.p4info = json::parse(read_file(art.p4info));
+    load.entries = resolve_entries(f, load.p4info);
+    return load;
 }
 
 }  // namespace
 
-void load_p4_functions(const Deployment& d, const Artifacts& artifacts, const std::string& net,
-                       const std::optional<json>& previous, SlotLoad& result,
-                       SlotChanges& changes) {
+void load_p4_functions(const Deployment& d, const Artifacts& artifacts,
+                       device::DeviceRegistry& devices, const std::optional<json>& previous,
+                       SlotLoad& result, SlotChanges& changes) {
     auto before = previous_slots(previous);
-    std::map<std::string, bpf::SwitchPipeline> pipelines;
-    auto pipeline = [&](const std::string& sw) -> bpf::SwitchPipeline& {
-        auto it = pipelines.find(sw);
-        if (it == pipelines.end()) {
-            it = pipelines.emplace(sw, bpf::SwitchPipeline::open(emulation::node_pin_dir(net, sw)))
-                     .first;
-        }
-        return it->second;
-    };
 
     std::set<std::pair<std::string, uint32_t>> used;
     for (const auto& f : d.functions) {
@@ -96,9 +81,9 @@ void load_p4_functions(const Deployment& d, const Artifacts& artifacts, const st
                              f.spec.name + "' (run chima-compile)");
         }
         std::string key = f.chain + "/" + f.spec.name;
-        auto& p = pipeline(f.node);
+        auto& sw_device = devices.switch_device(f.node);
         auto it = before.find(key);
-        uint32_t id = p.slot_program_id(f.slot);
+        uint32_t id = sw_device.slot_function(f.slot);
         bool same = it != before.end() && it->second.node == f.node && it->second.slot == f.slot &&
                     it->second.hash == art->hash && id != 0 && id == it->second.program_id &&
                     it->second.entries_hash == entries_hash(f);
@@ -114,14 +99,12 @@ void load_p4_functions(const Deployment& d, const Artifacts& artifacts, const st
                 }
             }
             result.loaded.push_back({key, f.node, f.slot});  // before: a half-loaded slot counts
-            // The entries go into the new function's maps before its slot goes live: no
-            // packet meets it with empty tables.
-            size_t n = 0;
-            p.install_function(f.slot, art->object, art->program,
-                               [&](const std::filesystem::path& maps) {
-                                   n = install_entries(f, *art, maps);
-                               });
-            id = p.slot_program_id(f.slot);
+            // The entries go in before the slot goes live: no packet meets the function with
+            // empty tables.
+            auto load = function_load(f, *art);
+            size_t n = load.entries.size();
+            sw_device.load_function(f.slot, load);
+            id = sw_device.slot_function(f.slot);
             ++changes.installed;
             if (n)
                 spdlog::info("{}: {} table entries written", key, n);
@@ -148,28 +131,21 @@ void load_p4_functions(const Deployment& d, const Artifacts& artifacts, const st
     }
 }
 
-size_t clear_p4_slots(const std::string& net, const std::vector<SlotRef>& slots) {
-    std::map<std::string, bpf::SwitchPipeline> pipelines;
+size_t clear_p4_slots(device::DeviceRegistry& devices, const std::vector<SlotRef>& slots) {
     for (const auto& s : slots) {
-        auto it = pipelines.find(s.node);
-        if (it == pipelines.end()) {
-            it = pipelines
-                     .emplace(s.node,
-                              bpf::SwitchPipeline::open(emulation::node_pin_dir(net, s.node)))
-                     .first;
-        }
-        it->second.clear_slot(s.slot);
+        devices.switch_device(s.node).clear_slot(s.slot);
         spdlog::info("{}: slot {} of {} emptied", s.function, s.slot, s.node);
     }
     return slots.size();
 }
 
-json install_p4_functions(const Deployment& d, const Artifacts& artifacts, const std::string& net,
-                          const std::optional<json>& previous, SlotChanges& changes) {
+json install_p4_functions(const Deployment& d, const Artifacts& artifacts,
+                          device::DeviceRegistry& devices, const std::optional<json>& previous,
+                          SlotChanges& changes) {
     SlotLoad load;
-    load_p4_functions(d, artifacts, net, previous, load, changes);
+    load_p4_functions(d, artifacts, devices, previous, load, changes);
     // Break after make: empty the slots nothing uses any more.
-    changes.cleared += clear_p4_slots(net, load.stale);
+    changes.cleared += clear_p4_slots(devices, load.stale);
     return load.functions;
 }
 

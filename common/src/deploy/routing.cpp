@@ -6,12 +6,6 @@
 #include <map>
 #include <set>
 
-#include "chima/bpf/host_client.hpp"
-#include "chima/bpf/switch_pipeline.hpp"
-#include "chima/deploy/ip_batch.hpp"
-#include "chima/emulation/emulated_network.hpp"
-#include "chima/net/link.hpp"
-#include "chima/net/names.hpp"
 #include "chima/state_file.hpp"
 
 namespace chima::deploy {
@@ -23,23 +17,6 @@ namespace {
 std::string flow_key(const std::string& pusher, const std::string& src, const std::string& dst) {
     return pusher + "|" + src + "|" + dst;
 }
-
-// Each node's pinned maps opened once per call, not once per flow.
-template <class Handle>
-class OpenedOnce {
-  public:
-    explicit OpenedOnce(const std::string& net) : net_(net) {}
-    Handle& operator()(const std::string& node) {
-        auto it = handles_.find(node);
-        if (it == handles_.end())
-            it = handles_.emplace(node, Handle::open(emulation::node_pin_dir(net_, node))).first;
-        return it->second;
-    }
-
-  private:
-    std::string net_;
-    std::map<std::string, Handle> handles_;
-};
 
 // INT: the flows of every chain with SLA sections are watched at their first switch, which
 // makes that switch their INT source (packets that already carry INT stay transit there).
@@ -75,31 +52,30 @@ void plan_watches(const Deployment& d, const std::optional<json>& previous, Rout
 
 }  // namespace
 
-size_t prepare_forwarding(const Deployment& d, const std::string& net_name) {
+size_t prepare_forwarding(const Deployment& d, device::DeviceRegistry& devices) {
     // Forwarding for every endpoint (container functions included) on every switch.
     size_t entries = 0;
     for (const auto& s : d.topology.switches) {
-        auto pipeline = bpf::SwitchPipeline::open(emulation::node_pin_dir(net_name, s.name));
+        auto& sw = devices.switch_device(s.name);
         for (const auto& e : d.forwarding_entries(s.name)) {
-            pipeline.set_mac_route(e.mac, e.port);
-            pipeline.set_prefix_route(e.ip, 32, e.port);
+            sw.set_mac_route(e.mac, e.port);
+            sw.set_prefix_route(e.ip, 32, e.port);
             ++entries;
         }
     }
     // Endpoints resolve function addresses without ARP: permanent neighbour entries, one
     // batch per endpoint, the endpoints in parallel.
-    std::vector<Neighbour> functions;
+    std::vector<device::Neighbour> functions;
     for (const auto& e : d.endpoints)
         if (e.kind == "function")
-            functions.push_back({e.ip.str(), e.mac.str()});
+            functions.push_back({e.ip, e.mac});
     std::vector<std::future<void>> batches;
     for (const auto& e : d.endpoints) {
         if (e.kind == "function")
             continue;
-        std::string ns = net::node_netns(net_name, e.name);
-        std::string dev = e.kind == "host" ? emulation::kHostBridge : emulation::kUplink;
-        batches.push_back(std::async(
-            std::launch::async, [ns, dev, &functions] { add_neighbours(ns, dev, functions); }));
+        auto& host = devices.host_device(e.name);
+        batches.push_back(std::async(std::launch::async,
+                                     [&host, &functions] { host.add_neighbours(functions); }));
     }
     for (auto& b : batches)
         b.get();
@@ -107,13 +83,12 @@ size_t prepare_forwarding(const Deployment& d, const std::string& net_name) {
 }
 
 RouteChanges plan_routes(const Deployment& d, const std::string& net_name,
-                         const std::optional<json>& previous) {
-    OpenedOnce<bpf::HostClient> clients(net_name);
+                         device::DeviceRegistry& devices, const std::optional<json>& previous) {
     RouteChanges plan;
     json flows = json::array();
     std::set<std::string> current;
     for (const auto& f : d.flows) {
-        auto old = clients(f.pusher).flow(f.src_ip, f.dst_ip);
+        auto old = devices.host_device(f.pusher).flow(f.src_ip, f.dst_ip);
         if (!old || !(*old == f.stack))
             plan.set.push_back({f.pusher, f.src_ip, f.dst_ip, f.stack});
         current.insert(flow_key(f.pusher, f.src_ip.str(), f.dst_ip.str()));
@@ -149,23 +124,21 @@ RouteChanges plan_routes(const Deployment& d, const std::string& net_name,
     return plan;
 }
 
-void commit_routes(const std::string& net_name, const RouteChanges& plan) {
-    OpenedOnce<bpf::HostClient> clients(net_name);
-    OpenedOnce<bpf::SwitchPipeline> switches(net_name);
+void commit_routes(device::DeviceRegistry& devices, const RouteChanges& plan) {
     for (const auto& s : plan.set)
-        clients(s.pusher).set_flow(s.src, s.dst, s.stack);
+        devices.host_device(s.pusher).set_flow(s.src, s.dst, s.stack);
     for (const auto& f : plan.drop) {
         try {
-            clients(f.node).delete_flow(f.src, f.dst);
+            devices.host_device(f.node).delete_flow(f.src, f.dst);
         } catch (const RuntimeError& e) {
             spdlog::warn("old flow {} -> {} at {}: {}", f.src.str(), f.dst.str(), f.node, e.what());
         }
     }
     for (const auto& w : plan.watch)
-        switches(w.node).watch_flow(w.src, w.dst);
+        devices.switch_device(w.node).watch_flow(w.src, w.dst);
     for (const auto& w : plan.unwatch) {
         try {
-            switches(w.node).unwatch_flow(w.src, w.dst);
+            devices.switch_device(w.node).unwatch_flow(w.src, w.dst);
         } catch (const RuntimeError& e) {
             spdlog::warn("old INT watch {} -> {} at {}: {}", w.src.str(), w.dst.str(), w.node,
                          e.what());
@@ -175,17 +148,17 @@ void commit_routes(const std::string& net_name, const RouteChanges& plan) {
 }
 
 json switch_routes(const Deployment& d, const std::string& net_name,
-                   const std::optional<json>& previous) {
-    auto plan = plan_routes(d, net_name, previous);
-    commit_routes(net_name, plan);
+                   device::DeviceRegistry& devices, const std::optional<json>& previous) {
+    auto plan = plan_routes(d, net_name, devices, previous);
+    commit_routes(devices, plan);
     return plan.doc;
 }
 
-json apply_routes(const Deployment& d, const std::string& net_name,
+json apply_routes(const Deployment& d, const std::string& net_name, device::DeviceRegistry& devices,
                   const std::optional<json>& previous) {
-    size_t entries = prepare_forwarding(d, net_name);
+    size_t entries = prepare_forwarding(d, devices);
     spdlog::info("{} forwarding entries", entries);
-    json doc = switch_routes(d, net_name, previous);
+    json doc = switch_routes(d, net_name, devices, previous);
     doc["forwarding_entries"] = entries;
     return doc;
 }

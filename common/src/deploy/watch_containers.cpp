@@ -98,8 +98,8 @@ json event_line(const container::HealthEvent& e, const Who& who) {
 
 }  // namespace
 
-void watch_container_functions(const json& doc, container::RestartPolicy policy,
-                               const std::string& events,
+void watch_container_functions(device::DeviceRegistry& devices, const json& doc,
+                               container::RestartPolicy policy, const std::string& events,
                                const std::optional<std::string>& installed_file) {
     const json& installed = doc["functions"];
     // Blocked before the watcher threads exist, so they inherit the mask and sigwait below
@@ -112,8 +112,9 @@ void watch_container_functions(const json& doc, container::RestartPolicy policy,
 
     EventLog log(events, doc, installed_file);
     std::map<std::string, Who> who;  // instance name -> chain/function
-    std::map<std::string, std::unique_ptr<container::Backend>> backends;
-    std::map<std::string, std::unique_ptr<container::HealthWatcher>> watchers;
+    // One watcher per host and backend kind: the host's health events of that backend.
+    std::map<std::pair<std::string, std::string>, std::unique_ptr<container::HealthWatcher>>
+        watchers;
     for (const auto& e : installed) {  // complete before any watcher thread reads it
         if (e.value("type", "") == "container")
             who[e.value("instance", "")] = {e.value("chain", ""), e.value("name", "")};
@@ -123,22 +124,23 @@ void watch_container_functions(const json& doc, container::RestartPolicy policy,
             continue;
         std::string kind = e.value("backend", "");
         std::string name = e.value("instance", "");
-        if (!watchers.count(kind)) {
-            backends[kind] = container::make_backend(kind);
-            watchers[kind] = std::make_unique<container::HealthWatcher>(
-                *backends[kind], [&log, &who](const container::HealthEvent& ev) {
+        auto key = std::make_pair(e.value("node", ""), kind);
+        auto& watcher = watchers[key];
+        if (!watcher) {
+            watcher = devices.host_device(key.first).watch_health(
+                kind, [&log, &who](const container::HealthEvent& ev) {
                     auto it = who.find(ev.name);
                     log.write(event_line(ev, it == who.end() ? Who{} : it->second));
                 });
         }
-        watchers[kind]->watch(name, policy);
+        watcher->watch(name, policy);
     }
     spdlog::info("watching {} container functions (restart {}); SIGINT/SIGTERM ends", who.size(),
                  container::to_string(policy));
     int sig = 0;
     sigwait(&stop_signals, &sig);
     spdlog::info("stopping the watch ({})", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    watchers.clear();  // joins the watcher threads before the backends go
+    watchers.clear();  // joins the watcher threads before the log and names go
 }
 
 }  // namespace chima::deploy

@@ -9,6 +9,8 @@
 #include "chima/net/cleanup.hpp"
 #include "chima/net/link.hpp"
 #include "chima/net/names.hpp"
+#include "chima/net/netns.hpp"
+#include "chima/net/offloads.hpp"
 #include "chima/net/net_builder.hpp"
 #include "chima/net/perturb.hpp"
 #include "chima/process/child_process.hpp"
@@ -66,11 +68,9 @@ void ip_cmd(const std::string& netns, const std::vector<std::string>& args) {
     process::run_checked(argv);
 }
 
-// Checksum and segmentation offloads off: the pipeline moves L4 headers when it pops labels,
-// and a checksum the kernel would fill in later would then be computed at the wrong offset.
+// Checksum and segmentation offloads off (see net/offloads.hpp).
 void disable_offloads(const std::string& netns, const std::string& ifname) {
-    process::run_checked({"ip", "netns", "exec", netns, "ethtool", "-K", ifname, "tx", "off", "tso",
-                          "off", "gso", "off", "gro", "off"});
+    net::disable_offloads(net::NetNs::open(netns), ifname);
 }
 
 int ifindex_of(const std::string& netns, const std::string& ifname) {

@@ -129,7 +129,8 @@ std::vector<StagedFile> stage_files(const ApplyFiles& files, const json& routes,
 
 }  // namespace
 
-json apply_relocation(const Deployment& current, const Deployment& next, const ApplyFiles& files) {
+json apply_relocation(const Deployment& current, const Deployment& next, const ApplyFiles& files,
+                      device::DeviceRegistry& devices) {
     const int64_t t0 = wall_ns();
     auto artifacts = deploy::load_artifacts(files.artifacts);
     auto installed =
@@ -137,7 +138,6 @@ json apply_relocation(const Deployment& current, const Deployment& next, const A
     auto routes = read_if_exists(files.routes, deploy::kRoutesKind, deploy::kRoutesVersion);
     deploy::ContainerOptions copts;
     copts.backend = files.backend;
-    copts.podman_socket = files.podman_socket;
 
     int64_t p4_start = 0, p4_end = 0, ct_start = 0, ct_end = 0, prep_start = 0, prep_end = 0;
     deploy::SlotLoad slots;
@@ -157,7 +157,7 @@ json apply_relocation(const Deployment& current, const Deployment& next, const A
         // addresses), in parallel. Nothing old changes here.
         p4_start = wall_ns();
         slots_touched = true;
-        deploy::load_p4_functions(next, artifacts, files.net, installed, slots, slot_changes);
+        deploy::load_p4_functions(next, artifacts, devices, installed, slots, slot_changes);
         p4_end = wall_ns();
         spdlog::info("p4: {} slot(s) loaded, {} unchanged", slot_changes.installed,
                      slot_changes.unchanged);
@@ -165,15 +165,15 @@ json apply_relocation(const Deployment& current, const Deployment& next, const A
         auto ok = run_parallel(
             {[&] {
                  ct_start = wall_ns();
-                 deploy::start_container_functions(next, files.net, installed, copts, containers,
-                                                   container_changes);
+                 deploy::start_container_functions(next, files.net, devices, installed, copts,
+                                                   containers, container_changes);
                  ct_end = wall_ns();
                  spdlog::info("containers: {} started and serving, {} unchanged",
                               container_changes.started, container_changes.unchanged);
              },
              [&] {
                  prep_start = wall_ns();
-                 size_t n = deploy::prepare_forwarding(next, files.net);
+                 size_t n = deploy::prepare_forwarding(next, devices);
                  prep_end = wall_ns();
                  spdlog::info("forwarding: {} entries and the function neighbours in place", n);
              }},
@@ -185,7 +185,7 @@ json apply_relocation(const Deployment& current, const Deployment& next, const A
         // What the switch changes, and the state files describing the network after it,
         // written and fsynced now; publishing them afterwards is a rename each.
         stage_start = wall_ns();
-        route_changes = deploy::plan_routes(next, files.net, routes);
+        route_changes = deploy::plan_routes(next, files.net, devices, routes);
         staged = stage_files(files, route_changes.doc,
                              installed_doc(next, files.net, slots.functions, containers.functions),
                              to_json(next));
@@ -194,7 +194,7 @@ json apply_relocation(const Deployment& current, const Deployment& next, const A
         // The switch: the label stacks at the clients, each flow in one atomic map update.
         paths_start = wall_ns();
         stacks_touched = true;
-        deploy::commit_routes(files.net, route_changes);
+        deploy::commit_routes(devices, route_changes);
         paths_end = wall_ns();
     } catch (const std::exception& e) {
         spdlog::error(
@@ -211,11 +211,11 @@ json apply_relocation(const Deployment& current, const Deployment& next, const A
         };
         if (stacks_touched) {
             undo("the label stacks",
-                 [&] { deploy::switch_routes(current, files.net, routes_of(next)); });
+                 [&] { deploy::switch_routes(current, files.net, devices, routes_of(next)); });
         }
         if (containers_started) {
             undo("the new containers",
-                 [&] { deploy::remove_container_instances(files.net, containers.started, copts); });
+                 [&] { deploy::remove_container_instances(devices, containers.started, copts); });
         }
         if (slots_touched) {
             undo("the new slots", [&] {
@@ -229,9 +229,9 @@ json apply_relocation(const Deployment& current, const Deployment& next, const A
                 for (const auto& s : slots.loaded)
                     if (!old_slots.count({s.node, s.slot}))
                         added.push_back(s);
-                deploy::clear_p4_slots(files.net, added);
+                deploy::clear_p4_slots(devices, added);
                 deploy::SlotChanges restored;
-                deploy::install_p4_functions(current, artifacts, files.net, installed, restored);
+                deploy::install_p4_functions(current, artifacts, devices, installed, restored);
             });
         }
         throw RuntimeError(std::string("relocation failed, previous deployment kept: ") + e.what());
@@ -240,8 +240,8 @@ json apply_relocation(const Deployment& current, const Deployment& next, const A
     // Break, last: the old instances and slots nothing routes to any more.
     const int64_t retire_start = wall_ns();
     try {
-        size_t cleared = deploy::clear_p4_slots(files.net, slots.stale);
-        size_t removed = deploy::remove_container_instances(files.net, containers.retire, copts);
+        size_t cleared = deploy::clear_p4_slots(devices, slots.stale);
+        size_t removed = deploy::remove_container_instances(devices, containers.retire, copts);
         spdlog::info("old instances removed: {} slot(s) emptied, {} container(s)", cleared,
                      removed);
     } catch (const std::exception& e) {

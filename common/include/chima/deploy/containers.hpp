@@ -1,4 +1,6 @@
-// chima-install's logic for container functions on the compute hosts of an emulated network.
+// chima-install's logic for container functions on the compute hosts (device::HostDevice:
+// the namespaces, ports and containers below are the emulated network's, see
+// device/ebpf_devices.hpp; `net` names the instances).
 //
 // Each container function gets its own network namespace chima.<net>.fn-<chain>-<function>
 // (PlacedFunction::netns()), joined to its host's bridge br0 by a veth pair: the host end is
@@ -28,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chima/container/backend.hpp"
+#include "chima/device/registry.hpp"
 #include "chima/model/deployment.hpp"
 
 namespace chima::deploy {
@@ -35,7 +38,6 @@ namespace chima::deploy {
 struct ContainerOptions {
     std::string backend = "auto";  // podman | docker | process | auto
     std::string functions_dir;     // empty: default_functions_dir()
-    std::string podman_socket;     // podman through this API service (PodmanService)
 };
 
 struct ContainerChanges {
@@ -72,19 +74,21 @@ struct ContainerStart {
 // are kept. Nothing old is touched. On a failure what this call started is removed again
 // and the exception propagates (`result` is then empty).
 void start_container_functions(const Deployment& d, const std::string& net,
+                               device::DeviceRegistry& devices,
                                const std::optional<nlohmann::json>& previous,
                                const ContainerOptions& options, ContainerStart& result,
                                ContainerChanges& changes);
 
 // The break half: removes the given instances (installed.json entries) and their netns, in
 // parallel. Also undoes a start (its `started`). Returns how many were given.
-size_t remove_container_instances(const std::string& net,
+size_t remove_container_instances(device::DeviceRegistry& devices,
                                   const std::vector<nlohmann::json>& instances,
                                   const ContainerOptions& options);
 
 // Both halves at once (chima-install): start, then remove the instances retired. Returns
 // the "functions" entries of installed.json for the container functions.
 nlohmann::json install_container_functions(const Deployment& d, const std::string& net,
+                                           device::DeviceRegistry& devices,
                                            const std::optional<nlohmann::json>& previous,
                                            const ContainerOptions& options,
                                            ContainerChanges& changes);
@@ -92,18 +96,19 @@ nlohmann::json install_container_functions(const Deployment& d, const std::strin
 // Removes every container function of deployment `d` in `net` (instances of either name,
 // their netns); with `previous`, also the instances it records. Returns how many went.
 size_t remove_container_functions(const Deployment& d, const std::string& net,
+                                  device::DeviceRegistry& devices,
                                   const std::optional<nlohmann::json>& previous,
                                   const ContainerOptions& options);
 
 // `--watch`: watches the container functions of `installed` (an installed.json document; each
-// function with its own backend) until SIGINT or SIGTERM (blocked in the calling thread and
-// waited for). Each exit appends one JSON line
+// function through its host's backend of its own kind) until SIGINT or SIGTERM (blocked in the
+// calling thread and waited for). Each exit appends one JSON line
 // {"type":"function-exit","chain","function","instance","backend","exit_code","ts_ns"} to
 // `events` (a file path; empty: stdout); restarts follow `policy` and are reported as
 // "function-restart" / "function-restart-failed" lines. With `installed_file`, every event
 // also updates the function's entry there (state, exit_code, id, pid), atomically.
-void watch_container_functions(const nlohmann::json& installed, container::RestartPolicy policy,
-                               const std::string& events,
+void watch_container_functions(device::DeviceRegistry& devices, const nlohmann::json& installed,
+                               container::RestartPolicy policy, const std::string& events,
                                const std::optional<std::string>& installed_file);
 
 // `--emit-compose DIR`: one compose file per host for the deployment's container functions.

@@ -1,5 +1,5 @@
-// chima-install's logic for P4 functions on eBPF switches: each function's program into
-// its slot, touching only what changed since the previous installed.json.
+// chima-install's logic for P4 functions on the switches (device::SwitchDevice): each function's
+// program into its slot, touching only what changed since the previous installed.json.
 #pragma once
 
 #include <optional>
@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chima/deploy/artifacts.hpp"
+#include "chima/device/registry.hpp"
 #include "chima/model/deployment.hpp"
 #include "chima/model/installed.hpp"
 
@@ -40,17 +41,18 @@ struct SlotLoad {
 
 // The make half: loads every P4 function of `d` whose slot does not already serve the same
 // object and entries (per `previous`, an earlier installed.json). Empties nothing.
-void load_p4_functions(const Deployment& d, const Artifacts& artifacts, const std::string& net,
+void load_p4_functions(const Deployment& d, const Artifacts& artifacts,
+                       device::DeviceRegistry& devices,
                        const std::optional<nlohmann::json>& previous, SlotLoad& result,
                        SlotChanges& changes);
 
 // The break half: empties the given slots. Returns how many.
-size_t clear_p4_slots(const std::string& net, const std::vector<SlotRef>& slots);
+size_t clear_p4_slots(device::DeviceRegistry& devices, const std::vector<SlotRef>& slots);
 
 // Both halves at once (chima-install): load, then empty the slots nothing uses any more.
 // Returns the "functions" entries of the new installed.json (P4 part).
 nlohmann::json install_p4_functions(const Deployment& d, const Artifacts& artifacts,
-                                    const std::string& net,
+                                    device::DeviceRegistry& devices,
                                     const std::optional<nlohmann::json>& previous,
                                     SlotChanges& changes);
 

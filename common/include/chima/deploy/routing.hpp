@@ -1,5 +1,6 @@
 // chima-route's logic: load a deployment's label stacks into the host clients and the
-// forwarding entries of its endpoints into the switches of an emulated network.
+// forwarding entries of its endpoints into the switches (through device::DeviceRegistry).
+// `net_name` only names the network in routes.json.
 #pragma once
 
 #include <optional>
@@ -8,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chima/device/registry.hpp"
 #include "chima/label_stack.hpp"
 #include "chima/model/deployment.hpp"
 #include "chima/model/routes.hpp"
@@ -22,7 +24,7 @@ using chima::kRoutesVersion;
 // (function addresses included) on every switch and the endpoints' permanent neighbour
 // entries for the function addresses. Only adds or replaces entries; the flows of an older
 // deployment keep working. Returns how many forwarding entries were written.
-size_t prepare_forwarding(const Deployment& d, const std::string& net);
+size_t prepare_forwarding(const Deployment& d, device::DeviceRegistry& devices);
 
 // What switching a network to a deployment's flows changes, computed before anything is
 // touched: label stacks to set at host clients (only those that differ from what the client
@@ -45,20 +47,23 @@ struct RouteChanges {
 };
 
 // Reads the clients' current stacks; changes nothing.
-RouteChanges plan_routes(const Deployment& d, const std::string& net,
+RouteChanges plan_routes(const Deployment& d, const std::string& net_name,
+                         device::DeviceRegistry& devices,
                          const std::optional<nlohmann::json>& previous);
 
 // The switch itself: each stack replaced in one atomic map update, then old flows removed
 // and the INT watchlist updated.
-void commit_routes(const std::string& net, const RouteChanges& changes);
+void commit_routes(device::DeviceRegistry& devices, const RouteChanges& changes);
 
 // plan_routes then commit_routes. Returns the new routes.json document.
-nlohmann::json switch_routes(const Deployment& d, const std::string& net,
+nlohmann::json switch_routes(const Deployment& d, const std::string& net_name,
+                             device::DeviceRegistry& devices,
                              const std::optional<nlohmann::json>& previous);
 
 // Both (chima-route): prepare_forwarding, then switch_routes. Running it twice changes
 // nothing the second time. Returns the new routes.json document.
-nlohmann::json apply_routes(const Deployment& d, const std::string& net,
+nlohmann::json apply_routes(const Deployment& d, const std::string& net_name,
+                            device::DeviceRegistry& devices,
                             const std::optional<nlohmann::json>& previous);
 
 }  // namespace chima::deploy

@@ -22,6 +22,7 @@
 #include "chima/model/net_state.hpp"
 #include "chima/model/topology.hpp"
 #include "chima/net/delay_line.hpp"
+#include "chima/net/names.hpp"
 #include "chima/net/perturb.hpp"
 #include "chima/net/transaction.hpp"
 
@@ -32,8 +33,7 @@ using chima::kNetKind;
 using chima::kNetVersion;
 
 inline constexpr const char* kUplink = "eth0";
-// Label on every container function started in network NET: chima.net=NET.
-inline constexpr const char* kNetLabel = "chima.net";
+using net::kNetLabel;
 inline constexpr const char* kHostBridge = "br0";
 
 // Interface name of switch port N: "pN".

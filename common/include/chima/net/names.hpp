@@ -21,6 +21,8 @@ namespace chima::net {
 
 inline constexpr const char* kNetnsDir = "/run/netns";
 inline constexpr const char* kPinRoot = "/sys/fs/bpf/chima";
+// Label on every container function started in network NET: chima.net=NET.
+inline constexpr const char* kNetLabel = "chima.net";
 
 // Throw InputError (with a hint) when the name breaks the rules above.
 void check_net_name(const std::string& name);

@@ -1,4 +1,4 @@
-// Applying a relocation to an emulated network: the difference only, make before break,
+// Applying a relocation to the devices of a network: the difference only, make before break,
 // with a timeline of the parts the paper's Table II reports.
 #pragma once
 
@@ -7,18 +7,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chima/device/registry.hpp"
 #include "chima/model/deployment.hpp"
 
 namespace chima::relocate {
 
 struct ApplyFiles {
-    std::string net;
+    std::string net;             // names the network in the state files and the instances
     std::string artifacts;       // artifacts.json (P4 objects)
     std::string installed;       // installed.json, read and rewritten
     std::string routes;          // routes.json, read and rewritten
     std::string deployment_out;  // where the new deployment goes ("" = nowhere)
     std::string backend = "auto";
-    std::string podman_socket;  // a podman API service to start and stop containers through
 };
 
 // Moves the network from `current` to `next`, make before break (see chima-relocate(1)):
@@ -29,6 +29,6 @@ struct ApplyFiles {
 // Returns the timeline: {"type":"timeline", "p4", "containers", "prepare", "stage",
 // "paths", "retire", "metadata", "total"} each with start/end wall-clock ns and duration.
 nlohmann::json apply_relocation(const Deployment& current, const Deployment& next,
-                                const ApplyFiles& files);
+                                const ApplyFiles& files, device::DeviceRegistry& devices);
 
 }  // namespace chima::relocate

@@ -1,4 +1,4 @@
-#include "chima/deploy/ip_batch.hpp"
+#include "chima/net/ip_batch.hpp"
 
 #include <unistd.h>
 
@@ -8,7 +8,7 @@
 #include "chima/error.hpp"
 #include "chima/process/child_process.hpp"
 
-namespace chima::deploy {
+namespace chima::net {
 
 namespace {
 
@@ -65,4 +65,4 @@ void add_neighbours(const std::string& netns, const std::string& dev,
     run_ip_batch(netns, commands);
 }
 
-}  // namespace chima::deploy
+}  // namespace chima::net

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace chima::deploy {
+namespace chima::net {
 
 // Runs the `ip` commands (each without the leading "ip", e.g. "link set eth0 up") in
 // network namespace `netns` (a full name under /run/netns), in order, in one process.
@@ -22,4 +22,4 @@ struct Neighbour {
 void add_neighbours(const std::string& netns, const std::string& dev,
                     const std::vector<Neighbour>& entries);
 
-}  // namespace chima::deploy
+}  // namespace chima::net

@@ -1,0 +1,30 @@
+#include "chima/device/ebpf_devices.hpp"
+
+#include <set>
+
+#include "chima/emulation/emulated_network.hpp"
+#include "ebpf_host.hpp"
+#include "ebpf_switch.hpp"
+
+namespace chima::device {
+
+std::unique_ptr<DeviceRegistry> open_emulated_devices(const std::string& net,
+                                                      const Topology& topology,
+                                                      const container::BackendOptions& containers) {
+    // The backends live as long as the hosts that use them: owned by the host factory,
+    // which the registry keeps.
+    auto backends = std::make_shared<ContainerBackends>(containers);
+    std::set<std::string> compute_hosts;
+    for (const auto& h : topology.hosts)
+        compute_hosts.insert(h.name);
+    return std::make_unique<DeviceRegistry>(
+        [net](const std::string& node) -> std::unique_ptr<SwitchDevice> {
+            return std::make_unique<EbpfSwitch>(node, emulation::node_pin_dir(net, node));
+        },
+        [net, backends, compute_hosts](const std::string& node) -> std::unique_ptr<HostDevice> {
+            return std::make_unique<EbpfHost>(net, node, emulation::node_pin_dir(net, node),
+                                              compute_hosts.count(node) > 0, *backends);
+        });
+}
+
+}  // namespace chima::device

@@ -3,14 +3,18 @@
 #   expected_answer DEPLOYMENT_JSON REQUEST
 # applies the container functions of the deployment's (first) chain to REQUEST in chain
 # order, each known by its build directory (examples/functions/NAME), as
-# examples/functions/common/transforms.hpp documents them: toupper upper-cases ASCII letters, replace turns A E I O into 4 3 1 0,
-# widen puts one space between characters, echo (the last) prefixes "echo: ". P4 functions
+# examples/functions/common/transforms.hpp documents them: toupper upper-cases ASCII
+# letters, replace turns A E I O into 4 3 1 0, widen puts one space between characters, echo (the last) prefixes "echo: ". P4 functions
 # do not touch the payload. A function of another kind is an error (status 1).
+#   without_seq < ANSWERS
+# drops the request's number from answers, however the functions transformed it ("... 12",
+# or "... 1 2" after widen), so they compare with expected_answer of the bare request.
 expected_answer() {
     local deployment=$1 text=$2 fn
     for fn in $(jq -r '. as $d | .chains[0].functions[] as $name | $d.functions[]
                        | select(.name == $name and .type == "container")
-                       | .build // .image // .name | sub(".*/"; "")' "$deployment"); do
+                       | .build // .image // .name | sub(".*/"; "") | sub(":.*$"; "")' \
+                       "$deployment"); do
         case $fn in
             toupper) text=$(LC_ALL=C tr a-z A-Z <<<"$text") ;;
             replace) text=$(LC_ALL=C tr AEIO 4310 <<<"$text") ;;
@@ -24,3 +28,5 @@ expected_answer() {
     done
     printf '%s\n' "$text"
 }
+
+without_seq() { sed 's/[0-9 ]*$//'; }

@@ -13,8 +13,8 @@ echo '{"kind": "chima.installed", "version": 5}' > "$tmp/installed-v5.json"
 expect_table chima-install <<'ROWS'
 # exit | message                                               | arguments
 2      | ARTIFACTS is required                                 | "$tmp/dep.json"
-2      | cannot read file                                      | "$tmp/missing.json" "$tmp/artifacts.json"
-2      | cannot read file                                      | "$tmp/dep.json" "$tmp/missing.json"
+2      | missing.json                                          | "$tmp/missing.json" "$tmp/artifacts.json"
+2      | missing.json                                          | "$tmp/dep.json" "$tmp/missing.json"
 2      | wrong kind 'chima.artifacts', expected 'chima.deployment' | "$tmp/artifacts.json" "$tmp/artifacts.json"
 2      | wrong kind 'chima.deployment', expected 'chima.artifacts' | "$tmp/dep.json" "$tmp/dep.json"
 2      | unknown chima.artifacts version 9                     | "$tmp/dep.json" "$tmp/artifacts-v9.json"

@@ -25,7 +25,7 @@ first=$(jq -r '[.functions[] | select(.type == "container")][0] | "\(.ip) \(.por
 loop_traffic_start ${first% *} ${first#* } 0.02
 expected=$(expected_answer "$state/deployment.json" "$loop_request")
 loop_wait_for "$state/traffic.log" " [0-9][0-9]*$" 10 || fail "no answer from the chain"
-first_answer=$(head -1 "$state/traffic.log" | cut -d' ' -f3- | sed 's/ [0-9]*$//')
+first_answer=$(head -1 "$state/traffic.log" | cut -d' ' -f3- | without_seq)
 [ "$first_answer" = "$expected" ] || fail "the chain answers '$first_answer', its functions say '$expected'"
 
 violation='{"type":"violation","chain":"minimal","section":"toupper","metric":"latency","worst":{"type":"link","a":"s0","b":"s1","key":"s0-s1","value_ns":51000000}}'
@@ -52,7 +52,7 @@ lines=$(wc -l < "$state/traffic.log")
 loop_wait_for_lines "$state/traffic.log" "$lines" 100 60 \
     || fail "only $(( $(wc -l < "$state/traffic.log") - lines )) of 100 answers after the failed relocation"
 answers=$(tail -n +"$((lines + 1))" "$state/traffic.log" | cut -d' ' -f3-)
-wrong=$(sed 's/ [0-9]*$//' <<<"$answers" | grep -vxF "$expected" || true)
+wrong=$(without_seq <<<"$answers" | grep -vxF "$expected" || true)
 [ -z "$wrong" ] || fail "wrong answers after the failed relocation (want '$expected'): $(head -2 <<<"$wrong")"
 loop_stop
 echo "failure: ok (exit 1: $(grep -o 'relocation failed.*' "$state/relocate.log" | head -1 | cut -c1-160))"

@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
     std::string restart = "never", events;
     std::optional<std::string> compose_dir;
     tool.app.add_option("--backend", containers.backend, "container backend")
-        ->check(CLI::IsMember({"podman", "docker", "process", "auto"}));
+        ->check(CLI::IsMember(chima::container::backend_kinds()));
     tool.app.add_option("--functions-dir", containers.functions_dir,
                         "built function contexts (default: $CHIMA_BUILD/functions, else the "
                         "build tree's functions/)");

@@ -30,8 +30,8 @@ int main(int argc, char** argv) {
     tool.app.add_option("--artifacts", artifacts, "artifacts.json (P4 objects)");
     tool.app.add_option("--installed", installed, "installed.json (read and rewritten)");
     tool.app.add_option("--routes", routes, "routes.json (read and rewritten)");
-    tool.app.add_option("--backend", backend, "container backend: podman|process|auto")
-        ->check(CLI::IsMember({"podman", "docker", "process", "auto"}))
+    tool.app.add_option("--backend", backend, "container backend")
+        ->check(CLI::IsMember(chima::container::backend_kinds()))
         ->capture_default_str();
     tool.app.add_option("--move-cost", move_cost, "placement cost of moving one function")
         ->capture_default_str();

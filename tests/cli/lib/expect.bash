@@ -10,7 +10,7 @@
 #
 # Every row runs TOOL with its arguments (shell words, expanded when the row runs, so $tmp
 # and quotes work) and stdin from /dev/null: it must exit with the row's status, and its
-# stderr must hold "TOOL: error: " and the row's message (a fixed string). Blank lines and
+# stderr must hold a line "TOOL: error: ..." with the row's message in it (a fixed string). Blank lines and
 # lines starting with # are skipped. All rows run; the failed ones are listed, then exit 1.
 set -euo pipefail
 bin=${CHIMA_BIN:?}
@@ -32,7 +32,7 @@ expect_table() {
         if [ "$status" -ne "$code" ]; then
             echo "FAIL: $tool$args: exit $status, expected $code: $(head -3 "$tmp/err")"
             failed=$((failed + 1))
-        elif ! grep -qF -- "$tool: error: " "$tmp/err" || ! grep -qF -- "$message" "$tmp/err"; then
+        elif ! grep -F -- "$tool: error: " "$tmp/err" | grep -qF -- "$message"; then
             echo "FAIL: $tool$args: stderr lacks '$message': $(head -3 "$tmp/err")"
             failed=$((failed + 1))
         fi

@@ -16,7 +16,6 @@ tx() {
     "$bin/chima-net" status "$ex/topology.yaml" --name "$net" \
         | jq -r --arg s "$1" --argjson p "$2" '.switches[] | select(.name == $s) | .ports[] | select(.port == $p) | .tx_packets'
 }
-without_seq() { sed 's/ [0-9]*$//'; }
 
 first=$(jq -r '[.functions[] | select(.type == "container")][0] | "\(.ip) \(.port)"' "$state/deployment.json")
 loop_traffic_start ${first% *} ${first#* } 0.02

@@ -89,6 +89,12 @@ struct BackendOptions {
     std::string podman_socket;
 };
 
+// The backend kinds a tool's --backend accepts (make_backend's `kind`).
+inline const std::vector<std::string>& backend_kinds() {
+    static const std::vector<std::string> kinds{"podman", "docker", "process", "auto"};
+    return kinds;
+}
+
 // "podman" | "docker" | "process" | "auto" (podman when installed, docker when an engine
 // answers, else process). InputError for an unknown kind, RuntimeError when the chosen
 // backend cannot work here (says why).

@@ -475,3 +475,20 @@ TEST_CASE("state files: load_* read what the tools write and name the file in er
     std::string at_slot = bad + ": at /functions/2/slot: expected an integer";
     CHECK_THROWS_WITH_AS(load_installed(bad), doctest::Contains(at_slot.c_str()), InputError);
 }
+
+TEST_CASE("state files: a file and a document with the same bad header get the same message") {
+    Deployment d = minimal_deployment();
+    ScratchDir dir;
+    json future = routes_as_chima_route_writes(d, "lab");
+    future["version"] = 5;
+    std::string file = dir.file("routes.json", future);
+    const std::string message = "unknown chima.routes version 5 (this tool reads versions 1..1)";
+    // read_state reports it at the file, the document's reader at the member.
+    std::string at_file = file + ":1:1: " + message;
+    std::string at_member = "routes.json: at /version: " + message;
+    CHECK_THROWS_WITH_AS(load_routes(file), doctest::Contains(at_file.c_str()), InputError);
+    CHECK_THROWS_WITH_AS(read_state(file, kRoutesKind, kRoutesVersion),
+                         doctest::Contains(at_file.c_str()), InputError);
+    CHECK_THROWS_WITH_AS(routes_from_json(future, "routes.json"),
+                         doctest::Contains(at_member.c_str()), InputError);
+}

@@ -25,7 +25,23 @@ struct Who {
     std::string chain, function;
 };
 
-json event_line(const container::HealthEvent& e, const Who& who);
+json event_line(const container::HealthEvent& e, const Who& who) {
+    std::string type = e.type == "exited"      ? "function-exit"
+                       : e.type == "restarted" ? "function-restart"
+                                               : "function-restart-failed";
+    json j = {{"type", type},       {"chain", who.chain},   {"function", who.function},
+              {"instance", e.name}, {"backend", e.backend}, {"id", e.id},
+              {"ts_ns", e.time_ns}};
+    if (e.type == "exited") {
+        j["exit_code"] = e.exit_code;
+        j["detect_ns"] = e.detect_ns;
+    }
+    if (e.type == "restarted")
+        j["pid"] = e.pid;
+    if (!e.message.empty())
+        j["message"] = e.message;
+    return j;
+}
 
 // Appends one line per event, flushed at once (chima-watch tails the file), and keeps the
 // installed.json document up to date.
@@ -80,24 +96,6 @@ class EventLog {
     Installed installed_;
     std::optional<std::string> installed_file_;
 };
-
-json event_line(const container::HealthEvent& e, const Who& who) {
-    std::string type = e.type == "exited"      ? "function-exit"
-                       : e.type == "restarted" ? "function-restart"
-                                               : "function-restart-failed";
-    json j = {{"type", type},       {"chain", who.chain},   {"function", who.function},
-              {"instance", e.name}, {"backend", e.backend}, {"id", e.id},
-              {"ts_ns", e.time_ns}};
-    if (e.type == "exited") {
-        j["exit_code"] = e.exit_code;
-        j["detect_ns"] = e.detect_ns;
-    }
-    if (e.type == "restarted")
-        j["pid"] = e.pid;
-    if (!e.message.empty())
-        j["message"] = e.message;
-    return j;
-}
 
 }  // namespace
 

@@ -101,25 +101,40 @@ nlohmann::json parse_json(const std::string& text, const std::string& file) {
     }
 }
 
+std::optional<StateHeaderProblem> state_header_problem(const nlohmann::json& doc,
+                                                       const std::string& kind, int max_version) {
+    const std::string no_kind =
+        "not a CHIMA state file (no \"kind\"); expected kind '" + kind + "'";
+    if (!doc.is_object())
+        return StateHeaderProblem{"", no_kind};
+    auto k = doc.find("kind");
+    if (k == doc.end() || !k->is_string())
+        return StateHeaderProblem{"kind", no_kind};
+    if (*k != kind) {
+        return StateHeaderProblem{
+            "kind", "wrong kind '" + k->get<std::string>() + "', expected '" + kind + "'"};
+    }
+    auto v = doc.find("version");
+    if (v == doc.end() || !v->is_number_integer())
+        return StateHeaderProblem{"version", "'" + kind + "' document has no integer \"version\""};
+    // A parsed non-negative integer is held unsigned: compared as such, no large value wraps
+    // into the known range.
+    bool known =
+        v->is_number_unsigned()
+            ? v->get<uint64_t>() >= 1 && v->get<uint64_t>() <= static_cast<uint64_t>(max_version)
+            : v->get<int64_t>() >= 1 && v->get<int64_t>() <= max_version;
+    if (!known) {
+        return StateHeaderProblem{"version", "unknown " + kind + " version " + v->dump() +
+                                                 " (this tool reads versions 1.." +
+                                                 std::to_string(max_version) + ")"};
+    }
+    return std::nullopt;
+}
+
 nlohmann::json read_state(const std::string& path, const std::string& kind, int max_version) {
     auto doc = parse_json(read_file(path), path);
-    SourceMark at{path, 1, 1};
-    if (!doc.is_object() || !doc.contains("kind") || !doc["kind"].is_string()) {
-        throw InputError(at, "not a CHIMA state file (no \"kind\"); expected kind '" + kind + "'");
-    }
-    if (doc["kind"] != kind) {
-        throw InputError(at, "wrong kind '" + doc["kind"].get<std::string>() + "', expected '" +
-                                 kind + "'");
-    }
-    if (!doc.contains("version") || !doc["version"].is_number_integer()) {
-        throw InputError(at, "'" + kind + "' document has no integer \"version\"");
-    }
-    int v = doc["version"].get<int>();
-    if (v < 1 || v > max_version) {
-        throw InputError(at, "unknown " + kind + " version " + std::to_string(v) +
-                                 " (this tool reads versions 1.." + std::to_string(max_version) +
-                                 ")");
-    }
+    if (auto problem = state_header_problem(doc, kind, max_version))
+        throw InputError(SourceMark{path, 1, 1}, problem->message);
     return doc;
 }
 

@@ -219,7 +219,7 @@ TEST_CASE("deployment JSON: wrong kind, unknown version, bad field are refused")
     auto future = j;
     future["version"] = 99;
     CHECK_THROWS_WITH_AS(deployment_from_json(future, "d.json"),
-                         doctest::Contains("unknown version"), InputError);
+                         doctest::Contains("unknown chima.deployment version 99"), InputError);
     auto bad = j;
     bad["flows"][0]["stack"][0]["label"] = 5;
     CHECK_THROWS_WITH_AS(deployment_from_json(bad, "d.json"),

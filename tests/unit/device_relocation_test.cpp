@@ -15,6 +15,8 @@
 #include "chima/deploy/routing.hpp"
 #include "chima/device/memory_devices.hpp"
 #include "chima/error.hpp"
+#include "chima/model/installed.hpp"
+#include "chima/model/routes.hpp"
 #include "chima/relocate/apply.hpp"
 #include "chima/relocate/relocation.hpp"
 #include "chima/state_file.hpp"
@@ -115,28 +117,25 @@ struct Lab {
         journal.clear();
     }
 
-    std::optional<json> state(const std::string& path, const char* kind, int version) const {
-        if (!fs::exists(path))
-            return std::nullopt;
-        return read_state(path, kind, version);
-    }
-
     void install(const Deployment& d) {
-        auto before = state(files.installed, deploy::kInstalledKind, deploy::kInstalledVersion);
+        std::optional<Installed> before;
+        if (fs::exists(files.installed))
+            before = load_installed(files.installed);
         deploy::ContainerChanges container_changes;
         deploy::SlotChanges slot_changes;
-        json functions = deploy::install_container_functions(d, kNet, *devices, before, options,
-                                                             container_changes);
+        Installed doc;
+        doc.deployment = d.id;
+        doc.net = kNet;
+        doc.functions = deploy::install_container_functions(d, kNet, *devices, before, options,
+                                                            container_changes);
         for (auto& f : deploy::install_p4_functions(d, artifacts, *devices, before, slot_changes))
-            functions.push_back(f);
-        json doc = new_state(deploy::kInstalledKind, deploy::kInstalledVersion);
-        doc["deployment"] = d.id;
-        doc["net"] = kNet;
-        doc["functions"] = functions;
-        write_file_atomic(files.installed, doc.dump(2));
-        auto routes = deploy::apply_routes(
-            d, kNet, *devices, state(files.routes, deploy::kRoutesKind, deploy::kRoutesVersion));
-        write_file_atomic(files.routes, routes.dump(2));
+            doc.functions.push_back(f);
+        write_file_atomic(files.installed, to_json(doc).dump(2));
+        std::optional<Routes> routes;
+        if (fs::exists(files.routes))
+            routes = load_routes(files.routes);
+        write_file_atomic(files.routes,
+                          to_json(deploy::apply_routes(d, kNet, *devices, routes)).dump(2));
     }
 
     device::MemorySwitch& switch_of(const std::string& node) {
@@ -203,7 +202,7 @@ TEST_CASE(
     Deployment d = minimal();
     Deployment next = off_the_odd_rail(d);
     Lab lab(d);
-    json before = read_state(lab.files.installed, deploy::kInstalledKind, 1);
+    Installed before = load_installed(lab.files.installed);
 
     relocate::apply_relocation(d, next, lab.files, *lab.devices);
 
@@ -223,13 +222,11 @@ TEST_CASE(
     }
     // Exactly the old ones go: the instances and slots the previous installed.json recorded.
     std::set<std::string> old_instances, stopped, old_slots, cleared;
-    for (const auto& f : before["functions"]) {
-        if (f["type"] == "container")
-            old_instances.insert(f["node"].get<std::string>() + " " +
-                                 f["instance"].get<std::string>());
+    for (const auto& f : before.functions) {
+        if (f.type == FunctionType::Container)
+            old_instances.insert(f.node + " " + f.container.instance);
         else
-            old_slots.insert(f["node"].get<std::string>() + " " +
-                             std::to_string(f["slot"].get<int>()));
+            old_slots.insert(f.node + " " + std::to_string(f.p4.slot));
     }
     for (const auto& e : j.matching("* stop "))
         stopped.insert(target(e));
@@ -273,15 +270,10 @@ TEST_CASE("device relocation: a failure at any step undoes what was started, not
         CHECK(text(lab.files.routes) == routes);
         // Nothing of the old deployment was taken down, and every slot emptied was one this
         // relocation (tried to) load.
-        json old = json::parse(installed);
-        for (const auto& f : old["functions"]) {
-            std::string node = f["node"];
-            if (f["type"] == "container") {
-                CHECK(lab.journal.matching(node + " stop " + f["instance"].get<std::string>())
-                          .empty());
-                CHECK(lab.journal.matching(node + " remove_netns " + f["netns"].get<std::string>())
-                          .empty());
-            }
+        Installed old = installed_from_json(json::parse(installed), lab.files.installed);
+        for (const InstalledFunction* f : old.of_type(FunctionType::Container)) {
+            CHECK(lab.journal.matching(f->node + " stop " + f->container.instance).empty());
+            CHECK(lab.journal.matching(f->node + " remove_netns " + f->container.netns).empty());
         }
         auto entries = lab.journal.entries();
         for (size_t i = 0; i < entries.size(); ++i) {

@@ -391,7 +391,7 @@ TEST_CASE("state documents: wrong kind, unknown version, mistyped members are re
          refusal(read_installed, broken(installed, "/kind", "chima.routes")),
          "installed.json: at /kind: wrong kind 'chima.routes', expected 'chima.installed'"},
         {"installed: future version", refusal(read_installed, broken(installed, "/version", 2)),
-         "installed.json: at /version: unknown version 2 of 'chima.installed'"},
+         "installed.json: at /version: unknown chima.installed version 2"},
         {"installed: slot as text",
          refusal(read_installed, broken(installed, "/functions/3/slot", "2")),
          "installed.json: at /functions/3/slot: expected an integer from 0 to 4294967295"},
@@ -401,6 +401,13 @@ TEST_CASE("state documents: wrong kind, unknown version, mistyped members are re
         {"installed: misspelt key",
          refusal(read_installed, without(installed, "/functions/0", "image_id")),
          "installed.json: at /functions/0: missing \"image_id\""},
+        {"installed: pid above INT64_MAX",
+         refusal(read_installed,
+                 broken(installed, "/functions/0/pid", uint64_t{9223372036854775808u})),
+         "installed.json: at /functions/0/pid: expected an integer up to 9223372036854775807"},
+        {"installed: version 2^64 - 1 (not wrapped to -1)",
+         refusal(read_installed, broken(installed, "/version", uint64_t{18446744073709551615u})),
+         "installed.json: at /version: unknown chima.installed version 18446744073709551615"},
         {"installed: bad address",
          refusal(read_installed, broken(installed, "/functions/1/ip", "10.0.0")),
          "installed.json: at /functions/1/ip: expected an IPv4 address"},
@@ -416,9 +423,9 @@ TEST_CASE("state documents: wrong kind, unknown version, mistyped members are re
         {"routes: wrong kind", refusal(read_routes, broken(routes, "/kind", "chima.installed")),
          "routes.json: at /kind: wrong kind 'chima.installed', expected 'chima.routes'"},
         {"routes: version 0", refusal(read_routes, broken(routes, "/version", 0)),
-         "routes.json: at /version: unknown version 0 of 'chima.routes'"},
+         "routes.json: at /version: unknown chima.routes version 0"},
         {"routes: no version", refusal(read_routes, without(routes, "", "version")),
-         "routes.json: at /: missing \"version\""},
+         "routes.json: at /: 'chima.routes' document has no integer \"version\""},
         {"routes: label as text", refusal(read_routes, broken(routes, "/flows/1/labels/0", "x")),
          "routes.json: at /flows/1/labels/0: expected an integer from 0 to 4294967295"},
         {"routes: watch without switch",
@@ -429,7 +436,7 @@ TEST_CASE("state documents: wrong kind, unknown version, mistyped members are re
         {"net: wrong kind", refusal(read_net, broken(net, "/kind", "chima.deployment")),
          "net.json: at /kind: wrong kind 'chima.deployment', expected 'chima.net'"},
         {"net: version as text", refusal(read_net, broken(net, "/version", "1")),
-         "net.json: at /version: expected an integer"},
+         "net.json: at /version: 'chima.net' document has no integer \"version\""},
         {"net: bad MAC", refusal(read_net, broken(net, "/endpoints/1/mac", "02:00")),
          "net.json: at /endpoints/1/mac: expected a MAC address"},
         {"net: ifindex as text", refusal(read_net, broken(net, "/switches/1/ports/0/ifindex", "2")),
@@ -467,4 +474,21 @@ TEST_CASE("state files: load_* read what the tools write and name the file in er
     std::string bad = dir.file("bad.json", mistyped);
     std::string at_slot = bad + ": at /functions/2/slot: expected an integer";
     CHECK_THROWS_WITH_AS(load_installed(bad), doctest::Contains(at_slot.c_str()), InputError);
+}
+
+TEST_CASE("state files: a file and a document with the same bad header get the same message") {
+    Deployment d = minimal_deployment();
+    ScratchDir dir;
+    json future = routes_as_chima_route_writes(d, "lab");
+    future["version"] = 5;
+    std::string file = dir.file("routes.json", future);
+    const std::string message = "unknown chima.routes version 5 (this tool reads versions 1..1)";
+    // read_state reports it at the file, the document's reader at the member.
+    std::string at_file = file + ":1:1: " + message;
+    std::string at_member = "routes.json: at /version: " + message;
+    CHECK_THROWS_WITH_AS(load_routes(file), doctest::Contains(at_file.c_str()), InputError);
+    CHECK_THROWS_WITH_AS(read_state(file, kRoutesKind, kRoutesVersion),
+                         doctest::Contains(at_file.c_str()), InputError);
+    CHECK_THROWS_WITH_AS(routes_from_json(future, "routes.json"),
+                         doctest::Contains(at_member.c_str()), InputError);
 }

@@ -10,7 +10,6 @@
 #include "chima/deploy/install.hpp"
 #include "chima/net/names.hpp"
 #include "chima/device/ebpf_devices.hpp"
-#include "chima/state_file.hpp"
 #include "chima/tool.hpp"
 
 int main(int argc, char** argv) {
@@ -50,12 +49,10 @@ int main(int argc, char** argv) {
         if (net.empty())
             net = d.topology.name;
         chima::net::check_net_name(net);  // before anything is opened by that name
-        std::optional<nlohmann::json> before;
+        std::optional<chima::Installed> before;
         std::optional<std::string> prev_path = previous ? previous : out;
-        if (prev_path && std::filesystem::exists(*prev_path)) {
-            before = chima::read_state(*prev_path, chima::deploy::kInstalledKind,
-                                       chima::deploy::kInstalledVersion);
-        }
+        if (prev_path && std::filesystem::exists(*prev_path))
+            before = chima::load_installed(*prev_path);
         if (compose_dir) {
             for (const auto& f : chima::deploy::emit_compose(d, net, *compose_dir, containers))
                 std::cout << f << "\n";
@@ -66,10 +63,8 @@ int main(int argc, char** argv) {
         bool container_work = std::any_of(d.functions.begin(), d.functions.end(), [](auto& f) {
             return f.spec.type == chima::FunctionType::Container;
         });
-        if (before && before->contains("functions")) {
-            for (const auto& f : (*before)["functions"])
-                container_work = container_work || f.value("type", "") == "container";
-        }
+        if (before && !before->of_type(chima::FunctionType::Container).empty())
+            container_work = true;
         if (container_work && containers.backend == "auto")
             containers.backend = chima::container::detect_backend();  // once for this run
         auto podman = container_work
@@ -85,12 +80,10 @@ int main(int argc, char** argv) {
             nlohmann::json doc = {{"deployment", d.id}, {"net", net}, {"containers_removed", n}};
             chima::emit_json(doc, std::nullopt);
             if (before && out) {  // installed.json keeps its P4 part only
-                nlohmann::json kept = nlohmann::json::array();
-                for (const auto& f : (*before)["functions"])
-                    if (f.value("type", "") != "container")
-                        kept.push_back(f);
-                (*before)["functions"] = kept;
-                chima::emit_json(*before, out);
+                std::erase_if(before->functions, [](const chima::InstalledFunction& f) {
+                    return f.type == chima::FunctionType::Container;
+                });
+                chima::emit_json(to_json(*before), out);
             }
             return 0;
         }
@@ -100,20 +93,16 @@ int main(int argc, char** argv) {
         auto functions = chima::deploy::install_container_functions(d, net, *devices, before,
                                                                     containers, container_changes);
         auto p4 = chima::deploy::install_p4_functions(d, a, *devices, before, changes);
+        chima::Installed doc;
+        doc.deployment = d.id;
+        doc.net = net;
+        doc.functions = std::move(functions);
         for (auto& f : p4)
-            functions.push_back(f);
-        nlohmann::json doc =
-            chima::new_state(chima::deploy::kInstalledKind, chima::deploy::kInstalledVersion);
-        doc["deployment"] = d.id;
-        doc["net"] = net;
-        doc["functions"] = functions;
-        doc["changes"] = {{"slots_installed", changes.installed},
-                          {"slots_unchanged", changes.unchanged},
-                          {"slots_cleared", changes.cleared},
-                          {"containers_started", container_changes.started},
-                          {"containers_unchanged", container_changes.unchanged},
-                          {"containers_removed", container_changes.removed}};
-        chima::emit_json(doc, out);
+            doc.functions.push_back(std::move(f));
+        doc.changes = chima::InstallChanges{
+            changes.installed,         changes.unchanged,           changes.cleared,
+            container_changes.started, container_changes.unchanged, container_changes.removed};
+        chima::emit_json(to_json(doc), out);
         // The watch below inspects with podman's command line: devices without the service.
         devices.reset();
         podman.reset();

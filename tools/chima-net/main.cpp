@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
                          topo.switches.size(), topo.hosts.size(), topo.links.size());
             try {
                 auto doc = chima::emulation::net_up(topo, net, &guard);
-                chima::emit_json(doc, out);
+                chima::emit_json(to_json(doc), out);
             } catch (const chima::net::Interrupted& e) {
                 spdlog::warn("interrupted: everything built so far was removed");
                 return e.exit_status();

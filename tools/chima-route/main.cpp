@@ -4,7 +4,6 @@
 #include "chima/deploy/routing.hpp"
 #include "chima/net/names.hpp"
 #include "chima/device/ebpf_devices.hpp"
-#include "chima/state_file.hpp"
 #include "chima/tool.hpp"
 
 int main(int argc, char** argv) {
@@ -24,15 +23,13 @@ int main(int argc, char** argv) {
         if (net.empty())
             net = d.topology.name;
         chima::net::check_net_name(net);  // before anything is opened by that name
-        std::optional<nlohmann::json> before;
+        std::optional<chima::Routes> before;
         std::optional<std::string> prev_path = previous ? previous : out;
-        if (prev_path && std::filesystem::exists(*prev_path)) {
-            before = chima::read_state(*prev_path, chima::deploy::kRoutesKind,
-                                       chima::deploy::kRoutesVersion);
-        }
+        if (prev_path && std::filesystem::exists(*prev_path))
+            before = chima::load_routes(*prev_path);
         auto devices = chima::device::open_emulated_devices(net, d.topology, {});
         auto doc = chima::deploy::apply_routes(d, net, *devices, before);
-        chima::emit_json(doc, out);
+        chima::emit_json(to_json(doc), out);
         return 0;
     });
 }

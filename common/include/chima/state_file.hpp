@@ -1,6 +1,7 @@
 // State files: JSON documents with "kind" and "version", written atomically.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -17,8 +18,19 @@ std::string read_file(const std::string& path);
 // Parses JSON text; syntax errors become InputError with file:line:col.
 nlohmann::json parse_json(const std::string& text, const std::string& file);
 
-// Reads a state document and checks its kind and version: a wrong kind or an unknown
-// version is an InputError naming the file.
+// What is wrong with the "kind" and "version" of a state document, if anything: the member
+// at fault ("kind" or "version", "" for the document itself) and the message. The one check
+// of every state document's header: read_state reports it at the file, the model's readers
+// (check_state_header in model/json_reader.hpp) at the member's JSON pointer.
+struct StateHeaderProblem {
+    std::string member;
+    std::string message;
+};
+std::optional<StateHeaderProblem> state_header_problem(const nlohmann::json& doc,
+                                                       const std::string& kind, int max_version);
+
+// Reads a state document and checks its kind and version (state_header_problem): a wrong
+// kind or an unknown version is an InputError naming the file.
 nlohmann::json read_state(const std::string& path, const std::string& kind, int max_version);
 
 // A new document {"kind": kind, "version": version}.

@@ -14,7 +14,6 @@
 namespace chima::deploy {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
 
@@ -134,7 +133,8 @@ container::ImageSpec image_spec_of(const PlacedFunction& f, const std::string& f
 }
 
 Planned plan(const PlacedFunction& f, device::HostDevice& host, const std::string& kind,
-             const std::string& next, const std::string& functions_dir, const json* old) {
+             const std::string& next, const std::string& functions_dir,
+             const InstalledFunction* old) {
     Planned p{&f, {}, f.spec.env, false, {}};
     p.env["CHIMA_PORT"] = std::to_string(f.spec.port);
     if (!next.empty())
@@ -149,9 +149,9 @@ Planned plan(const PlacedFunction& f, device::HostDevice& host, const std::strin
         // (a process of its own) needed.
         if (old && kind != "process") {
             std::string ref = container::image_ref(p.build);
-            if (old->value("image", "") == ref && !old->value("image_id", "").empty()) {
+            if (old->container.image == ref && !old->container.image_id.empty()) {
                 p.image.ref = ref;
-                p.image.id = old->value("image_id", "");
+                p.image.id = old->container.image_id;
                 p.from_record = true;
                 return p;
             }
@@ -165,11 +165,11 @@ Planned plan(const PlacedFunction& f, device::HostDevice& host, const std::strin
 
 namespace {
 
-bool same_instance(const json& old, const std::string& kind, const PlacedFunction& f,
+bool same_instance(const InstalledFunction& old, const std::string& kind, const PlacedFunction& f,
                    const Planned& p) {
-    return old.value("backend", "") == kind && old.value("node", "") == f.node &&
-           old.value("ip", "") == f.ip.str() && old.value("mac", "") == f.mac.str() &&
-           old.value("image_id", "") == p.image.id && old["env"] == json(p.env);
+    const InstalledContainer& c = old.container;
+    return c.backend == kind && old.node == f.node && c.ip == f.ip && c.mac == f.mac &&
+           c.image_id == p.image.id && c.env == p.env;
 }
 
 // The function's port on its host (see containers.hpp): its addresses, and permanent
@@ -191,11 +191,12 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 // Starts one function's new instance beside its old one (if any), under the other pair of
 // names; returns its installed.json entry. Its image is resolved (`planned`, running on
 // another thread) while the netns is plumbed. On a failure nothing of it is left behind.
-json start_instance(const Deployment& d, const std::string& net, const PlacedFunction& f,
-                    std::shared_future<Planned> planned, const json* old, device::HostDevice& host,
-                    const std::string& kind) {
+InstalledFunction start_instance(const Deployment& d, const std::string& net,
+                                 const PlacedFunction& f, std::shared_future<Planned> planned,
+                                 const InstalledFunction* old, device::HostDevice& host,
+                                 const std::string& kind) {
     const auto t0 = std::chrono::steady_clock::now();
-    std::string suffix = old && old->value("netns", "") == f.netns() ? kAlternateSuffix : "";
+    std::string suffix = old && old->container.netns == f.netns() ? kAlternateSuffix : "";
     std::string netns = f.netns() + suffix;
     std::string name = instance_name(net, f, suffix);
     // A leftover of a crashed run: its netns goes here; podman's run --replace (and the other
@@ -253,38 +254,39 @@ json start_instance(const Deployment& d, const std::string& net, const PlacedFun
         throw;
     }
     spdlog::info("started {} on {} ({} {})", name, f.node, kind, inst.id);
-    return {{"chain", f.chain},
-            {"name", f.spec.name},
-            {"type", "container"},
-            {"node", f.node},
-            {"ip", f.ip.str()},
-            {"mac", f.mac.str()},
-            {"function_id", f.function_id},
-            {"netns", netns},
-            {"backend", kind},
-            {"instance", name},
-            {"id", inst.id},
-            {"pid", inst.pid},
-            {"image", p.image.ref},
-            {"image_id", p.image.id},
-            {"env", p.env},
-            {"state", std::string(container::to_string(container::State::Running))}};
+    InstalledFunction entry;
+    entry.chain = f.chain;
+    entry.name = f.spec.name;
+    entry.type = FunctionType::Container;
+    entry.node = f.node;
+    entry.state = container::to_string(container::State::Running);
+    InstalledContainer& c = entry.container;
+    c.ip = f.ip;
+    c.mac = f.mac;
+    c.function_id = f.function_id;
+    c.netns = netns;
+    c.backend = kind;
+    c.instance = name;
+    c.id = inst.id;
+    c.pid = inst.pid;
+    c.image = p.image.ref;
+    c.image_id = p.image.id;
+    c.env = p.env;
+    return entry;
 }
 
 }  // namespace
 
 void start_container_functions(const Deployment& d, const std::string& net,
-                               device::DeviceRegistry& devices, const std::optional<json>& previous,
+                               device::DeviceRegistry& devices,
+                               const std::optional<Installed>& previous,
                                const ContainerOptions& options, ContainerStart& result,
                                ContainerChanges& changes) {
     auto functions = container_functions(d);
-    std::map<std::string, json> before;  // "chain/name" -> previous entry
-    if (previous && previous->contains("functions")) {
-        for (const auto& e : (*previous)["functions"]) {
-            if (e.value("type", "") != "container")
-                continue;
-            before[e.value("chain", "") + "/" + e.value("name", "")] = e;
-        }
+    std::map<std::string, InstalledFunction> before;  // "chain/name" -> previous entry
+    if (previous) {
+        for (const InstalledFunction* e : previous->of_type(FunctionType::Container))
+            before[e->key()] = *e;
     }
     if (functions.empty() && before.empty())
         return;
@@ -301,7 +303,7 @@ void start_container_functions(const Deployment& d, const std::string& net,
     for (const PlacedFunction* f : functions)
         hosts.push_back(&devices.host_device(f->node));
     struct Outcome {
-        json entry;
+        InstalledFunction entry;
         bool started = false;
     };
     std::vector<std::future<Outcome>> tasks;
@@ -309,7 +311,7 @@ void start_container_functions(const Deployment& d, const std::string& net,
         const PlacedFunction* f = functions[i];
         device::HostDevice* host = hosts[i];
         std::string key = f->chain + "/" + f->spec.name;
-        const json* old = before.count(key) ? &before.at(key) : nullptr;
+        const InstalledFunction* old = before.count(key) ? &before.at(key) : nullptr;
         std::string next_address = next.count(key) ? next.at(key) : "";
         tasks.push_back(std::async(std::launch::async, [&, f, host, old, next_address] {
             std::shared_future<Planned> planned =
@@ -318,12 +320,11 @@ void start_container_functions(const Deployment& d, const std::string& net,
                 }).share();
             // Only an instance on the same node can be kept; a moved one plumbs its netns
             // while its image is looked up.
-            if (old && old->value("node", "") == f->node &&
-                same_instance(*old, kind, *f, planned.get())) {
-                auto inst = host->inspect_function(kind, old->value("instance", ""));
+            if (old && old->node == f->node && same_instance(*old, kind, *f, planned.get())) {
+                auto inst = host->inspect_function(kind, old->container.instance);
                 if (inst.state == container::State::Running) {
-                    json kept = *old;
-                    kept["state"] = std::string(container::to_string(inst.state));
+                    InstalledFunction kept = *old;
+                    kept.state = container::to_string(inst.state);
                     return Outcome{kept, false};
                 }
             }
@@ -331,7 +332,7 @@ void start_container_functions(const Deployment& d, const std::string& net,
         }));
     }
     std::exception_ptr failure;
-    std::vector<json> started;
+    std::vector<InstalledFunction> started;
     for (size_t i = 0; i < tasks.size(); ++i) {
         try {
             Outcome o = tasks[i].get();
@@ -353,7 +354,7 @@ void start_container_functions(const Deployment& d, const std::string& net,
     }
     if (failure) {
         // The old instances keep serving; what this call started goes again.
-        remove_container_instances(devices, started, options);
+        remove_container_instances(devices, started);
         result = ContainerStart{};
         std::rethrow_exception(failure);
     }
@@ -363,18 +364,16 @@ void start_container_functions(const Deployment& d, const std::string& net,
 }
 
 size_t remove_container_instances(device::DeviceRegistry& devices,
-                                  const std::vector<json>& instances,
-                                  const ContainerOptions& options) {
+                                  const std::vector<InstalledFunction>& instances) {
     if (instances.empty())
         return 0;
-    std::string kind = options.backend == "auto" ? container::detect_backend() : options.backend;
     std::vector<std::future<void>> tasks;
     for (const auto& old : instances) {
-        auto& host = devices.host_device(old.value("node", ""));
+        auto& host = devices.host_device(old.node);
         tasks.push_back(std::async(std::launch::async, [&] {
-            spdlog::info("removing {} from {}", old.value("instance", ""), old.value("node", ""));
-            remove_instance(host, old.value("backend", kind), old.value("instance", ""),
-                            old.value("netns", ""));
+            const InstalledContainer& c = old.container;
+            spdlog::info("removing {} from {}", c.instance, old.node);
+            remove_instance(host, c.backend, c.instance, c.netns);
         }));
     }
     for (auto& t : tasks)
@@ -382,19 +381,21 @@ size_t remove_container_instances(device::DeviceRegistry& devices,
     return instances.size();
 }
 
-json install_container_functions(const Deployment& d, const std::string& net,
-                                 device::DeviceRegistry& devices,
-                                 const std::optional<json>& previous,
-                                 const ContainerOptions& options, ContainerChanges& changes) {
+std::vector<InstalledFunction> install_container_functions(const Deployment& d,
+                                                           const std::string& net,
+                                                           device::DeviceRegistry& devices,
+                                                           const std::optional<Installed>& previous,
+                                                           const ContainerOptions& options,
+                                                           ContainerChanges& changes) {
     ContainerStart start;
     start_container_functions(d, net, devices, previous, options, start, changes);
-    changes.removed += remove_container_instances(devices, start.retire, options);
+    changes.removed += remove_container_instances(devices, start.retire);
     return start.functions;
 }
 
 size_t remove_container_functions(const Deployment& d, const std::string& net,
                                   device::DeviceRegistry& devices,
-                                  const std::optional<json>& previous,
+                                  const std::optional<Installed>& previous,
                                   const ContainerOptions& options) {
     std::string kind = options.backend == "auto" ? container::detect_backend() : options.backend;
     size_t removed = 0;
@@ -405,13 +406,9 @@ size_t remove_container_functions(const Deployment& d, const std::string& net,
         remove_instance(host, k, instance, netns);
         removed += had ? 1 : 0;
     };
-    if (previous && previous->contains("functions")) {
-        for (const auto& e : (*previous)["functions"]) {
-            if (e.value("type", "") != "container")
-                continue;
-            take_down(e.value("node", ""), e.value("backend", kind), e.value("instance", ""),
-                      e.value("netns", ""));
-        }
+    if (previous) {
+        for (const InstalledFunction* e : previous->of_type(FunctionType::Container))
+            take_down(e->node, e->container.backend, e->container.instance, e->container.netns);
     }
     for (const PlacedFunction* f : container_functions(d)) {
         for (std::string suffix : {"", kAlternateSuffix}) {

@@ -12,25 +12,13 @@ using nlohmann::json;
 
 namespace {
 
-// A slot as recorded in installed.json.
-struct SlotRecord {
-    std::string node;
-    uint32_t slot = 0;
-    std::string hash;
-    uint32_t program_id = 0;
-    std::string entries_hash;
-};
-
-std::map<std::string, SlotRecord> previous_slots(const std::optional<json>& previous) {
-    std::map<std::string, SlotRecord> out;
-    if (!previous || !previous->contains("functions"))
-        return out;
-    for (const auto& f : (*previous)["functions"]) {
-        if (f.value("type", "") != "p4")
-            continue;
-        out[f.value("chain", "") + "/" + f.value("name", "")] =
-            SlotRecord{f.value("node", ""), f.value("slot", 0u), f.value("object_hash", ""),
-                       f.value("program_id", 0u), f.value("entries_hash", "")};
+// The P4 functions of the previous installed.json by "chain/name".
+std::map<std::string, const InstalledFunction*> previous_slots(
+    const std::optional<Installed>& previous) {
+    std::map<std::string, const InstalledFunction*> out;
+    if (previous) {
+        for (const InstalledFunction* f : previous->of_type(FunctionType::P4))
+            out[f->key()] = f;
     }
     return out;
 }
@@ -62,7 +50,7 @@ device::FunctionLoad function_load(const PlacedFunction& f, const FunctionArtifa
 }  // namespace
 
 void load_p4_functions(const Deployment& d, const Artifacts& artifacts,
-                       device::DeviceRegistry& devices, const std::optional<json>& previous,
+                       device::DeviceRegistry& devices, const std::optional<Installed>& previous,
                        SlotLoad& result, SlotChanges& changes) {
     auto before = previous_slots(previous);
 
@@ -84,14 +72,15 @@ void load_p4_functions(const Deployment& d, const Artifacts& artifacts,
         auto& sw_device = devices.switch_device(f.node);
         auto it = before.find(key);
         uint32_t id = sw_device.slot_function(f.slot);
-        bool same = it != before.end() && it->second.node == f.node && it->second.slot == f.slot &&
-                    it->second.hash == art->hash && id != 0 && id == it->second.program_id &&
-                    it->second.entries_hash == entries_hash(f);
+        const InstalledFunction* old = it == before.end() ? nullptr : it->second;
+        bool same = old && old->node == f.node && old->p4.slot == f.slot &&
+                    old->p4.object_hash == art->hash && id != 0 && id == old->p4.program_id &&
+                    old->p4.entries_hash == entries_hash(f);
         if (same) {
             ++changes.unchanged;
         } else {
             for (const auto& [other, rec] : before) {
-                if (other != key && rec.node == f.node && rec.slot == f.slot) {
+                if (other != key && rec->node == f.node && rec->p4.slot == f.slot) {
                     // compose() keeps slots stable, so this should not happen; if it does,
                     // the old function stops before the label stacks switch.
                     spdlog::warn("{}: slot {} of {} still serves {} until the paths switch", key,
@@ -111,23 +100,21 @@ void load_p4_functions(const Deployment& d, const Artifacts& artifacts,
             spdlog::info("{}: slot {} of {} now runs {}", key, f.slot, f.node, art->object);
         }
         used.insert({f.node, f.slot});
-        result.functions.push_back({{"chain", f.chain},
-                                    {"name", f.spec.name},
-                                    {"type", "p4"},
-                                    {"node", f.node},
-                                    {"slot", f.slot},
-                                    {"object", art->object},
-                                    {"object_hash", art->hash},
-                                    {"entries_hash", entries_hash(f)},
-                                    {"program_id", id},
-                                    {"state", "installed"}});
+        InstalledFunction entry;
+        entry.chain = f.chain;
+        entry.name = f.spec.name;
+        entry.type = FunctionType::P4;
+        entry.node = f.node;
+        entry.state = "installed";
+        entry.p4 = {f.slot, art->object, art->hash, entries_hash(f), id};
+        result.functions.push_back(std::move(entry));
     }
     for (const auto& [key, rec] : before) {
-        if (used.count({rec.node, rec.slot}))
+        if (used.count({rec->node, rec->p4.slot}))
             continue;
-        if (!d.topology.find_switch(rec.node))
+        if (!d.topology.find_switch(rec->node))
             continue;
-        result.stale.push_back({key, rec.node, rec.slot});
+        result.stale.push_back({key, rec->node, rec->p4.slot});
     }
 }
 
@@ -139,9 +126,10 @@ size_t clear_p4_slots(device::DeviceRegistry& devices, const std::vector<SlotRef
     return slots.size();
 }
 
-json install_p4_functions(const Deployment& d, const Artifacts& artifacts,
-                          device::DeviceRegistry& devices, const std::optional<json>& previous,
-                          SlotChanges& changes) {
+std::vector<InstalledFunction> install_p4_functions(const Deployment& d, const Artifacts& artifacts,
+                                                    device::DeviceRegistry& devices,
+                                                    const std::optional<Installed>& previous,
+                                                    SlotChanges& changes) {
     SlotLoad load;
     load_p4_functions(d, artifacts, devices, previous, load, changes);
     // Break after make: empty the slots nothing uses any more.

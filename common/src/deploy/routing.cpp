@@ -5,48 +5,30 @@
 #include <future>
 #include <map>
 #include <set>
-
-#include "chima/state_file.hpp"
+#include <tuple>
 
 namespace chima::deploy {
 
-using nlohmann::json;
-
 namespace {
 
-std::string flow_key(const std::string& pusher, const std::string& src, const std::string& dst) {
-    return pusher + "|" + src + "|" + dst;
-}
+// A flow at a node (its pusher, or the switch watching it).
+using FlowKey = std::tuple<std::string, Ipv4, Ipv4>;
 
 // INT: the flows of every chain with SLA sections are watched at their first switch, which
 // makes that switch their INT source (packets that already carry INT stay transit there).
-// Entries of flows no longer deployed are removed. Fills the "int_watch" list.
-void plan_watches(const Deployment& d, const std::optional<json>& previous, RouteChanges& plan,
-                  json& watched) {
-    std::set<std::string> measured;
-    for (const auto& s : d.sections)
-        measured.insert(s.chain);
-    watched = json::array();
-    std::set<std::string> current;
-    for (const auto& f : d.flows) {
-        if (!measured.count(f.chain) || f.path.empty())
-            continue;
-        plan.watch.push_back({f.path.front(), f.src_ip, f.dst_ip});
-        current.insert(flow_key(f.path.front(), f.src_ip.str(), f.dst_ip.str()));
-        watched.push_back({{"chain", f.chain},
-                           {"switch", f.path.front()},
-                           {"src_ip", f.src_ip.str()},
-                           {"dst_ip", f.dst_ip.str()}});
+// `watched` lists them (routes_of); the watches of `previous` not among them are removed.
+void plan_watches(const std::vector<WatchedFlow>& watched, const std::optional<Routes>& previous,
+                  RouteChanges& plan) {
+    std::set<FlowKey> current;
+    for (const auto& w : watched) {
+        plan.watch.push_back({w.sw, w.src_ip, w.dst_ip});
+        current.insert({w.sw, w.src_ip, w.dst_ip});
     }
-    if (!previous || !previous->contains("int_watch"))
+    if (!previous)
         return;
-    for (const auto& w : (*previous)["int_watch"]) {
-        std::string sw = w.value("switch", ""), src = w.value("src_ip", ""),
-                    dst = w.value("dst_ip", "");
-        auto a = Ipv4::parse(src), b = Ipv4::parse(dst);
-        if (current.count(flow_key(sw, src, dst)) || !a || !b)
-            continue;
-        plan.unwatch.push_back({sw, *a, *b});
+    for (const auto& w : previous->int_watch) {
+        if (!current.count({w.sw, w.src_ip, w.dst_ip}))
+            plan.unwatch.push_back({w.sw, w.src_ip, w.dst_ip});
     }
 }
 
@@ -83,44 +65,25 @@ size_t prepare_forwarding(const Deployment& d, device::DeviceRegistry& devices) 
 }
 
 RouteChanges plan_routes(const Deployment& d, const std::string& net_name,
-                         device::DeviceRegistry& devices, const std::optional<json>& previous) {
+                         device::DeviceRegistry& devices, const std::optional<Routes>& previous) {
     RouteChanges plan;
-    json flows = json::array();
-    std::set<std::string> current;
+    plan.doc = routes_of(d, net_name);
+    std::set<FlowKey> current;
     for (const auto& f : d.flows) {
         auto old = devices.host_device(f.pusher).flow(f.src_ip, f.dst_ip);
         if (!old || !(*old == f.stack))
             plan.set.push_back({f.pusher, f.src_ip, f.dst_ip, f.stack});
-        current.insert(flow_key(f.pusher, f.src_ip.str(), f.dst_ip.str()));
-        json labels = json::array();
-        for (const auto& s : f.stack.segments())
-            labels.push_back(s.label());
-        flows.push_back({{"chain", f.chain},
-                         {"pusher", f.pusher},
-                         {"src_ip", f.src_ip.str()},
-                         {"dst_ip", f.dst_ip.str()},
-                         {"labels", labels}});
+        current.insert({f.pusher, f.src_ip, f.dst_ip});
     }
-    if (previous && previous->contains("flows")) {
-        for (const auto& f : (*previous)["flows"]) {
-            std::string pusher = f.value("pusher", ""), src = f.value("src_ip", ""),
-                        dst = f.value("dst_ip", "");
-            if (current.count(flow_key(pusher, src, dst)))
-                continue;
-            auto s = Ipv4::parse(src), t = Ipv4::parse(dst);
-            if (s && t)
-                plan.drop.push_back({pusher, *s, *t});
+    if (previous) {
+        for (const auto& f : previous->flows) {
+            if (!current.count({f.pusher, f.src_ip, f.dst_ip}))
+                plan.drop.push_back({f.pusher, f.src_ip, f.dst_ip});
         }
     }
-    json watched;
-    plan_watches(d, previous, plan, watched);
-    plan.doc = new_state(kRoutesKind, kRoutesVersion);
-    plan.doc["deployment"] = d.id;
-    plan.doc["net"] = net_name;
-    plan.doc["flows"] = flows;
-    plan.doc["changed"] = plan.set.size();
-    plan.doc["removed"] = plan.drop.size();
-    plan.doc["int_watch"] = watched;
+    plan_watches(plan.doc.int_watch, previous, plan);
+    plan.doc.changed = plan.set.size();
+    plan.doc.removed = plan.drop.size();
     return plan;
 }
 
@@ -147,19 +110,19 @@ void commit_routes(device::DeviceRegistry& devices, const RouteChanges& plan) {
     spdlog::info("{} flow(s) set, {} removed", plan.set.size(), plan.drop.size());
 }
 
-json switch_routes(const Deployment& d, const std::string& net_name,
-                   device::DeviceRegistry& devices, const std::optional<json>& previous) {
+Routes switch_routes(const Deployment& d, const std::string& net_name,
+                     device::DeviceRegistry& devices, const std::optional<Routes>& previous) {
     auto plan = plan_routes(d, net_name, devices, previous);
     commit_routes(devices, plan);
     return plan.doc;
 }
 
-json apply_routes(const Deployment& d, const std::string& net_name, device::DeviceRegistry& devices,
-                  const std::optional<json>& previous) {
+Routes apply_routes(const Deployment& d, const std::string& net_name,
+                    device::DeviceRegistry& devices, const std::optional<Routes>& previous) {
     size_t entries = prepare_forwarding(d, devices);
     spdlog::info("{} forwarding entries", entries);
-    json doc = switch_routes(d, net_name, devices, previous);
-    doc["forwarding_entries"] = entries;
+    Routes doc = switch_routes(d, net_name, devices, previous);
+    doc.forwarding_entries = entries;
     return doc;
 }
 

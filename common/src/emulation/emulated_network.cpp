@@ -96,16 +96,17 @@ Ipv4 report_source(const Switch& s) {
 
 // INT on one switch: its id in the metadata, the ports toward endpoints as sinks, and the
 // port toward the collector for its reports. Returns what net.json records of it.
-json configure_int(bpf::SwitchPipeline& pipeline, const Topology& topo, const Switch& s,
-                   const std::vector<Attached>& nodes,
-                   const std::vector<ForwardingEntry>& entries) {
+NetState::IntSettings configure_int(bpf::SwitchPipeline& pipeline, const Topology& topo,
+                                    const Switch& s, const std::vector<Attached>& nodes,
+                                    const std::vector<ForwardingEntry>& entries) {
     pipeline.set_int_switch_id(s.id);
-    json sinks = json::array();
+    NetState::IntSettings out;
+    out.switch_id = s.id;
     for (const auto& n : nodes) {
         if (n.at->sw != s.name)
             continue;
         pipeline.set_int_sink_port(n.at->port, true);
-        sinks.push_back(n.at->port);
+        out.sink_ports.push_back(n.at->port);
     }
     const Endpoint& collector = topo.collector_endpoint();
     uint32_t report_port = 0;
@@ -113,7 +114,7 @@ json configure_int(bpf::SwitchPipeline& pipeline, const Topology& topo, const Sw
         if (e.ip == collector.ip)
             report_port = e.port;
     }
-    json out = {{"switch_id", s.id}, {"sink_ports", sinks}, {"report_port", report_port}};
+    out.report_port = report_port;
     if (report_port == 0)
         return out;  // the collector is unreachable from here
     pipeline.set_int_report({.port = report_port,
@@ -122,13 +123,14 @@ json configure_int(bpf::SwitchPipeline& pipeline, const Topology& topo, const Sw
                              .collector_udp_port = topo.collector.udp_port,
                              .source = report_source(s),
                              .source_udp_port = topo.collector.udp_port});
-    out["report_source"] = report_source(s).str();
+    out.report_source = report_source(s);
     return out;
 }
 
 }  // namespace
 
-json net_up(const Topology& topo, const std::string& net_name, const net::InterruptGuard* guard) {
+NetState net_up(const Topology& topo, const std::string& net_name,
+                const net::InterruptGuard* guard) {
     net::check_net_name(net_name);
     net::NetBuilder b(net_name, guard);
     auto nodes = attached_nodes(topo);
@@ -187,14 +189,16 @@ json net_up(const Topology& topo, const std::string& net_name, const net::Interr
     // Switch pipelines on every port, forwarding for the topology's endpoints.
     auto endpoints = topology_endpoints(topo);
     auto next = next_ports(topo, endpoints);
-    json switches = json::array();
+    NetState doc;
+    doc.name = net_name;
+    doc.topology = topo.file;
     for (const auto& s : topo.switches) {
         b.check_interrupt();
         std::string ns = b.netns_of(s.name);
         std::string pins = node_pin_dir(net_name, s.name);
         auto pipeline = bpf::SwitchPipeline::create(pins);
         b.transaction().on_rollback("unpin " + pins, [pins] { bpf::SwitchPipeline::remove(pins); });
-        json ports = json::array();
+        std::vector<NetState::Port> ports;
         auto add_port = [&](uint32_t port, const Mac& peer) {
             int ifindex = ifindex_of(ns, port_ifname(port));
             // Every port is a veth: frames go straight into the next node's ingress.
@@ -203,7 +207,7 @@ json net_up(const Topology& topo, const std::string& net_name, const net::Interr
                                      .peer_mac = peer,
                                      .rewrite_mac = false,
                                      .deliver_to_peer = true});
-            ports.push_back({{"port", port}, {"ifname", port_ifname(port)}, {"ifindex", ifindex}});
+            ports.push_back({port, port_ifname(port), ifindex});
         };
         for (const auto& l : topo.links) {
             if (l.a == s.name)
@@ -220,21 +224,15 @@ json net_up(const Topology& topo, const std::string& net_name, const net::Interr
             pipeline.set_mac_route(e.mac, e.port);
             pipeline.set_prefix_route(e.ip, 32, e.port);
         }
-        json int_settings = configure_int(pipeline, topo, s, nodes, entries);
+        auto int_settings = configure_int(pipeline, topo, s, nodes, entries);
         net::NetNs::open(ns).run([&] {
             for (const auto& p : ports)
-                pipeline.attach(p["ifindex"].get<int>());
+                pipeline.attach(static_cast<int>(p.ifindex));
         });
-        switches.push_back({{"name", s.name},
-                            {"id", s.id},
-                            {"netns", ns},
-                            {"pins", pins},
-                            {"ports", ports},
-                            {"int", int_settings}});
+        doc.switches.push_back({s.name, s.id, ns, pins, std::move(ports), std::move(int_settings)});
     }
 
     // Host clients on every endpoint's uplink.
-    json endpoints_json = json::array();
     for (const auto& n : nodes) {
         b.check_interrupt();
         std::string ns = b.netns_of(n.node);
@@ -243,34 +241,16 @@ json net_up(const Topology& topo, const std::string& net_name, const net::Interr
         b.transaction().on_rollback("unpin " + pins, [pins] { bpf::HostClient::remove(pins); });
         int ifindex = ifindex_of(ns, kUplink);
         net::NetNs::open(ns).run([&] { client.attach(ifindex); });
-        endpoints_json.push_back({{"name", n.node},
-                                  {"kind", n.bridge ? "host" : "endpoint"},
-                                  {"netns", ns},
-                                  {"ip", n.ip.str()},
-                                  {"mac", n.mac.str()},
-                                  {"uplink", kUplink},
-                                  {"pins", pins},
-                                  {"bridge", n.bridge ? kHostBridge : ""}});
+        doc.endpoints.push_back({n.node, n.bridge ? "host" : "endpoint", ns, n.ip, n.mac, kUplink,
+                                 pins, n.bridge ? kHostBridge : ""});
     }
 
-    json links = json::array();
     for (const auto& l : topo.links) {
-        links.push_back({{"name", l.name()},
-                         {"a", {{"node", l.a}, {"ifname", port_ifname(l.a_port)}}},
-                         {"b", {{"node", l.b}, {"ifname", port_ifname(l.b_port)}}}});
+        doc.links.push_back({l.name(), {l.a, port_ifname(l.a_port)}, {l.b, port_ifname(l.b_port)}});
     }
     const Endpoint& col = topo.collector_endpoint();
-    json doc = new_state(kNetKind, kNetVersion);
-    doc["name"] = net_name;
-    doc["topology"] = topo.file;
-    doc["switches"] = switches;
-    doc["endpoints"] = endpoints_json;
-    doc["links"] = links;
-    doc["collector"] = {{"node", col.name},
-                        {"netns", net::node_netns(net_name, col.name)},
-                        {"iface", kUplink},
-                        {"ip", col.ip.str()},
-                        {"udp_port", topo.collector.udp_port}};
+    doc.collector = {col.name, net::node_netns(net_name, col.name), kUplink, col.ip,
+                     topo.collector.udp_port};
     b.commit();
     return doc;
 }

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "chima/error.hpp"
+#include "chima/state_file.hpp"
 
 namespace chima {
 
@@ -79,6 +80,11 @@ std::string JsonReader::str() const {
 int64_t JsonReader::integer() const {
     if (!value_.is_number_integer())
         fail("expected an integer");
+    // nlohmann holds a value above INT64_MAX unsigned; read as int64_t it would wrap negative.
+    if (value_.is_number_unsigned() &&
+        value_.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+        fail("expected an integer up to 9223372036854775807");
+    }
     return value_.get<int64_t>();
 }
 
@@ -132,16 +138,12 @@ std::map<std::string, std::string> JsonReader::string_map() const {
 }
 
 int check_state_header(const JsonReader& doc, const std::string& kind, int max_version) {
-    std::string actual = doc.at("kind").str();
-    if (actual != kind)
-        doc.at("kind").fail("wrong kind '" + actual + "', expected '" + kind + "'");
-    JsonReader version = doc.at("version");
-    int64_t v = version.integer();
-    if (v < 1 || v > max_version) {
-        version.fail("unknown version " + std::to_string(v) + " of '" + kind +
-                     "' (this tool reads versions 1.." + std::to_string(max_version) + ")");
+    if (auto problem = state_header_problem(doc.raw(), kind, max_version)) {
+        if (!problem->member.empty() && doc.has(problem->member))
+            doc.at(problem->member).fail(problem->message);
+        doc.fail(problem->message);
     }
-    return static_cast<int>(v);
+    return static_cast<int>(doc.at("version").uint32());
 }
 
 json unknown_members(const JsonReader& object, std::initializer_list<const char*> known) {

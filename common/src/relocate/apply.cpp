@@ -12,8 +12,9 @@
 #include "chima/deploy/containers.hpp"
 #include "chima/deploy/install.hpp"
 #include "chima/deploy/routing.hpp"
+#include "chima/model/installed.hpp"
+#include "chima/model/routes.hpp"
 #include "chima/relocate/staged_file.hpp"
-#include "chima/state_file.hpp"
 
 namespace chima::relocate {
 
@@ -31,47 +32,25 @@ json span(int64_t start, int64_t end) {
     return {{"start_ns", start}, {"end_ns", end}, {"ns", end - start}};
 }
 
-std::optional<json> read_if_exists(const std::string& path, const char* kind, int version) {
+// A state file of the previous run, when there is one.
+template <typename Doc>
+std::optional<Doc> read_if_exists(const std::string& path, Doc (*load)(const std::string&)) {
     if (path.empty() || !std::filesystem::exists(path))
         return std::nullopt;
-    return read_state(path, kind, version);
+    return load(path);
 }
 
 // installed.json = containers + P4 slots, as chima-install writes it.
-json installed_doc(const Deployment& d, const std::string& net, json p4, json containers) {
-    json doc = new_state(deploy::kInstalledKind, deploy::kInstalledVersion);
-    doc["deployment"] = d.id;
-    doc["net"] = net;
-    json all = json::array();
-    for (auto& f : containers)
-        all.push_back(std::move(f));
+Installed installed_doc(const Deployment& d, const std::string& net,
+                        std::vector<InstalledFunction> p4,
+                        std::vector<InstalledFunction> containers) {
+    Installed doc;
+    doc.deployment = d.id;
+    doc.net = net;
+    doc.functions = std::move(containers);
     for (auto& f : p4)
-        all.push_back(std::move(f));
-    doc["functions"] = all;
+        doc.functions.push_back(std::move(f));
     return doc;
-}
-
-}  // namespace
-
-namespace {
-
-// A routes.json-like document naming the flows and INT watches of `d`, so that switching
-// back to an older deployment removes what `d` added.
-json routes_of(const Deployment& d) {
-    json flows = json::array(), watched = json::array();
-    std::set<std::string> measured;
-    for (const auto& s : d.sections)
-        measured.insert(s.chain);
-    for (const auto& f : d.flows) {
-        flows.push_back(
-            {{"pusher", f.pusher}, {"src_ip", f.src_ip.str()}, {"dst_ip", f.dst_ip.str()}});
-        if (measured.count(f.chain) && !f.path.empty()) {
-            watched.push_back({{"switch", f.path.front()},
-                               {"src_ip", f.src_ip.str()},
-                               {"dst_ip", f.dst_ip.str()}});
-        }
-    }
-    return {{"flows", flows}, {"int_watch", watched}};
 }
 
 // Runs `steps` each on its own thread; waits for all; rethrows the first failure. Returns
@@ -133,9 +112,8 @@ json apply_relocation(const Deployment& current, const Deployment& next, const A
                       device::DeviceRegistry& devices) {
     const int64_t t0 = wall_ns();
     auto artifacts = deploy::load_artifacts(files.artifacts);
-    auto installed =
-        read_if_exists(files.installed, deploy::kInstalledKind, deploy::kInstalledVersion);
-    auto routes = read_if_exists(files.routes, deploy::kRoutesKind, deploy::kRoutesVersion);
+    auto installed = read_if_exists(files.installed, load_installed);
+    auto routes = read_if_exists(files.routes, load_routes);
     deploy::ContainerOptions copts;
     copts.backend = files.backend;
 
@@ -186,9 +164,10 @@ json apply_relocation(const Deployment& current, const Deployment& next, const A
         // written and fsynced now; publishing them afterwards is a rename each.
         stage_start = wall_ns();
         route_changes = deploy::plan_routes(next, files.net, devices, routes);
-        staged = stage_files(files, route_changes.doc,
-                             installed_doc(next, files.net, slots.functions, containers.functions),
-                             to_json(next));
+        staged = stage_files(
+            files, to_json(route_changes.doc),
+            to_json(installed_doc(next, files.net, slots.functions, containers.functions)),
+            to_json(next));
         stage_end = wall_ns();
 
         // The switch: the label stacks at the clients, each flow in one atomic map update.
@@ -210,12 +189,14 @@ json apply_relocation(const Deployment& current, const Deployment& next, const A
             }
         };
         if (stacks_touched) {
-            undo("the label stacks",
-                 [&] { deploy::switch_routes(current, files.net, devices, routes_of(next)); });
+            // The flows and watches of `next` named, so that those `current` lacks go again.
+            undo("the label stacks", [&] {
+                deploy::switch_routes(current, files.net, devices, routes_of(next, files.net));
+            });
         }
         if (containers_started) {
             undo("the new containers",
-                 [&] { deploy::remove_container_instances(devices, containers.started, copts); });
+                 [&] { deploy::remove_container_instances(devices, containers.started); });
         }
         if (slots_touched) {
             undo("the new slots", [&] {
@@ -241,7 +222,7 @@ json apply_relocation(const Deployment& current, const Deployment& next, const A
     const int64_t retire_start = wall_ns();
     try {
         size_t cleared = deploy::clear_p4_slots(devices, slots.stale);
-        size_t removed = deploy::remove_container_instances(devices, containers.retire, copts);
+        size_t removed = deploy::remove_container_instances(devices, containers.retire);
         spdlog::info("old instances removed: {} slot(s) emptied, {} container(s)", cleared,
                      removed);
     } catch (const std::exception& e) {

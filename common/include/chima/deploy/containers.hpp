@@ -27,11 +27,10 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "chima/container/backend.hpp"
 #include "chima/device/registry.hpp"
 #include "chima/model/deployment.hpp"
+#include "chima/model/installed.hpp"
 
 namespace chima::deploy {
 
@@ -60,12 +59,10 @@ std::string instance_name(const std::string& net, const PlacedFunction& f,
 // What starting a deployment's container functions did, for the caller to finish (make
 // before break) or undo.
 struct ContainerStart {
-    // The "functions" entries of installed.json for the new deployment: chain, name, type
-    // "container", node, ip, mac, netns, backend, instance, id (container id or "pid:N"),
-    // image, image_id, env, state.
-    nlohmann::json functions = nlohmann::json::array();
-    std::vector<nlohmann::json> started;  // entries of the instances started now
-    std::vector<nlohmann::json> retire;   // previous entries the new ones replace or drop
+    // The "functions" entries of installed.json for the new deployment (type Container).
+    std::vector<InstalledFunction> functions;
+    std::vector<InstalledFunction> started;  // entries of the instances started now
+    std::vector<InstalledFunction> retire;   // previous entries the new ones replace or drop
 };
 
 // The start half of make before break: every container function of `d` that is new or
@@ -75,39 +72,40 @@ struct ContainerStart {
 // and the exception propagates (`result` is then empty).
 void start_container_functions(const Deployment& d, const std::string& net,
                                device::DeviceRegistry& devices,
-                               const std::optional<nlohmann::json>& previous,
+                               const std::optional<Installed>& previous,
                                const ContainerOptions& options, ContainerStart& result,
                                ContainerChanges& changes);
 
-// The break half: removes the given instances (installed.json entries) and their netns, in
-// parallel. Also undoes a start (its `started`). Returns how many were given.
+// The break half: removes the given instances (installed.json entries, each through the
+// backend it records) and their netns, in parallel. Also undoes a start (its `started`).
+// Returns how many were given.
 size_t remove_container_instances(device::DeviceRegistry& devices,
-                                  const std::vector<nlohmann::json>& instances,
-                                  const ContainerOptions& options);
+                                  const std::vector<InstalledFunction>& instances);
 
 // Both halves at once (chima-install): start, then remove the instances retired. Returns
 // the "functions" entries of installed.json for the container functions.
-nlohmann::json install_container_functions(const Deployment& d, const std::string& net,
-                                           device::DeviceRegistry& devices,
-                                           const std::optional<nlohmann::json>& previous,
-                                           const ContainerOptions& options,
-                                           ContainerChanges& changes);
+std::vector<InstalledFunction> install_container_functions(const Deployment& d,
+                                                           const std::string& net,
+                                                           device::DeviceRegistry& devices,
+                                                           const std::optional<Installed>& previous,
+                                                           const ContainerOptions& options,
+                                                           ContainerChanges& changes);
 
 // Removes every container function of deployment `d` in `net` (instances of either name,
 // their netns); with `previous`, also the instances it records. Returns how many went.
 size_t remove_container_functions(const Deployment& d, const std::string& net,
                                   device::DeviceRegistry& devices,
-                                  const std::optional<nlohmann::json>& previous,
+                                  const std::optional<Installed>& previous,
                                   const ContainerOptions& options);
 
-// `--watch`: watches the container functions of `installed` (an installed.json document; each
-// function through its host's backend of its own kind) until SIGINT or SIGTERM (blocked in the
+// `--watch`: watches the container functions of `installed` (each function through its
+// host's backend of its own kind) until SIGINT or SIGTERM (blocked in the
 // calling thread and waited for). Each exit appends one JSON line
 // {"type":"function-exit","chain","function","instance","backend","exit_code","ts_ns"} to
 // `events` (a file path; empty: stdout); restarts follow `policy` and are reported as
 // "function-restart" / "function-restart-failed" lines. With `installed_file`, every event
 // also updates the function's entry there (state, exit_code, id, pid), atomically.
-void watch_container_functions(device::DeviceRegistry& devices, const nlohmann::json& installed,
+void watch_container_functions(device::DeviceRegistry& devices, const Installed& installed,
                                container::RestartPolicy policy, const std::string& events,
                                const std::optional<std::string>& installed_file);
 

@@ -6,8 +6,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "chima/deploy/artifacts.hpp"
 #include "chima/device/registry.hpp"
 #include "chima/model/deployment.hpp"
@@ -34,7 +32,7 @@ struct SlotRef {
 
 // What loading a deployment's P4 functions did, for the caller to finish or undo.
 struct SlotLoad {
-    nlohmann::json functions = nlohmann::json::array();  // installed.json entries (P4 part)
+    std::vector<InstalledFunction> functions;  // installed.json entries (P4 part)
     std::vector<SlotRef> loaded;  // slots (re)loaded now, filled as it goes (also on a throw)
     std::vector<SlotRef> stale;   // slots of `previous` that `d` no longer uses
 };
@@ -42,18 +40,17 @@ struct SlotLoad {
 // The make half: loads every P4 function of `d` whose slot does not already serve the same
 // object and entries (per `previous`, an earlier installed.json). Empties nothing.
 void load_p4_functions(const Deployment& d, const Artifacts& artifacts,
-                       device::DeviceRegistry& devices,
-                       const std::optional<nlohmann::json>& previous, SlotLoad& result,
-                       SlotChanges& changes);
+                       device::DeviceRegistry& devices, const std::optional<Installed>& previous,
+                       SlotLoad& result, SlotChanges& changes);
 
 // The break half: empties the given slots. Returns how many.
 size_t clear_p4_slots(device::DeviceRegistry& devices, const std::vector<SlotRef>& slots);
 
 // Both halves at once (chima-install): load, then empty the slots nothing uses any more.
 // Returns the "functions" entries of the new installed.json (P4 part).
-nlohmann::json install_p4_functions(const Deployment& d, const Artifacts& artifacts,
-                                    device::DeviceRegistry& devices,
-                                    const std::optional<nlohmann::json>& previous,
-                                    SlotChanges& changes);
+std::vector<InstalledFunction> install_p4_functions(const Deployment& d, const Artifacts& artifacts,
+                                                    device::DeviceRegistry& devices,
+                                                    const std::optional<Installed>& previous,
+                                                    SlotChanges& changes);
 
 }  // namespace chima::deploy

@@ -7,8 +7,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "chima/device/registry.hpp"
 #include "chima/label_stack.hpp"
 #include "chima/model/deployment.hpp"
@@ -43,27 +41,24 @@ struct RouteChanges {
     std::vector<Stack> set;
     std::vector<Pair> drop;
     std::vector<Pair> watch, unwatch;
-    nlohmann::json doc;  // routes.json (without "forwarding_entries")
+    Routes doc;  // routes.json (without "forwarding_entries")
 };
 
 // Reads the clients' current stacks; changes nothing.
 RouteChanges plan_routes(const Deployment& d, const std::string& net_name,
-                         device::DeviceRegistry& devices,
-                         const std::optional<nlohmann::json>& previous);
+                         device::DeviceRegistry& devices, const std::optional<Routes>& previous);
 
 // The switch itself: each stack replaced in one atomic map update, then old flows removed
 // and the INT watchlist updated.
 void commit_routes(device::DeviceRegistry& devices, const RouteChanges& changes);
 
 // plan_routes then commit_routes. Returns the new routes.json document.
-nlohmann::json switch_routes(const Deployment& d, const std::string& net_name,
-                             device::DeviceRegistry& devices,
-                             const std::optional<nlohmann::json>& previous);
+Routes switch_routes(const Deployment& d, const std::string& net_name,
+                     device::DeviceRegistry& devices, const std::optional<Routes>& previous);
 
 // Both (chima-route): prepare_forwarding, then switch_routes. Running it twice changes
 // nothing the second time. Returns the new routes.json document.
-nlohmann::json apply_routes(const Deployment& d, const std::string& net_name,
-                            device::DeviceRegistry& devices,
-                            const std::optional<nlohmann::json>& previous);
+Routes apply_routes(const Deployment& d, const std::string& net_name,
+                    device::DeviceRegistry& devices, const std::optional<Routes>& previous);
 
 }  // namespace chima::deploy

@@ -46,8 +46,7 @@ Mac port_mac(const Switch& sw, uint32_t port);
 // Builds the network; returns the net.json document. All or nothing: on an error or a
 // signal (through `guard`) everything built so far is removed. RuntimeError when the
 // network exists already.
-nlohmann::json net_up(const Topology& topo, const std::string& net,
-                      const net::InterruptGuard* guard);
+NetState net_up(const Topology& topo, const std::string& net, const net::InterruptGuard* guard);
 
 // Removes the network, its containers and pins; idempotent. Returns what it removed.
 nlohmann::json net_down(const std::string& net);

@@ -55,8 +55,9 @@ class JsonReader {
     std::string pointer_;
 };
 
-// Checks the "kind" and "version" of a state document: a wrong kind, a missing or unknown
-// version (outside 1..max_version) fail naming the member. Returns the version.
+// Checks the "kind" and "version" of a state document with read_state's check
+// (state_header_problem in state_file.hpp): a wrong kind, a missing or unknown version
+// (outside 1..max_version) fail at the member's pointer. Returns the version.
 int check_state_header(const JsonReader& doc, const std::string& kind, int max_version);
 
 // The members of an object not named in `known`: what a reader keeps so that writing the

@@ -13,10 +13,6 @@
 
 namespace chima::deploy {
 
-// installed.json's kind and version live with its type.
-using chima::kInstalledKind;
-using chima::kInstalledVersion;
-
 struct SlotChanges {
     size_t installed = 0;  // slots loaded now
     size_t unchanged = 0;  // already serving the same object

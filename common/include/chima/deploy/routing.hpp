@@ -14,10 +14,6 @@
 
 namespace chima::deploy {
 
-// routes.json's kind and version live with its type.
-using chima::kRoutesKind;
-using chima::kRoutesVersion;
-
 // What can be in place before any flow uses it: the forwarding entries of every endpoint
 // (function addresses included) on every switch and the endpoints' permanent neighbour
 // entries for the function addresses. Only adds or replaces entries; the flows of an older

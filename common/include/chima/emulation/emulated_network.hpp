@@ -28,10 +28,6 @@
 
 namespace chima::emulation {
 
-// net.json's kind and version live with its type.
-using chima::kNetKind;
-using chima::kNetVersion;
-
 inline constexpr const char* kUplink = "eth0";
 using net::kNetLabel;
 inline constexpr const char* kHostBridge = "br0";

@@ -142,4 +142,12 @@ nlohmann::json new_state(const std::string& kind, int version) {
     return nlohmann::json{{"kind", kind}, {"version", version}};
 }
 
+std::optional<std::string> previous_state_file(const std::optional<std::string>& previous,
+                                               const std::optional<std::string>& out) {
+    const std::optional<std::string>& path = previous ? previous : out;
+    if (path && std::filesystem::exists(*path))
+        return path;
+    return std::nullopt;
+}
+
 }  // namespace chima

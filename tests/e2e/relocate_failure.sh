@@ -21,12 +21,7 @@ slots() {  # loaded function slots per switch, with their programs
 }
 containers_before=$(containers) namespaces_before=$(namespaces) slots_before=$(slots)
 
-first=$(jq -r '[.functions[] | select(.type == "container")][0] | "\(.ip) \(.port)"' "$state/deployment.json")
-loop_traffic_start ${first% *} ${first#* } 0.02
-expected=$(expected_answer "$state/deployment.json" "$loop_request")
-loop_wait_for "$state/traffic.log" " [0-9][0-9]*$" 10 || fail "no answer from the chain"
-first_answer=$(head -1 "$state/traffic.log" | cut -d' ' -f3- | without_seq)
-[ "$first_answer" = "$expected" ] || fail "the chain answers '$first_answer', its functions say '$expected'"
+traffic_answering
 
 violation='{"type":"violation","chain":"minimal","section":"toupper","metric":"latency","worst":{"type":"link","a":"s0","b":"s1","key":"s0-s1","value_ns":51000000}}'
 status=0

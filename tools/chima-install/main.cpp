@@ -1,15 +1,15 @@
 // chima-install: put a deployment's functions in place -- P4 functions into their switch
 // slots (only the slots that changed) and container functions on their hosts.
 #include <algorithm>
-#include <filesystem>
 #include <iostream>
 
 #include "chima/container/backend.hpp"
 #include "chima/container/podman_service.hpp"
 #include "chima/deploy/containers.hpp"
 #include "chima/deploy/install.hpp"
-#include "chima/net/names.hpp"
 #include "chima/device/ebpf_devices.hpp"
+#include "chima/net/names.hpp"
+#include "chima/state_file.hpp"
 #include "chima/tool.hpp"
 
 int main(int argc, char** argv) {
@@ -50,9 +50,8 @@ int main(int argc, char** argv) {
             net = d.topology.name;
         chima::net::check_net_name(net);  // before anything is opened by that name
         std::optional<chima::Installed> before;
-        std::optional<std::string> prev_path = previous ? previous : out;
-        if (prev_path && std::filesystem::exists(*prev_path))
-            before = chima::load_installed(*prev_path);
+        if (auto file = chima::previous_state_file(previous, out))
+            before = chima::load_installed(*file);
         if (compose_dir) {
             for (const auto& f : chima::deploy::emit_compose(d, net, *compose_dir, containers))
                 std::cout << f << "\n";

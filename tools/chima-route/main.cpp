@@ -1,9 +1,9 @@
 // chima-route: label stacks into the host clients, forwarding into the switches.
-#include <filesystem>
 
 #include "chima/deploy/routing.hpp"
-#include "chima/net/names.hpp"
 #include "chima/device/ebpf_devices.hpp"
+#include "chima/net/names.hpp"
+#include "chima/state_file.hpp"
 #include "chima/tool.hpp"
 
 int main(int argc, char** argv) {
@@ -24,9 +24,8 @@ int main(int argc, char** argv) {
             net = d.topology.name;
         chima::net::check_net_name(net);  // before anything is opened by that name
         std::optional<chima::Routes> before;
-        std::optional<std::string> prev_path = previous ? previous : out;
-        if (prev_path && std::filesystem::exists(*prev_path))
-            before = chima::load_routes(*prev_path);
+        if (auto file = chima::previous_state_file(previous, out))
+            before = chima::load_routes(*file);
         auto devices = chima::device::open_emulated_devices(net, d.topology, {});
         auto doc = chima::deploy::apply_routes(d, net, *devices, before);
         chima::emit_json(to_json(doc), out);

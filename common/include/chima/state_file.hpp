@@ -36,4 +36,9 @@ nlohmann::json read_state(const std::string& path, const std::string& kind, int 
 // A new document {"kind": kind, "version": version}.
 nlohmann::json new_state(const std::string& kind, int version);
 
+// The state file a tool updates reads what it had before from `previous` when given, else
+// from its own output file; nullopt when there is none (or it does not exist yet).
+std::optional<std::string> previous_state_file(const std::optional<std::string>& previous,
+                                               const std::optional<std::string>& out);
+
 }  // namespace chima

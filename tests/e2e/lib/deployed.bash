@@ -24,3 +24,19 @@ link=$(sed -n 's/^perturbed_link: *//p' "$ex/scenario.yaml")
 a=${link%-*} b=${link#*-}
 "$bin/chima-net" -q down --name "$net" >/dev/null 2>&1 || true
 loop_deploy "$ex" "$state/p4" --backend podman
+
+# traffic_answering: requests to the chain's first container function every 20 ms; sets
+# `expected` (the answer its functions are documented to give) and fails unless the first
+# answer is that one.
+traffic_answering() {
+    local first first_answer
+    first=$(jq -r '[.functions[] | select(.type == "container")][0] | "\(.ip) \(.port)"' \
+        "$state/deployment.json")
+    loop_traffic_start "${first% *}" "${first#* }" 0.02
+    expected=$(expected_answer "$state/deployment.json" "$loop_request")
+    loop_wait_for "$state/traffic.log" " [0-9][0-9]*$" 10 || fail "no answer from the chain"
+    first_answer=$(head -1 "$state/traffic.log" | cut -d' ' -f3- | without_seq)
+    [ "$first_answer" = "$expected" ] \
+        || fail "the chain answers '$first_answer', its functions say '$expected'"
+    echo "answer before: $first_answer"
+}

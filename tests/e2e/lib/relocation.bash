@@ -17,13 +17,7 @@ tx() {
         | jq -r --arg s "$1" --argjson p "$2" '.switches[] | select(.name == $s) | .ports[] | select(.port == $p) | .tx_packets'
 }
 
-first=$(jq -r '[.functions[] | select(.type == "container")][0] | "\(.ip) \(.port)"' "$state/deployment.json")
-loop_traffic_start ${first% *} ${first#* } 0.02
-expected=$(expected_answer "$state/deployment.json" "$loop_request")
-loop_wait_for "$state/traffic.log" " [0-9][0-9]*$" 10 || fail "no answer from the chain"
-first_answer=$(head -1 "$state/traffic.log" | cut -d' ' -f3- | without_seq)
-[ "$first_answer" = "$expected" ] || fail "the chain answers '$first_answer', its functions say '$expected'"
-echo "answer before: $first_answer"
+traffic_answering
 
 loop_start "$ex/topology.yaml" --events
 loop_wait_for "$state/measurements.jsonl" "\"segment\":\"$link\"" 10 \

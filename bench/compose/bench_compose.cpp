@@ -61,19 +61,23 @@ Topology fat_tree(uint32_t k) {
     std::map<std::string, uint32_t> ports;
     uint32_t half = k / 2, cores = half * half;
     uint32_t total = cores + k * k;
-    for (uint32_t i = 0; i < total; ++i) t.switches.push_back(make_switch(i));
+    for (uint32_t i = 0; i < total; ++i)
+        t.switches.push_back(make_switch(i));
     auto agg = [&](uint32_t pod, uint32_t j) { return cores + pod * k + j; };
     auto edge = [&](uint32_t pod, uint32_t j) { return cores + pod * k + half + j; };
     for (uint32_t pod = 0; pod < k; ++pod) {
         for (uint32_t a = 0; a < half; ++a) {
-            for (uint32_t e = 0; e < half; ++e) add_link(t, ports, agg(pod, a), edge(pod, e));
-            for (uint32_t c = 0; c < half; ++c) add_link(t, ports, agg(pod, a), a * half + c);
+            for (uint32_t e = 0; e < half; ++e)
+                add_link(t, ports, agg(pod, a), edge(pod, e));
+            for (uint32_t c = 0; c < half; ++c)
+                add_link(t, ports, agg(pod, a), a * half + c);
         }
     }
     add_client(t, ports, edge(0, 0));
     uint32_t n = 0;
     for (uint32_t pod = 0; pod < k; ++pod)
-        for (uint32_t e = 0; e < half; ++e) add_host(t, ports, edge(pod, e), ++n, 8);
+        for (uint32_t e = 0; e < half; ++e)
+            add_host(t, ports, edge(pod, e), ++n, 8);
     return t;
 }
 
@@ -83,7 +87,8 @@ Topology random_net(uint32_t switches, uint32_t hosts, uint32_t seed) {
     t.name = "random";
     std::mt19937 rng(seed);
     std::map<std::string, uint32_t> ports;
-    for (uint32_t i = 0; i < switches; ++i) t.switches.push_back(make_switch(i));
+    for (uint32_t i = 0; i < switches; ++i)
+        t.switches.push_back(make_switch(i));
     std::set<std::pair<uint32_t, uint32_t>> have;
     for (uint32_t i = 1; i < switches; ++i) {
         uint32_t j = std::uniform_int_distribution<uint32_t>(0, i - 1)(rng);
@@ -92,13 +97,17 @@ Topology random_net(uint32_t switches, uint32_t hosts, uint32_t seed) {
     }
     while (t.links.size() < 2 * switches) {
         uint32_t a = rng() % switches, b = rng() % switches;
-        if (a == b) continue;
-        if (a > b) std::swap(a, b);
-        if (!have.insert({a, b}).second) continue;
+        if (a == b)
+            continue;
+        if (a > b)
+            std::swap(a, b);
+        if (!have.insert({a, b}).second)
+            continue;
         add_link(t, ports, a, b);
     }
     add_client(t, ports, 0);
-    for (uint32_t n = 1; n <= hosts; ++n) add_host(t, ports, rng() % switches, n, 4);
+    for (uint32_t n = 1; n <= hosts; ++n)
+        add_host(t, ports, rng() % switches, n, 4);
     return t;
 }
 
@@ -121,7 +130,8 @@ Service chains(uint32_t count) {
                 fn.type = FunctionType::Container;
                 fn.image = "chima/echo";
             }
-            if (f == 3) fn.sla = SlaSection{5'000'000, 5'000'000};
+            if (f == 3)
+                fn.sla = SlaSection{5'000'000, 5'000'000};
             ch.functions.push_back(fn);
         }
         s.chains.push_back(ch);
@@ -147,8 +157,8 @@ Result measure(const std::string& name, const Topology& topo, const Service& ser
         times.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
     }
     std::sort(times.begin(), times.end());
-    return {name, topo.switches.size(), topo.links.size(), topo.hosts.size(), times[2],
-            times.front(), times.back(), bytes};
+    return {name,     topo.switches.size(), topo.links.size(), topo.hosts.size(),
+            times[2], times.front(),        times.back(),      bytes};
 }
 
 }  // namespace
@@ -159,18 +169,24 @@ int main(int argc, char** argv) {
     std::vector<Result> results;
     results.push_back(measure("fat-tree k=16", fat_tree(16), service));
     results.push_back(measure("random 1000", random_net(1000, 200, 42), service));
-    std::printf("%-16s %8s %6s %6s %12s %10s %10s %10s\n", "topology", "switches", "links",
-                "hosts", "median(ms)", "min(ms)", "max(ms)", "json(KiB)");
-    nlohmann::json doc = {{"benchmark", "compose"}, {"chains", 100}, {"functions_per_chain", 6},
-                          {"runs", 5}, {"goal_ms", 1000}, {"results", nlohmann::json::array()}};
+    std::printf("%-16s %8s %6s %6s %12s %10s %10s %10s\n", "topology", "switches", "links", "hosts",
+                "median(ms)", "min(ms)", "max(ms)", "json(KiB)");
+    nlohmann::json doc = {{"benchmark", "compose"},   {"chains", 100},
+                          {"functions_per_chain", 6}, {"runs", 5},
+                          {"goal_ms", 1000},          {"results", nlohmann::json::array()}};
     for (const auto& r : results) {
         std::printf("%-16s %8zu %6zu %6zu %12.1f %10.1f %10.1f %10zu\n", r.name.c_str(), r.switches,
                     r.links, r.hosts, r.median_ms, r.min_ms, r.max_ms, r.json_bytes / 1024);
-        doc["results"].push_back({{"topology", r.name}, {"switches", r.switches},
-                                  {"links", r.links}, {"hosts", r.hosts},
-                                  {"median_ms", r.median_ms}, {"min_ms", r.min_ms},
-                                  {"max_ms", r.max_ms}, {"json_bytes", r.json_bytes}});
+        doc["results"].push_back({{"topology", r.name},
+                                  {"switches", r.switches},
+                                  {"links", r.links},
+                                  {"hosts", r.hosts},
+                                  {"median_ms", r.median_ms},
+                                  {"min_ms", r.min_ms},
+                                  {"max_ms", r.max_ms},
+                                  {"json_bytes", r.json_bytes}});
     }
-    if (!out.empty()) std::ofstream(out) << doc.dump(2) << "\n";
+    if (!out.empty())
+        std::ofstream(out) << doc.dump(2) << "\n";
     return 0;
 }

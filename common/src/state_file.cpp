@@ -19,7 +19,8 @@ namespace {
 struct FdCloser {
     int fd;
     ~FdCloser() {
-        if (fd >= 0) ::close(fd);
+        if (fd >= 0)
+            ::close(fd);
     }
 };
 
@@ -29,7 +30,8 @@ void write_all(int fd, const std::string& content, const std::string& path) {
     while (left > 0) {
         ssize_t n = ::write(fd, p, left);
         if (n < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             throw_errno("cannot write " + path);
         }
         p += n;
@@ -59,14 +61,18 @@ void write_file_atomic(const std::string& path, const std::string& content) {
     fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
     std::string tmpl = (dir / ("." + target.filename().string() + ".tmpXXXXXX")).string();
     int fd = ::mkstemp(tmpl.data());
-    if (fd < 0) throw_errno("cannot create a temporary file in " + dir.string());
+    if (fd < 0)
+        throw_errno("cannot create a temporary file in " + dir.string());
     bool renamed = false;
     try {
         FdCloser closer{fd};
         write_all(fd, content, tmpl);
-        if (::fchmod(fd, 0644) != 0) throw_errno("cannot chmod " + tmpl);
-        if (::fsync(fd) != 0) throw_errno("cannot fsync " + tmpl);
-        if (::rename(tmpl.c_str(), path.c_str()) != 0) throw_errno("cannot rename to " + path);
+        if (::fchmod(fd, 0644) != 0)
+            throw_errno("cannot chmod " + tmpl);
+        if (::fsync(fd) != 0)
+            throw_errno("cannot fsync " + tmpl);
+        if (::rename(tmpl.c_str(), path.c_str()) != 0)
+            throw_errno("cannot rename to " + path);
         renamed = true;
         int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
         if (dfd >= 0) {
@@ -74,14 +80,16 @@ void write_file_atomic(const std::string& path, const std::string& content) {
             ::close(dfd);
         }
     } catch (...) {
-        if (!renamed) ::unlink(tmpl.c_str());
+        if (!renamed)
+            ::unlink(tmpl.c_str());
         throw;
     }
 }
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(SourceMark{path, 0, 0}, "cannot read file");
+    if (!in)
+        throw InputError(SourceMark{path, 0, 0}, "cannot read file");
     std::ostringstream ss;
     ss << in.rdbuf();
     return ss.str();
@@ -96,7 +104,8 @@ nlohmann::json parse_json(const std::string& text, const std::string& file) {
         // nlohmann's message starts with "[json.exception.parse_error.101] parse error at line
         // L, column C: "; keep only the reason.
         auto colon = msg.find(": ");
-        if (colon != std::string::npos) msg = msg.substr(colon + 2);
+        if (colon != std::string::npos)
+            msg = msg.substr(colon + 2);
         throw InputError(mark_of_offset(text, at, file), "invalid JSON: " + msg);
     }
 }

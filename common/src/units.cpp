@@ -7,25 +7,35 @@
 namespace chima {
 
 std::optional<Nanoseconds> parse_duration(const std::string& text) {
-    if (text == "0") return 0;
+    if (text == "0")
+        return 0;
     size_t i = 0;
     while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
         ++i;
-    if (i == 0 || i == text.size()) return std::nullopt;
+    if (i == 0 || i == text.size())
+        return std::nullopt;
     std::string number = text.substr(0, i);
     std::string unit = text.substr(i);
-    if (number.find('.') != number.rfind('.')) return std::nullopt;
+    if (number.find('.') != number.rfind('.'))
+        return std::nullopt;
     double scale;
-    if (unit == "ns") scale = 1;
-    else if (unit == "us") scale = 1e3;
-    else if (unit == "ms") scale = 1e6;
-    else if (unit == "s") scale = 1e9;
-    else return std::nullopt;
+    if (unit == "ns")
+        scale = 1;
+    else if (unit == "us")
+        scale = 1e3;
+    else if (unit == "ms")
+        scale = 1e6;
+    else if (unit == "s")
+        scale = 1e9;
+    else
+        return std::nullopt;
     char* end = nullptr;
     double v = std::strtod(number.c_str(), &end);
-    if (end == nullptr || *end != '\0' || !std::isfinite(v)) return std::nullopt;
+    if (end == nullptr || *end != '\0' || !std::isfinite(v))
+        return std::nullopt;
     double ns = v * scale;
-    if (ns > 9.0e18) return std::nullopt;
+    if (ns > 9.0e18)
+        return std::nullopt;
     return static_cast<Nanoseconds>(std::llround(ns));
 }
 
@@ -35,9 +45,11 @@ std::string format_duration(Nanoseconds ns) {
         Nanoseconds scale;
     };
     static constexpr Unit units[] = {{"s", 1000000000}, {"ms", 1000000}, {"us", 1000}, {"ns", 1}};
-    if (ns == 0) return "0";
+    if (ns == 0)
+        return "0";
     for (const auto& u : units) {
-        if (ns % u.scale == 0) return std::to_string(ns / u.scale) + u.name;
+        if (ns % u.scale == 0)
+            return std::to_string(ns / u.scale) + u.name;
     }
     return std::to_string(ns) + "ns";
 }
@@ -47,7 +59,8 @@ std::optional<Ipv4> Ipv4::parse(const std::string& text) {
     char tail;
     if (std::sscanf(text.c_str(), "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d, &tail) != 4)
         return std::nullopt;
-    if (a > 255 || b > 255 || c > 255 || d > 255) return std::nullopt;
+    if (a > 255 || b > 255 || c > 255 || d > 255)
+        return std::nullopt;
     return Ipv4{(a << 24) | (b << 16) | (c << 8) | d};
 }
 
@@ -63,25 +76,28 @@ std::optional<Mac> Mac::parse(const std::string& text) {
                     &b[5], &tail) != 6)
         return std::nullopt;
     uint64_t v = 0;
-    for (unsigned x : b) v = (v << 8) | x;
+    for (unsigned x : b)
+        v = (v << 8) | x;
     return Mac{v};
 }
 
 std::string Mac::str() const {
     char buf[18];
-    std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x",
-                  unsigned(value >> 40) & 255, unsigned(value >> 32) & 255,
-                  unsigned(value >> 24) & 255, unsigned(value >> 16) & 255,
-                  unsigned(value >> 8) & 255, unsigned(value) & 255);
+    std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", unsigned(value >> 40) & 255,
+                  unsigned(value >> 32) & 255, unsigned(value >> 24) & 255,
+                  unsigned(value >> 16) & 255, unsigned(value >> 8) & 255, unsigned(value) & 255);
     return buf;
 }
 
 bool is_valid_name(const std::string& name) {
-    if (name.empty() || name.size() > 32) return false;
+    if (name.empty() || name.size() > 32)
+        return false;
     auto ok_first = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-    if (!ok_first(name[0])) return false;
+    if (!ok_first(name[0]))
+        return false;
     for (char c : name) {
-        if (!ok_first(c) && c != '_' && c != '-') return false;
+        if (!ok_first(c) && c != '_' && c != '-')
+            return false;
     }
     return true;
 }
@@ -95,10 +111,11 @@ std::optional<std::string> expand_env(const std::string& text, std::string* miss
         }
         size_t start = i + 1;
         bool braced = start < text.size() && text[start] == '{';
-        if (braced) ++start;
+        if (braced)
+            ++start;
         size_t end = start;
-        while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) ||
-                                     text[end] == '_'))
+        while (end < text.size() &&
+               (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_'))
             ++end;
         std::string var = text.substr(start, end - start);
         if (var.empty() || (braced && (end >= text.size() || text[end] != '}'))) {
@@ -112,7 +129,8 @@ std::optional<std::string> expand_env(const std::string& text, std::string* miss
         } else if (var == "CHIMA_ROOT") {
             v = CHIMA_DEFAULT_ROOT;
         } else {
-            if (missing) *missing = var;
+            if (missing)
+                *missing = var;
             return std::nullopt;
         }
         out += v;

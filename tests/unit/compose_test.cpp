@@ -26,19 +26,22 @@ Deployment compose_example(const std::string& scenario, bool with_placement) {
     ComposeInput in;
     in.topology = load_topology(example(scenario, "topology.yaml"));
     in.service = load_service(example(scenario, "service.yaml"));
-    if (with_placement) in.placement = load_placement(example(scenario, "placement.yaml"));
+    if (with_placement)
+        in.placement = load_placement(example(scenario, "placement.yaml"));
     return compose(in);
 }
 
 std::vector<std::string> stack_text(const Flow& f) {
     std::vector<std::string> out;
-    for (const auto& s : f.stack.segments()) out.push_back(s.str());
+    for (const auto& s : f.stack.segments())
+        out.push_back(s.str());
     return out;
 }
 
 const Flow& flow(const Deployment& d, const std::string& src, const std::string& dst) {
     for (const auto& f : d.flows)
-        if (f.src == src && f.dst == dst) return f;
+        if (f.src == src && f.dst == dst)
+            return f;
     FAIL("no flow " << src << " -> " << dst);
     throw;
 }
@@ -82,12 +85,14 @@ TEST_CASE("compose minimal: INT sections sum the right segments") {
     CHECK(toupper.name == "toupper");
     CHECK(toupper.sla.latency == 5'000'000);
     std::vector<std::string> keys;
-    for (const auto& s : toupper.segments) keys.push_back(s.key());
+    for (const auto& s : toupper.segments)
+        keys.push_back(s.key());
     CHECK(keys == std::vector<std::string>{"s0-s1", "fn:toupper"});
     const Section& e2e = d.sections[1];
     CHECK(e2e.name == "end-to-end");
     keys.clear();
-    for (const auto& s : e2e.segments) keys.push_back(s.key());
+    for (const auto& s : e2e.segments)
+        keys.push_back(s.key());
     CHECK(keys == std::vector<std::string>{"s0-s1", "fn:toupper", "s1-s3", "fn:echo"});
     CHECK(e2e.segments[0].a_id == 1);
     CHECK(e2e.segments[0].b_id == 2);
@@ -142,10 +147,14 @@ TEST_CASE("compose: forwarding reaches every endpoint from every switch") {
     auto at_s0 = d.forwarding_entries("s0");
     CHECK(at_s0.size() == 7);  // client, 4 hosts, 2 container functions
     for (const auto& e : at_s0) {
-        if (e.target == "d3") CHECK(e.port == 2);  // towards s1
-        if (e.target == "d4") CHECK(e.port == 3);  // towards s2
-        if (e.target == "client") CHECK(e.port == 1);
-        if (e.target == "minimal/echo") CHECK(e.port == 2);
+        if (e.target == "d3")
+            CHECK(e.port == 2);  // towards s1
+        if (e.target == "d4")
+            CHECK(e.port == 3);  // towards s2
+        if (e.target == "client")
+            CHECK(e.port == 1);
+        if (e.target == "minimal/echo")
+            CHECK(e.port == 2);
     }
 }
 
@@ -157,7 +166,8 @@ TEST_CASE("compose: every scenario composes with and without a placement") {
         CHECK(!given.flows.empty());
         CHECK(!computed.flows.empty());
         CHECK(computed.functions.size() == given.functions.size());
-        for (const auto& f : computed.flows) CHECK(f.stack.size() <= 8);
+        for (const auto& f : computed.flows)
+            CHECK(f.stack.size() <= 8);
         // Deterministic: the same input gives the same deployment.
         CHECK(compose_example(s, false).id == computed.id);
     }
@@ -175,7 +185,8 @@ TEST_CASE("compose: the computed placement minimises nominal latency within capa
     // With capacity 1 per host, the two containers must be on different hosts.
     ComposeInput in;
     in.topology = load_topology(example("datacenter", "topology.yaml"));
-    for (auto& h : in.topology.hosts) h.capacity = 1;
+    for (auto& h : in.topology.hosts)
+        h.capacity = 1;
     in.service = load_service(example("datacenter", "service.yaml"));
     Deployment tight = compose(in);
     CHECK(tight.find_function("datacenter", "toupper")->node !=
@@ -214,16 +225,16 @@ TEST_CASE("deployment JSON: wrong kind, unknown version, bad field are refused")
     auto j = to_json(d);
     auto wrong = j;
     wrong["kind"] = "chima.routes";
-    CHECK_THROWS_WITH_AS(deployment_from_json(wrong, "d.json"),
-                         doctest::Contains("wrong kind"), InputError);
+    CHECK_THROWS_WITH_AS(deployment_from_json(wrong, "d.json"), doctest::Contains("wrong kind"),
+                         InputError);
     auto future = j;
     future["version"] = 99;
     CHECK_THROWS_WITH_AS(deployment_from_json(future, "d.json"),
                          doctest::Contains("unknown chima.deployment version 99"), InputError);
     auto bad = j;
     bad["flows"][0]["stack"][0]["label"] = 5;
-    CHECK_THROWS_WITH_AS(deployment_from_json(bad, "d.json"),
-                         doctest::Contains("/flows/0/stack/0"), InputError);
+    CHECK_THROWS_WITH_AS(deployment_from_json(bad, "d.json"), doctest::Contains("/flows/0/stack/0"),
+                         InputError);
 }
 
 TEST_CASE("legacy import of prototype files gives the native chain and stacks") {

@@ -17,15 +17,23 @@ std::string ex(const std::string& scenario, const std::string& file) {
 }
 
 Deployment initial(const std::string& s) {
-    return compose({load_topology(ex(s, "topology.yaml")), load_service(ex(s, "service.yaml")),
-                    load_placement(ex(s, "placement.yaml")), {}, nullptr});
+    return compose({load_topology(ex(s, "topology.yaml")),
+                    load_service(ex(s, "service.yaml")),
+                    load_placement(ex(s, "placement.yaml")),
+                    {},
+                    nullptr});
 }
 
 json link_violation(const std::string& chain, const std::string& a, const std::string& b,
                     int64_t ns) {
-    return {{"type", "violation"}, {"chain", chain}, {"section", "x"}, {"metric", "latency"},
-            {"measured", ns}, {"limit", 5'000'000},
-            {"worst", {{"type", "link"}, {"key", a + "-" + b}, {"a", a}, {"b", b}, {"value_ns", ns}}}};
+    return {
+        {"type", "violation"},
+        {"chain", chain},
+        {"section", "x"},
+        {"metric", "latency"},
+        {"measured", ns},
+        {"limit", 5'000'000},
+        {"worst", {{"type", "link"}, {"key", a + "-" + b}, {"a", a}, {"b", b}, {"value_ns", ns}}}};
 }
 
 // Whether a flow's path uses the link a-b; a deployment without flows cannot tell.
@@ -117,7 +125,9 @@ TEST_CASE("relocate datacenter: the P4 function leaves the degraded spine") {
 TEST_CASE("relocate: a slow function moves away from its host, a cut link is never used") {
     Deployment d = initial("minimal");
     Topology topo = load_topology(ex("minimal", "topology.yaml"));
-    json slow = {{"type", "violation"}, {"chain", "minimal"}, {"section", "end-to-end"},
+    json slow = {{"type", "violation"},
+                 {"chain", "minimal"},
+                 {"section", "end-to-end"},
                  {"metric", "latency"},
                  {"worst", {{"type", "function"}, {"function", "echo"}, {"value_ns", 50'000'000}}}};
     auto deg = degradation_of(d, slow, {});

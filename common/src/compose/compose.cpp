@@ -54,13 +54,14 @@ std::vector<std::string> check_placement(const Topology& topo, const SwitchGraph
     for (const auto& f : chain.functions) {
         const PlacementEntry* e = placement.find(chain.name, f.name);
         if (!e) {
-            throw InputError(SourceMark{placement.file, 1, 1},
-                             "function '" + f.name + "' of chain '" + chain.name +
-                                 "' has no placement");
+            throw InputError(
+                SourceMark{placement.file, 1, 1},
+                "function '" + f.name + "' of chain '" + chain.name + "' has no placement");
         }
         const Switch* sw = topo.find_switch(e->node);
         const Host* host = topo.find_host(e->node);
-        if (!sw && !host) throw InputError(e->mark, "unknown switch or host '" + e->node + "'");
+        if (!sw && !host)
+            throw InputError(e->mark, "unknown switch or host '" + e->node + "'");
         if (f.type == FunctionType::P4 && !sw) {
             throw InputError(e->mark, "p4 function '" + f.name + "' placed on host '" + e->node +
                                           "': p4 functions run on switches");
@@ -75,8 +76,9 @@ std::vector<std::string> check_placement(const Topology& topo, const SwitchGraph
                                           "') is not reachable from the client");
         }
         if (--capacity[e->node] < 0) {
-            throw InputError(e->mark, sw ? "switch '" + e->node + "' has more p4 functions than "
-                                                                 "function slots (" +
+            throw InputError(e->mark, sw ? "switch '" + e->node +
+                                               "' has more p4 functions than "
+                                               "function slots (" +
                                                std::to_string(sw->slots) + ")"
                                          : "host '" + e->node + "' is over capacity (" +
                                                std::to_string(host->capacity) + ")");
@@ -94,7 +96,8 @@ void check_placement_keys(const Placement& placement, const Service& service) {
                 known = known || key == f.name || key == c.name + "/" + f.name;
             }
         }
-        if (!known) throw InputError(entry.mark, "placement names unknown function '" + key + "'");
+        if (!known)
+            throw InputError(entry.mark, "placement names unknown function '" + key + "'");
     }
 }
 
@@ -103,13 +106,17 @@ void check_placement_keys(const Placement& placement, const Service& service) {
 void assign_addresses(const Topology& topo, std::vector<PlacedFunction>& fns,
                       const Deployment* previous) {
     std::set<uint32_t> used{topo.client.ip.value};
-    if (topo.collector.separate) used.insert(topo.collector.endpoint.ip.value);
-    for (const auto& h : topo.hosts) used.insert(h.ip.value);
+    if (topo.collector.separate)
+        used.insert(topo.collector.endpoint.ip.value);
+    for (const auto& h : topo.hosts)
+        used.insert(h.ip.value);
     for (auto& f : fns) {
-        if (f.spec.type != FunctionType::Container) continue;
+        if (f.spec.type != FunctionType::Container)
+            continue;
         std::optional<Ipv4> ip = f.spec.ip;
         if (!ip && previous) {
-            if (auto* old = previous->find_function(f.chain, f.spec.name)) ip = old->ip;
+            if (auto* old = previous->find_function(f.chain, f.spec.name))
+                ip = old->ip;
         }
         if (ip) {
             if (!used.insert(ip->value).second) {
@@ -121,8 +128,10 @@ void assign_addresses(const Topology& topo, std::vector<PlacedFunction>& fns,
     }
     uint32_t next = (topo.client.ip.value & 0xFFFFFF00u) | 2u;
     for (auto& f : fns) {
-        if (f.spec.type != FunctionType::Container || f.ip.value != 0) continue;
-        while (used.count(next) || (next & 0xFF) == 0 || (next & 0xFF) == 255) ++next;
+        if (f.spec.type != FunctionType::Container || f.ip.value != 0)
+            continue;
+        while (used.count(next) || (next & 0xFF) == 0 || (next & 0xFF) == 255)
+            ++next;
         f.ip = Ipv4{next};
         used.insert(next);
     }
@@ -153,17 +162,21 @@ void assign_numbers(const Topology& topo, std::vector<PlacedFunction>& fns,
         if (f.spec.type == FunctionType::P4 && !f.slot) {
             auto& used = used_slots[f.node];
             uint32_t s = 1;
-            while (used.count(s)) ++s;
+            while (used.count(s))
+                ++s;
             const Switch* sw = topo.find_switch(f.node);
             if (s > sw->slots || s > CHIMA_SID_ARG_MAX) {
-                throw InputError(f.spec.mark, "switch '" + f.node + "' has no function SID left "
-                                                                    "for '" + f.spec.name + "'");
+                throw InputError(f.spec.mark, "switch '" + f.node +
+                                                  "' has no function SID left "
+                                                  "for '" +
+                                                  f.spec.name + "'");
             }
             f.slot = s;
             used.insert(s);
         }
         if (f.spec.type == FunctionType::Container && !f.function_id) {
-            while (used_ids.count(next_id)) ++next_id;
+            while (used_ids.count(next_id))
+                ++next_id;
             if (next_id > CHIMA_SID_ARG_MAX) {
                 throw InputError(f.spec.mark, "more container functions than function-end SIDs");
             }
@@ -179,10 +192,11 @@ void assign_numbers(const Topology& topo, std::vector<PlacedFunction>& fns,
 
 void add_function_endpoints(Deployment& d) {
     for (const auto& f : d.functions) {
-        if (f.spec.type != FunctionType::Container) continue;
+        if (f.spec.type != FunctionType::Container)
+            continue;
         const Host* h = d.topology.find_host(f.node);
-        d.endpoints.push_back({f.chain + "/" + f.spec.name, "function", f.ip, f.mac, h->at.sw,
-                               h->at.port});
+        d.endpoints.push_back(
+            {f.chain + "/" + f.spec.name, "function", f.ip, f.mac, h->at.sw, h->at.port});
     }
 }
 
@@ -194,7 +208,8 @@ Deployment compose(const ComposeInput& in) {
     const Topology& topo = d.topology;
     SwitchGraph graph(topo, in.degraded);
     Capacity capacity = initial_capacity(topo);
-    if (in.placement) check_placement_keys(*in.placement, in.service);
+    if (in.placement)
+        check_placement_keys(*in.placement, in.service);
 
     for (const auto& chain : in.service.chains) {
         check_chain_shape(chain);
@@ -203,7 +218,8 @@ Deployment compose(const ComposeInput& in) {
         bias.move_cost = in.move_cost;
         bias.node_cost = in.degraded_nodes;
         if (in.previous) {
-            for (const auto& f : in.previous->functions) ++bias.load[f.node];
+            for (const auto& f : in.previous->functions)
+                ++bias.load[f.node];
             for (const auto& f : chain.functions) {
                 const PlacedFunction* old = in.previous->find_function(chain.name, f.name);
                 bias.current.push_back(old ? old->node : "");
@@ -229,8 +245,10 @@ Deployment compose(const ComposeInput& in) {
     for (const auto& chain : in.service.chains) {
         ClientPlace client = find_client(topo, chain);
         ChainRoutes r = route_chain(d, graph, chain, client.name, client.sw, client.port);
-        for (auto& f : r.flows) d.flows.push_back(std::move(f));
-        for (auto& s : r.sections) d.sections.push_back(std::move(s));
+        for (auto& f : r.flows)
+            d.flows.push_back(std::move(f));
+        for (auto& s : r.sections)
+            d.sections.push_back(std::move(s));
     }
     d.endpoints = topology_endpoints(topo);
     add_function_endpoints(d);

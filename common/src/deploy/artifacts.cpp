@@ -32,7 +32,8 @@ Artifacts load_artifacts(const std::string& path) {
         std::string where = "at /functions/" + std::to_string(i++);
         auto str = [&](const char* key, bool required) -> std::string {
             if (!f.contains(key)) {
-                if (required) throw InputError(SourceMark{path, 0, 0}, where + ": missing \"" + key + "\"");
+                if (required)
+                    throw InputError(SourceMark{path, 0, 0}, where + ": missing \"" + key + "\"");
                 return "";
             }
             if (!f[key].is_string()) {
@@ -40,15 +41,19 @@ Artifacts load_artifacts(const std::string& path) {
             }
             return f[key].get<std::string>();
         };
-        FunctionArtifact fa{str("chain", true), str("name", true), str("object", true),
+        FunctionArtifact fa{str("chain", true),    str("name", true),    str("object", true),
                             str("program", false), str("p4info", false), str("hash", false)};
         // Relative paths are relative to the artifacts file.
-        if (!fa.object.empty() && fs::path(fa.object).is_relative()) fa.object = (base / fa.object).string();
-        if (!fa.p4info.empty() && fs::path(fa.p4info).is_relative()) fa.p4info = (base / fa.p4info).string();
+        if (!fa.object.empty() && fs::path(fa.object).is_relative())
+            fa.object = (base / fa.object).string();
+        if (!fa.p4info.empty() && fs::path(fa.p4info).is_relative())
+            fa.p4info = (base / fa.p4info).string();
         if (!fs::exists(fa.object)) {
-            throw InputError(SourceMark{path, 0, 0}, where + ": object " + fa.object + " does not exist");
+            throw InputError(SourceMark{path, 0, 0},
+                             where + ": object " + fa.object + " does not exist");
         }
-        if (fa.hash.empty()) fa.hash = hash_file(fa.object);
+        if (fa.hash.empty())
+            fa.hash = hash_file(fa.object);
         a.functions[fa.chain + "/" + fa.name] = fa;
     }
     return a;
@@ -59,8 +64,10 @@ json to_json(const Artifacts& a) {
     json fns = json::array();
     for (const auto& [key, f] : a.functions) {
         json j = {{"chain", f.chain}, {"name", f.name}, {"object", f.object}, {"hash", f.hash}};
-        if (!f.program.empty()) j["program"] = f.program;
-        if (!f.p4info.empty()) j["p4info"] = f.p4info;
+        if (!f.program.empty())
+            j["program"] = f.program;
+        if (!f.p4info.empty())
+            j["p4info"] = f.p4info;
         fns.push_back(j);
     }
     doc["functions"] = fns;

@@ -245,9 +245,9 @@ void run_p4c(const fs::path& p4c, const fs::path& program, const std::string& sw
     fs::remove(log);
     process::Result r = process::run(spec, kP4cTimeout);
     if (r.timed_out) {
-        throw RuntimeError("switch '" + sw + "': p4c timed out on the merged program " +
-                               program.string(),
-                           "see " + log.string());
+        throw RuntimeError(
+            "switch '" + sw + "': p4c timed out on the merged program " + program.string(),
+            "see " + log.string());
     }
     if (!r.status.ok()) {
         throw InputError("switch '" + sw + "': p4c rejected the merged program " + program.string(),

@@ -10,7 +10,9 @@ namespace chima {
 
 using nlohmann::json;
 
-std::string PlacedFunction::netns() const { return "fn-" + chain + "-" + spec.name; }
+std::string PlacedFunction::netns() const {
+    return "fn-" + chain + "-" + spec.name;
+}
 
 std::string Segment::key() const {
     return kind == SegmentKind::Link ? a + "-" + b : "fn:" + function;
@@ -19,7 +21,8 @@ std::string Segment::key() const {
 const PlacedFunction* Deployment::find_function(const std::string& chain,
                                                 const std::string& name) const {
     for (const auto& f : functions)
-        if (f.chain == chain && f.spec.name == name) return &f;
+        if (f.chain == chain && f.spec.name == name)
+            return &f;
     return nullptr;
 }
 
@@ -31,8 +34,10 @@ namespace {
 
 json sla_json(const SlaSection& s) {
     json j = json::object();
-    if (s.latency) j["latency_ns"] = s.latency;
-    if (s.jitter) j["jitter_ns"] = s.jitter;
+    if (s.latency)
+        j["latency_ns"] = s.latency;
+    if (s.jitter)
+        j["jitter_ns"] = s.jitter;
     return j;
 }
 
@@ -41,7 +46,9 @@ json attachment_json(const Attachment& a) {
 }
 
 json endpoint_json(const Endpoint& e) {
-    return {{"name", e.name}, {"ip", e.ip.str()}, {"mac", e.mac.str()},
+    return {{"name", e.name},
+            {"ip", e.ip.str()},
+            {"mac", e.mac.str()},
             {"attach", attachment_json(e.at)}};
 }
 
@@ -50,7 +57,9 @@ json segment_json(const Segment& s) {
         return {{"type", "link"}, {"key", s.key()}, {"a", s.a},
                 {"b", s.b},       {"a_id", s.a_id}, {"b_id", s.b_id}};
     }
-    return {{"type", "function"}, {"key", s.key()}, {"function", s.function},
+    return {{"type", "function"},
+            {"key", s.key()},
+            {"function", s.function},
             {"function_id", s.function_id}};
 }
 
@@ -58,7 +67,8 @@ json stack_json(const LabelStack& st) {
     json arr = json::array();
     for (const auto& sid : st.segments()) {
         json e = {{"label", sid.label()}, {"sid", SegmentId::kind_name(sid.kind())}};
-        if (sid.kind() != SidKind::IntToHost) e["arg"] = sid.arg();
+        if (sid.kind() != SidKind::IntToHost)
+            e["arg"] = sid.arg();
         arr.push_back(e);
     }
     return arr;
@@ -67,7 +77,8 @@ json stack_json(const LabelStack& st) {
 json function_json(const PlacedFunction& f) {
     const Function& s = f.spec;
     json j = {{"chain", f.chain}, {"name", s.name}, {"type", to_string(s.type)}, {"node", f.node}};
-    if (s.sla) j["sla"] = sla_json(*s.sla);
+    if (s.sla)
+        j["sla"] = sla_json(*s.sla);
     if (s.type == FunctionType::P4) {
         j["slot"] = f.slot;
         j["sid"] = SegmentId::function(f.slot).label();
@@ -76,10 +87,15 @@ json function_json(const PlacedFunction& f) {
         json entries = json::array();
         for (const auto& e : s.entries) {
             json m = json::object(), p = json::object();
-            for (const auto& [k, v] : e.match) m[k] = v;
-            for (const auto& [k, v] : e.params) p[k] = v;
-            entries.push_back({{"table", e.table}, {"match", m}, {"action", e.action},
-                               {"params", p}, {"priority", e.priority}});
+            for (const auto& [k, v] : e.match)
+                m[k] = v;
+            for (const auto& [k, v] : e.params)
+                p[k] = v;
+            entries.push_back({{"table", e.table},
+                               {"match", m},
+                               {"action", e.action},
+                               {"params", p},
+                               {"priority", e.priority}});
         }
         j["entries"] = entries;
     } else {
@@ -89,8 +105,10 @@ json function_json(const PlacedFunction& f) {
         j["mac"] = f.mac.str();
         j["netns"] = f.netns();
         j["port"] = s.port;
-        if (!s.image.empty()) j["image"] = s.image;
-        if (!s.build.empty()) j["build"] = s.build;
+        if (!s.image.empty())
+            j["image"] = s.image;
+        if (!s.build.empty())
+            j["build"] = s.build;
         j["command"] = s.command;
         j["env"] = s.env;
     }
@@ -102,23 +120,32 @@ json function_json(const PlacedFunction& f) {
 json topology_to_json(const Topology& t) {
     json sw = json::array(), hosts = json::array(), links = json::array();
     for (const auto& s : t.switches) {
-        json j = {{"name", s.name}, {"id", s.id}, {"target", to_string(s.target)},
-                  {"slots", s.slots}};
-        if (!s.address.empty()) j["address"] = s.address;
+        json j = {
+            {"name", s.name}, {"id", s.id}, {"target", to_string(s.target)}, {"slots", s.slots}};
+        if (!s.address.empty())
+            j["address"] = s.address;
         sw.push_back(j);
     }
     for (const auto& h : t.hosts) {
-        hosts.push_back({{"name", h.name}, {"ip", h.ip.str()}, {"mac", h.mac.str()},
-                         {"attach", attachment_json(h.at)}, {"capacity", h.capacity}});
+        hosts.push_back({{"name", h.name},
+                         {"ip", h.ip.str()},
+                         {"mac", h.mac.str()},
+                         {"attach", attachment_json(h.at)},
+                         {"capacity", h.capacity}});
     }
     for (const auto& l : t.links) {
-        links.push_back({{"name", l.name()}, {"a", l.a}, {"b", l.b}, {"a_port", l.a_port},
-                         {"b_port", l.b_port}, {"delay_ns", l.delay}});
+        links.push_back({{"name", l.name()},
+                         {"a", l.a},
+                         {"b", l.b},
+                         {"a_port", l.a_port},
+                         {"b_port", l.b_port},
+                         {"delay_ns", l.delay}});
     }
-    json j = {{"name", t.name}, {"file", t.file}, {"switches", sw}, {"hosts", hosts},
-              {"links", links}, {"client", endpoint_json(t.client)}};
+    json j = {{"name", t.name}, {"file", t.file}, {"switches", sw},
+              {"hosts", hosts}, {"links", links}, {"client", endpoint_json(t.client)}};
     json col = {{"udp_port", t.collector.udp_port}, {"separate", t.collector.separate}};
-    if (t.collector.separate) col["endpoint"] = endpoint_json(t.collector.endpoint);
+    if (t.collector.separate)
+        col["endpoint"] = endpoint_json(t.collector.endpoint);
     j["collector"] = col;
     return j;
 }
@@ -130,9 +157,10 @@ json to_json(const Deployment& d) {
     json chains = json::array();
     for (const auto& c : d.chains) {
         chains.push_back({{"name", c.name},
-                          {"client", {{"ip", c.client.ip.str()},
-                                      {"port", c.client.port},
-                                      {"protocol", c.client.protocol}}},
+                          {"client",
+                           {{"ip", c.client.ip.str()},
+                            {"port", c.client.port},
+                            {"protocol", c.client.protocol}}},
                           {"sla", sla_json(c.sla)},
                           {"alpha", c.alpha},
                           {"poll_ns", c.poll},
@@ -140,27 +168,39 @@ json to_json(const Deployment& d) {
     }
     doc["chains"] = chains;
     json fns = json::array();
-    for (const auto& f : d.functions) fns.push_back(function_json(f));
+    for (const auto& f : d.functions)
+        fns.push_back(function_json(f));
     doc["functions"] = fns;
     json flows = json::array();
     for (const auto& f : d.flows) {
-        flows.push_back({{"chain", f.chain}, {"direction", f.direction}, {"src", f.src},
-                         {"dst", f.dst}, {"src_ip", f.src_ip.str()}, {"dst_ip", f.dst_ip.str()},
-                         {"pusher", f.pusher}, {"path", f.path}, {"stack", stack_json(f.stack)}});
+        flows.push_back({{"chain", f.chain},
+                         {"direction", f.direction},
+                         {"src", f.src},
+                         {"dst", f.dst},
+                         {"src_ip", f.src_ip.str()},
+                         {"dst_ip", f.dst_ip.str()},
+                         {"pusher", f.pusher},
+                         {"path", f.path},
+                         {"stack", stack_json(f.stack)}});
     }
     doc["flows"] = flows;
     json sections = json::array();
     for (const auto& s : d.sections) {
         json segs = json::array();
-        for (const auto& seg : s.segments) segs.push_back(segment_json(seg));
+        for (const auto& seg : s.segments)
+            segs.push_back(segment_json(seg));
         sections.push_back(
             {{"chain", s.chain}, {"name", s.name}, {"sla", sla_json(s.sla)}, {"segments", segs}});
     }
     doc["sections"] = sections;
     json eps = json::array();
     for (const auto& e : d.endpoints) {
-        eps.push_back({{"name", e.name}, {"kind", e.kind}, {"ip", e.ip.str()}, {"mac", e.mac.str()},
-                       {"switch", e.sw}, {"port", e.port}});
+        eps.push_back({{"name", e.name},
+                       {"kind", e.kind},
+                       {"ip", e.ip.str()},
+                       {"mac", e.mac.str()},
+                       {"switch", e.sw},
+                       {"port", e.port}});
     }
     doc["endpoints"] = eps;
     doc["next_port"] = d.next_port;
@@ -173,8 +213,10 @@ namespace {
 
 SlaSection read_sla(const JsonReader& r) {
     SlaSection s;
-    if (r.has("latency_ns")) s.latency = r.at("latency_ns").integer();
-    if (r.has("jitter_ns")) s.jitter = r.at("jitter_ns").integer();
+    if (r.has("latency_ns"))
+        s.latency = r.at("latency_ns").integer();
+    if (r.has("jitter_ns"))
+        s.jitter = r.at("jitter_ns").integer();
     return s;
 }
 
@@ -223,11 +265,15 @@ Topology topology_from_json(const json& j, const std::string& file) {
         sw.name = s.at("name").str();
         sw.id = static_cast<uint32_t>(s.at("id").integer());
         std::string target = s.at("target").str();
-        if (target == "ebpf") sw.target = SwitchTarget::Ebpf;
-        else if (target == "p4runtime") sw.target = SwitchTarget::P4Runtime;
-        else s.at("target").fail("unknown target '" + target + "'");
+        if (target == "ebpf")
+            sw.target = SwitchTarget::Ebpf;
+        else if (target == "p4runtime")
+            sw.target = SwitchTarget::P4Runtime;
+        else
+            s.at("target").fail("unknown target '" + target + "'");
         sw.slots = static_cast<uint32_t>(s.at("slots").integer());
-        if (s.has("address")) sw.address = s.at("address").str();
+        if (s.has("address"))
+            sw.address = s.at("address").str();
         t.switches.push_back(sw);
     }
     for (const auto& h : r.at("hosts").items()) {
@@ -252,7 +298,8 @@ Topology topology_from_json(const json& j, const std::string& file) {
     auto col = r.at("collector");
     t.collector.udp_port = static_cast<uint16_t>(col.at("udp_port").integer());
     t.collector.separate = col.at("separate").boolean();
-    if (t.collector.separate) t.collector.endpoint = read_endpoint(col.at("endpoint"));
+    if (t.collector.separate)
+        t.collector.endpoint = read_endpoint(col.at("endpoint"));
     return t;
 }
 
@@ -271,7 +318,8 @@ Deployment deployment_from_json(const json& doc, const std::string& file) {
         info.sla = read_sla(c.at("sla"));
         info.alpha = c.at("alpha").number();
         info.poll = c.at("poll_ns").integer();
-        for (const auto& f : c.at("functions").items()) info.functions.push_back(f.str());
+        for (const auto& f : c.at("functions").items())
+            info.functions.push_back(f.str());
         d.chains.push_back(info);
     }
     for (const auto& f : r.at("functions").items()) {
@@ -281,7 +329,8 @@ Deployment deployment_from_json(const json& doc, const std::string& file) {
         Function& s = pf.spec;
         s.name = f.at("name").str();
         std::string type = f.at("type").str();
-        if (f.has("sla")) s.sla = read_sla(f.at("sla"));
+        if (f.has("sla"))
+            s.sla = read_sla(f.at("sla"));
         if (type == "p4") {
             s.type = FunctionType::P4;
             pf.slot = static_cast<uint32_t>(f.at("slot").integer());
@@ -305,10 +354,14 @@ Deployment deployment_from_json(const json& doc, const std::string& file) {
             pf.mac = f.at("mac").mac();
             s.ip = pf.ip;
             s.port = static_cast<uint16_t>(f.at("port").integer());
-            if (f.has("image")) s.image = f.at("image").str();
-            if (f.has("build")) s.build = f.at("build").str();
-            for (const auto& a : f.at("command").items()) s.command.push_back(a.str());
-            for (const auto& [k, val] : f.at("env").raw().items()) s.env[k] = val.get<std::string>();
+            if (f.has("image"))
+                s.image = f.at("image").str();
+            if (f.has("build"))
+                s.build = f.at("build").str();
+            for (const auto& a : f.at("command").items())
+                s.command.push_back(a.str());
+            for (const auto& [k, val] : f.at("env").raw().items())
+                s.env[k] = val.get<std::string>();
         } else {
             f.at("type").fail("unknown function type '" + type + "'");
         }
@@ -323,10 +376,12 @@ Deployment deployment_from_json(const json& doc, const std::string& file) {
         fl.src_ip = f.at("src_ip").ipv4();
         fl.dst_ip = f.at("dst_ip").ipv4();
         fl.pusher = f.at("pusher").str();
-        for (const auto& p : f.at("path").items()) fl.path.push_back(p.str());
+        for (const auto& p : f.at("path").items())
+            fl.path.push_back(p.str());
         for (const auto& e : f.at("stack").items()) {
             try {
-                fl.stack.push_back(SegmentId::decode(static_cast<uint32_t>(e.at("label").integer())));
+                fl.stack.push_back(
+                    SegmentId::decode(static_cast<uint32_t>(e.at("label").integer())));
             } catch (const InputError& err) {
                 e.fail(err.what());
             }
@@ -338,7 +393,8 @@ Deployment deployment_from_json(const json& doc, const std::string& file) {
         sec.chain = s.at("chain").str();
         sec.name = s.at("name").str();
         sec.sla = read_sla(s.at("sla"));
-        for (const auto& seg : s.at("segments").items()) sec.segments.push_back(read_segment(seg));
+        for (const auto& seg : s.at("segments").items())
+            sec.segments.push_back(read_segment(seg));
         d.sections.push_back(sec);
     }
     for (const auto& e : r.at("endpoints").items()) {
@@ -347,7 +403,8 @@ Deployment deployment_from_json(const json& doc, const std::string& file) {
                                static_cast<uint32_t>(e.at("port").integer())});
     }
     for (const auto& [sw, row] : r.at("next_port").raw().items()) {
-        for (const auto& [to, port] : row.items()) d.next_port[sw][to] = port.get<uint32_t>();
+        for (const auto& [to, port] : row.items())
+            d.next_port[sw][to] = port.get<uint32_t>();
     }
     return d;
 }

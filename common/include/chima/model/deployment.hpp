@@ -26,11 +26,11 @@ struct PlacedFunction {
     std::string chain;
     Function spec;
     std::string node;
-    uint32_t slot = 0;         // P4
-    uint32_t function_id = 0;  // container
-    Ipv4 ip;                   // container service address
-    Mac mac;                   // container MAC
-    std::string netns() const; // container: the function's own network namespace name
+    uint32_t slot = 0;          // P4
+    uint32_t function_id = 0;   // container
+    Ipv4 ip;                    // container service address
+    Mac mac;                    // container MAC
+    std::string netns() const;  // container: the function's own network namespace name
 };
 
 // Who pushes a stack: the client endpoint or the host a container function runs on.
@@ -40,7 +40,7 @@ struct Flow {
     std::string src;        // "client" endpoint name or function name
     std::string dst;
     Ipv4 src_ip, dst_ip;
-    std::string pusher;     // node whose client eBPF pushes the stack (endpoint or host)
+    std::string pusher;             // node whose client eBPF pushes the stack (endpoint or host)
     std::vector<std::string> path;  // switches traversed, in order
     LabelStack stack;
 };
@@ -51,9 +51,9 @@ enum class SegmentKind { Link, Function };
 // or a container function's execution time.
 struct Segment {
     SegmentKind kind = SegmentKind::Link;
-    std::string a, b;        // link: switch names
+    std::string a, b;  // link: switch names
     uint32_t a_id = 0, b_id = 0;
-    std::string function;    // function: its name
+    std::string function;  // function: its name
     uint32_t function_id = 0;
     std::string key() const;  // "s0-s1" or "fn:toupper"
     bool operator==(const Segment&) const = default;
@@ -62,7 +62,7 @@ struct Segment {
 // An SLA section of a chain and the segments whose sum it bounds.
 struct Section {
     std::string chain;
-    std::string name;   // "end-to-end" or the name of the function that ends the section
+    std::string name;  // "end-to-end" or the name of the function that ends the section
     SlaSection sla;
     std::vector<Segment> segments;
 };

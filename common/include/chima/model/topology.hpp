@@ -20,8 +20,8 @@ struct Switch {
     std::string name;
     uint32_t id = 0;  // INT switch id
     SwitchTarget target = SwitchTarget::Ebpf;
-    std::string address;      // P4Runtime gRPC address for remote targets
-    uint32_t slots = 16;      // P4 function capacity (function SIDs 1..slots)
+    std::string address;  // P4Runtime gRPC address for remote targets
+    uint32_t slots = 16;  // P4 function capacity (function SIDs 1..slots)
     SourceMark mark;
 };
 
@@ -42,9 +42,9 @@ struct Host {
 };
 
 struct Link {
-    std::string a, b;            // switch names
+    std::string a, b;  // switch names
     uint32_t a_port = 0, b_port = 0;
-    Nanoseconds delay = 0;       // nominal one-way delay
+    Nanoseconds delay = 0;  // nominal one-way delay
     SourceMark mark;
     std::string name() const { return a + "-" + b; }
 };

@@ -18,7 +18,7 @@
 namespace chima {
 
 class YamlView {
-public:
+  public:
     YamlView(YAML::Node node, std::string file) : node_(std::move(node)), file_(std::move(file)) {}
 
     // Parses a file; syntax errors become InputError with the parser's position.
@@ -54,17 +54,17 @@ public:
     int64_t integer(int64_t min, int64_t max) const;
     double number() const;
     bool boolean() const;
-    Nanoseconds duration() const;         // "5ms"
+    Nanoseconds duration() const;           // "5ms"
     Nanoseconds positive_duration() const;  // > 0
     Ipv4 ipv4() const;
     Mac mac() const;
-    std::string name() const;  // validated with is_valid_name
-    std::string path() const;  // $VAR expanded
+    std::string name() const;                   // validated with is_valid_name
+    std::string path() const;                   // $VAR expanded
     std::vector<std::string> str_list() const;  // a scalar or a sequence of scalars
 
     [[noreturn]] void fail(const std::string& message) const;
 
-private:
+  private:
     YAML::Node node_;
     std::string file_;
 };

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A relocation that fails half way (issue #7): minimal deployed with podman and answering,
+# A relocation that fails half way: minimal deployed with podman and answering,
 # then chima-relocate gets one violation while the image of a function that moves does not
 # exist. Checked: exit 1 naming the image; the old path keeps answering; installed.json,
 # routes.json and the deployment untouched; podman runs only the old containers; no netns

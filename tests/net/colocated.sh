@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Two container functions on one host with a P4 function between them (issue #5): toupper
+# Two container functions on one host with a P4 function between them: toupper
 # and echo both run on d1, changettl2 (TTL := 42) runs in switch s1 between them. The host
 # bridge could deliver toupper's requests to echo directly and skip changettl2; the host
 # client sends every frame a function emits out of the host's uplink instead, so the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Container functions on the emulated network (issue #5): chima-install runs toupper and echo
+# Container functions on the emulated network: chima-install runs toupper and echo
 # of the minimal example as podman containers in their own netns on d1 and d3, chima-route
 # steers the chain, and a UDP request from the client comes back "echo: HELLO" with the TTL
 # changettl set. Then: re-install leaves them running; kill -9 under --watch --restart

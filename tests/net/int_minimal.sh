@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# In-band Network Telemetry end to end (issue #6) on the minimal example: the chain runs as
+# In-band Network Telemetry end to end on the minimal example: the chain runs as
 # real containers, chima-route makes s0 the INT source of its flows, the sinks send
 # Telemetry Reports to the collector on the client's endpoint, and chima-collect (XDP)
 # measures every segment of the chain's SLA sections. Checked: a measurement per link and

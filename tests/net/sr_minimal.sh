@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The emulated network end to end (issue #3): chima-net up the minimal example, install
+# The emulated network end to end: chima-net up the minimal example, install
 # P4 functions into switch slots, route the chain, and watch real packets: the MPLS stack
 # on the wire (tshark), the function's effect, checksums, counters, idempotent re-runs,
 # a perturbed link's delay, and a clean tear-down.

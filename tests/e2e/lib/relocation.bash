@@ -1,4 +1,4 @@
-# The whole loop on one of the paper's scenarios (issue #7), sourced by tests/e2e/*.sh after
+# The whole loop on one of the paper's scenarios, sourced by tests/e2e/*.sh after
 # they set `scenario` (a directory under examples/): chima-net up, compose -> compile ->
 # install (podman) -> route, traffic through the chain, chima-collect | chima-watch |
 # chima-relocate, then the scenario's perturbed link gets +50 ms. Checked: exactly one

@@ -29,7 +29,7 @@ struct ClientCounters {
     uint64_t unmanaged = 0;     // packets of no managed flow (passed unchanged)
     uint64_t bad_stack = 0;     // dropped: corrupt flow entry
     uint64_t push_failed = 0;   // dropped: the kernel refused to grow the packet
-    // INT-transparent hosting (DESIGN.md section 8)
+    // INT-transparent hosting (docs/architecture.md, "Container functions")
     uint64_t int_stripped = 0;   // ingress: INT bytes removed and saved for the destination
     uint64_t int_restored = 0;   // egress: a saved stack put back on the source's output
     uint64_t int_expired = 0;    // egress: a saved stack older than 1 s, discarded

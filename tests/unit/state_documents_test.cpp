@@ -306,6 +306,41 @@ TEST_CASE("routes.json as chima-route writes it round-trips, and routes_of gives
     CHECK(to_json(derived) == doc);
 }
 
+TEST_CASE("state files of the first version 1 tools are still read, with their defaults") {
+    Deployment d = minimal_deployment();
+    // routes.json from before INT watches: no "int_watch", "changed" or "removed".
+    json routes = routes_as_chima_route_writes(d, "lab");
+    routes.erase("int_watch");
+    routes.erase("changed");
+    routes.erase("removed");
+    Routes r = routes_from_json(routes, "routes.json");
+    CHECK(r.flows.size() == d.flows.size());
+    CHECK(r.int_watch.empty());
+    CHECK(r.changed == 0);
+
+    // installed.json from the first chima-install: P4 slots without an entries hash or a
+    // program id, and only the slot counters under "changes".
+    json installed = installed_as_chima_install_writes(d, "lab");
+    size_t p4 = 0;
+    for (auto& f : installed["functions"]) {
+        if (f["type"] == "p4") {
+            f.erase("entries_hash");
+            f.erase("program_id");
+            ++p4;
+        }
+    }
+    REQUIRE(p4 > 0);
+    installed["changes"] = {{"slots_installed", 2}, {"slots_unchanged", 0}, {"slots_cleared", 0}};
+    Installed i = installed_from_json(installed, "installed.json");
+    for (const InstalledFunction* f : i.of_type(FunctionType::P4)) {
+        CHECK(f->p4.entries_hash.empty());  // counts as changed: the slot is reloaded once
+        CHECK(f->p4.program_id == 0);
+    }
+    REQUIRE(i.changes);
+    CHECK(i.changes->slots_installed == 2);
+    CHECK(i.changes->containers_started == 0);
+}
+
 TEST_CASE("routes_of watches only the flows of chains with SLA sections") {
     Deployment d = minimal_deployment();
     d.sections.clear();

@@ -302,6 +302,12 @@ void start_container_functions(const Deployment& d, const std::string& net,
     std::vector<device::HostDevice*> hosts;
     for (const PlacedFunction* f : functions)
         hosts.push_back(&devices.host_device(f->node));
+    // Every backend this run starts or retires through must work before anything starts:
+    // one that fails later would leave old instances running that no file records.
+    for (device::HostDevice* host : hosts)
+        host->prepare_backend(kind);
+    for (const auto& [key, old] : before)
+        devices.host_device(old.node).prepare_backend(old.container.backend);
     struct Outcome {
         InstalledFunction entry;
         bool started = false;

@@ -55,9 +55,18 @@ bool listens_udp(const net::NetNs& ns, uint16_t port) {
 
 container::Backend& ContainerBackends::get(const std::string& kind) {
     std::lock_guard lock(mutex_);
+    if (auto failed = failed_.find(kind); failed != failed_.end())
+        std::rethrow_exception(failed->second);
     auto& b = backends_[kind];
-    if (!b)
-        b = container::make_backend(kind, options_);
+    if (!b) {
+        try {
+            b = container::make_backend(kind, options_);
+        } catch (...) {
+            backends_.erase(kind);
+            failed_[kind] = std::current_exception();
+            throw;
+        }
+    }
     return *b;
 }
 

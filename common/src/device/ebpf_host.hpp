@@ -3,6 +3,7 @@
 // backends.
 #pragma once
 
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -18,12 +19,15 @@ namespace chima::device {
 class ContainerBackends {
   public:
     explicit ContainerBackends(container::BackendOptions options) : options_(std::move(options)) {}
+    // The backend of `kind`, made on first use; a kind that could not be made throws the
+    // same error again without trying again.
     container::Backend& get(const std::string& kind);
 
   private:
     container::BackendOptions options_;
     std::mutex mutex_;
     std::map<std::string, std::unique_ptr<container::Backend>> backends_;
+    std::map<std::string, std::exception_ptr> failed_;
 };
 
 class EbpfHost final : public HostDevice {
@@ -45,6 +49,7 @@ class EbpfHost final : public HostDevice {
     bool wait_serving(const std::string& netns, uint16_t port,
                       std::chrono::milliseconds limit) const override;
 
+    void prepare_backend(const std::string& kind) override { backends_.get(kind); }
     container::Image ensure_image(const std::string& kind,
                                   const container::ImageSpec& image) override;
     container::Instance start_function(const std::string& kind,

@@ -95,8 +95,10 @@ InstalledFunction read_function(const JsonReader& r) {
         s.slot = r.at("slot").uint32();
         s.object = r.at("object").str();
         s.object_hash = r.at("object_hash").str();
-        s.entries_hash = r.at("entries_hash").str();
-        s.program_id = r.at("program_id").uint32();
+        // The first version 1 files had no entries hash: "" makes the slot count as changed
+        // (reloaded once), as the tools that read them then did.
+        s.entries_hash = r.has("entries_hash") ? r.at("entries_hash").str() : "";
+        s.program_id = r.has("program_id") ? r.at("program_id").uint32() : 0;
         f.extra = unknown_members(r, {"chain", "name", "type", "node", "state", "slot", "object",
                                       "object_hash", "entries_hash", "program_id"});
     } else if (type == "container") {
@@ -142,11 +144,14 @@ Installed installed_from_json(const json& doc, const std::string& file) {
     for (const auto& f : r.at("functions").items())
         out.functions.push_back(read_function(f));
     if (r.has("changes")) {
+        // A summary nothing reads back; the first files had only the slot counters.
         JsonReader c = r.at("changes");
-        out.changes = InstallChanges{
-            c.at("slots_installed").uint64(),      c.at("slots_unchanged").uint64(),
-            c.at("slots_cleared").uint64(),        c.at("containers_started").uint64(),
-            c.at("containers_unchanged").uint64(), c.at("containers_removed").uint64()};
+        auto count = [&c](const char* key) -> uint64_t {
+            return c.has(key) ? c.at(key).uint64() : 0;
+        };
+        out.changes = InstallChanges{count("slots_installed"),      count("slots_unchanged"),
+                                     count("slots_cleared"),        count("containers_started"),
+                                     count("containers_unchanged"), count("containers_removed")};
     }
     out.extra =
         unknown_members(r, {"kind", "version", "deployment", "net", "functions", "changes"});

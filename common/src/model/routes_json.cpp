@@ -73,12 +73,16 @@ Routes routes_from_json(const json& doc, const std::string& file) {
             flow.labels.push_back(label.uint32());
         out.flows.push_back(std::move(flow));
     }
-    for (const auto& w : r.at("int_watch").items()) {
-        out.int_watch.push_back({w.at("chain").str(), w.at("switch").str(), w.at("src_ip").ipv4(),
-                                 w.at("dst_ip").ipv4()});
+    // Version 1 files from before INT watches (and hand-made ones) have no "int_watch",
+    // "changed" or "removed": none, 0, as the tools that wrote them meant.
+    if (r.has("int_watch")) {
+        for (const auto& w : r.at("int_watch").items()) {
+            out.int_watch.push_back({w.at("chain").str(), w.at("switch").str(),
+                                     w.at("src_ip").ipv4(), w.at("dst_ip").ipv4()});
+        }
     }
-    out.changed = r.at("changed").uint64();
-    out.removed = r.at("removed").uint64();
+    out.changed = r.has("changed") ? r.at("changed").uint64() : 0;
+    out.removed = r.has("removed") ? r.at("removed").uint64() : 0;
     if (r.has("forwarding_entries"))
         out.forwarding_entries = r.at("forwarding_entries").uint64();
     return out;

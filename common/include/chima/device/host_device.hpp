@@ -70,6 +70,9 @@ class HostDevice {
                               std::chrono::milliseconds limit) const = 0;
 
     // Container functions through the host's backend of `kind` (podman | docker | process).
+    // prepare_backend makes that backend ready (once) and throws when it cannot work here,
+    // so a caller can find out before it starts anything.
+    virtual void prepare_backend(const std::string& kind) = 0;
     // start_function runs spec (spec.netns: a function namespace of this host, see above).
     virtual container::Image ensure_image(const std::string& kind,
                                           const container::ImageSpec& image) = 0;

@@ -106,6 +106,7 @@ class MemoryHost final : public HostDevice {
     bool wait_serving(const std::string& netns, uint16_t port,
                       std::chrono::milliseconds limit) const override;
 
+    void prepare_backend(const std::string&) override {}  // every kind works in memory
     container::Image ensure_image(const std::string& kind,
                                   const container::ImageSpec& image) override;
     container::Instance start_function(const std::string& kind,

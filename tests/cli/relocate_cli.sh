@@ -34,6 +34,7 @@ expect_table chima-relocate <<'ROWS'
 2      | wrong kind 'chima.routes', expected 'chima.deployment'     | -t "$ex/topology.yaml" -d "$tmp/routes.json" --dry-run
 2      | unknown key 'chain'                                       | -t "$ex/service.yaml" -d "$tmp/dep.json" --dry-run
 2      | cannot read file                                          | -t "$ex/topology.yaml" -d "$tmp/dep.json" --dry-run --to "$tmp/missing.yaml"
+2      | network name "../x" is not valid                          | -t "$ex/topology.yaml" -d "$tmp/dep.json" --dry-run --net ../x
 ROWS
 # gone PID: no such process, or a zombie nobody has reaped yet.
 gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }

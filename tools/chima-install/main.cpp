@@ -46,9 +46,7 @@ int main(int argc, char** argv) {
     return tool.run(argc, argv, [&] {
         auto d = chima::load_deployment(deployment);
         auto a = chima::deploy::load_artifacts(artifacts);
-        if (net.empty())
-            net = d.topology.name;
-        chima::net::check_net_name(net);  // before anything is opened by that name
+        net = chima::net::network_name(net, d.topology.name);  // checked before anything is opened
         std::optional<chima::Installed> before;
         if (auto file = chima::previous_state_file(previous, out))
             before = chima::load_installed(*file);

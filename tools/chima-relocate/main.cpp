@@ -10,6 +10,7 @@
 #include "chima/relocate/relocation.hpp"
 #include "chima/state_file.hpp"
 #include "chima/model/legacy.hpp"
+#include "chima/net/names.hpp"
 #include "chima/tool.hpp"
 
 int main(int argc, char** argv) {
@@ -45,8 +46,7 @@ int main(int argc, char** argv) {
     return tool.run(argc, argv, [&] {
         auto topo = chima::load_topology(topology);
         auto current = chima::load_deployment(deployment);
-        if (net.empty())
-            net = topo.name;
+        net = chima::net::network_name(net, topo.name);  // checked before anything is opened
         chima::relocate::RelocationOptions options;
         auto mc = chima::parse_duration(move_cost);
         if (!mc)

@@ -20,9 +20,7 @@ int main(int argc, char** argv) {
     tool.app.add_option("--previous", previous, "an earlier routes.json (default: -o's file)");
     return tool.run(argc, argv, [&] {
         auto d = chima::load_deployment(deployment);
-        if (net.empty())
-            net = d.topology.name;
-        chima::net::check_net_name(net);  // before anything is opened by that name
+        net = chima::net::network_name(net, d.topology.name);  // checked before anything is opened
         std::optional<chima::Routes> before;
         if (auto file = chima::previous_state_file(previous, out))
             before = chima::load_routes(*file);

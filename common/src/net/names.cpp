@@ -56,4 +56,10 @@ std::string pin_dir(const std::string& net) {
     return std::string(kPinRoot) + "/" + net;
 }
 
+std::string network_name(const std::string& given, const std::string& topology_name) {
+    std::string name = given.empty() ? topology_name : given;
+    check_net_name(name);
+    return name;
+}
+
 }  // namespace chima::net

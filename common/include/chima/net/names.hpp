@@ -29,6 +29,10 @@ void check_net_name(const std::string& name);
 void check_node_name(const std::string& name);
 void check_ifname(const std::string& name);
 
+// The network a tool drives: `given` (its --net) or else the topology's name, checked
+// with check_net_name before anything is opened by it.
+std::string network_name(const std::string& given, const std::string& topology_name);
+
 // "chima.<net>." -- every netns of the network starts with this.
 std::string netns_prefix(const std::string& net);
 // "chima.<net>.<node>"

@@ -10,34 +10,11 @@
 #include <sstream>
 
 #include "chima/error.hpp"
+#include "chima/staged_file.hpp"
 
 namespace chima {
 
 namespace {
-
-// Closes a file descriptor on scope exit.
-struct FdCloser {
-    int fd;
-    ~FdCloser() {
-        if (fd >= 0)
-            ::close(fd);
-    }
-};
-
-void write_all(int fd, const std::string& content, const std::string& path) {
-    const char* p = content.data();
-    size_t left = content.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd, p, left);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            throw_errno("cannot write " + path);
-        }
-        p += n;
-        left -= static_cast<size_t>(n);
-    }
-}
 
 // 1-based line and column of a byte offset.
 SourceMark mark_of_offset(const std::string& text, size_t offset, const std::string& file) {
@@ -56,34 +33,9 @@ SourceMark mark_of_offset(const std::string& text, size_t offset, const std::str
 }  // namespace
 
 void write_file_atomic(const std::string& path, const std::string& content) {
-    namespace fs = std::filesystem;
-    fs::path target(path);
-    fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-    std::string tmpl = (dir / ("." + target.filename().string() + ".tmpXXXXXX")).string();
-    int fd = ::mkstemp(tmpl.data());
-    if (fd < 0)
-        throw_errno("cannot create a temporary file in " + dir.string());
-    bool renamed = false;
-    try {
-        FdCloser closer{fd};
-        write_all(fd, content, tmpl);
-        if (::fchmod(fd, 0644) != 0)
-            throw_errno("cannot chmod " + tmpl);
-        if (::fsync(fd) != 0)
-            throw_errno("cannot fsync " + tmpl);
-        if (::rename(tmpl.c_str(), path.c_str()) != 0)
-            throw_errno("cannot rename to " + path);
-        renamed = true;
-        int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-        if (dfd >= 0) {
-            ::fsync(dfd);
-            ::close(dfd);
-        }
-    } catch (...) {
-        if (!renamed)
-            ::unlink(tmpl.c_str());
-        throw;
-    }
+    std::vector<StagedFile> staged;
+    staged.emplace_back(path, content);
+    publish(staged);
 }
 
 std::string read_file(const std::string& path) {

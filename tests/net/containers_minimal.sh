@@ -41,6 +41,9 @@ expect_reply() {  # retries for up to $1 s
         sleep 0.2
     done
 }
+# "CapEff CapBnd NoNewPrivs" of a process.
+privileges() { awk '/^(CapEff|CapBnd|NoNewPrivs):/ {printf "%s%s", sep, $2; sep=" "}' "/proc/$1/status"; }
+no_privileges="0000000000000000 0000000000000000 1"
 install() { "$bin/chima-install" -q "$tmp/dep.json" "$tmp/artifacts.json" --net "$net" -o "$tmp/installed.json" "$@"; }
 ours() { podman ps -a -q --filter "label=chima.net=$net"; }
 
@@ -71,6 +74,24 @@ jq -e '.changes.containers_started == 0 and .changes.containers_unchanged == 2' 
     >/dev/null || fail "re-install restarted unchanged containers"
 [ "$(jq -c '[.functions[] | select(.type == "container") | .id]' "$tmp/installed.json")" = "$ids" ] \
     || fail "container ids changed"
+
+# --- least privilege: no capability, no new privileges, a read-only root ---
+for f in toupper echo; do
+    pid=$(podman inspect -f '{{.State.Pid}}' "chima-$net-minimal-$f")
+    [ "$(privileges "$pid")" = "$no_privileges" ] || fail "$f runs with CapEff/CapBnd/NoNewPrivs $(privileges "$pid")"
+    [ "$(podman inspect -f '{{.HostConfig.ReadonlyRootfs}}' "chima-$net-minimal-$f")" = true ] \
+        || fail "$f: the root filesystem is writable"
+done
+# A capability the function declares is the one it keeps; changing the list restarts it.
+jq '(.functions[] | select(.name == "echo")).capabilities = ["net_raw"]' "$tmp/dep.json" > "$tmp/dep-caps.json"
+"$bin/chima-install" -q "$tmp/dep-caps.json" "$tmp/artifacts.json" --net "$net" -o "$tmp/installed.json" --backend podman
+jq -e '.changes.containers_started == 1' "$tmp/installed.json" >/dev/null || fail "a new capability list did not restart echo"
+pid=$(jq -r '.functions[] | select(.name == "echo") | .pid' "$tmp/installed.json")
+[ "$(privileges "$pid")" = "0000000000002000 0000000000002000 1" ] \
+    || fail "echo declaring NET_RAW runs with $(privileges "$pid")"
+expect_reply 3
+install --backend podman
+jq -e '.changes.containers_started == 1' "$tmp/installed.json" >/dev/null || fail "dropping the capability did not restart echo"
 
 # --- health: kill -9 under --watch --restart on-failure ---
 "$bin/chima-install" "$tmp/dep.json" "$tmp/artifacts.json" --net "$net" -o "$tmp/installed.json" \
@@ -118,6 +139,9 @@ jq -e '.changes.containers_started == 2 and .changes.containers_removed == 2' "$
 [ -z "$(ours)" ] || fail "podman containers left after the switch"
 jq -e '[.functions[] | select(.type == "container") | .id | startswith("pid:")] | all' \
     "$tmp/installed.json" >/dev/null || fail "process ids"
+for pid in $(jq -r '.functions[] | select(.type == "container") | .pid' "$tmp/installed.json"); do
+    [ "$(privileges "$pid")" = "$no_privileges" ] || fail "process $pid runs with $(privileges "$pid")"
+done
 expect_reply 3
 
 # --- relocation: toupper moves to d2, echo stays; the new toupper serves before the old goes ---

@@ -42,14 +42,18 @@ void run_case(const fs::path& bad) {
     std::string topo = ex + "topology.yaml", service = ex + "service.yaml",
                 placement = ex + "placement.yaml";
     std::string name = bad.filename().string();
-    if (name.rfind("topology-", 0) == 0) topo = bad.string();
-    if (name.rfind("service-", 0) == 0) service = bad.string();
-    if (name.rfind("placement-", 0) == 0) placement = bad.string();
+    if (name.rfind("topology-", 0) == 0)
+        topo = bad.string();
+    if (name.rfind("service-", 0) == 0)
+        service = bad.string();
+    if (name.rfind("placement-", 0) == 0)
+        placement = bad.string();
     bool with_placement = name.rfind("service-", 0) != 0;
     ComposeInput in;
     in.topology = load_topology(topo);
     in.service = load_service(service);
-    if (with_placement) in.placement = load_placement(placement);
+    if (with_placement)
+        in.placement = load_placement(placement);
     compose(in);
 }
 
@@ -59,7 +63,8 @@ TEST_CASE("bad input corpus: message, file, line and column") {
     fs::path dir = fs::path(CHIMA_TEST_DATA) / "bad";
     int cases = 0;
     for (const auto& entry : fs::directory_iterator(dir)) {
-        if (entry.path().extension() != ".yaml") continue;
+        if (entry.path().extension() != ".yaml")
+            continue;
         ++cases;
         Expectation want = expectation_of(entry.path());
         CAPTURE(entry.path().filename().string());

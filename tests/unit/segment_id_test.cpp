@@ -57,7 +57,8 @@ TEST_CASE("LabelStack: RFC 3032 encoding with S on the last entry") {
 
 TEST_CASE("LabelStack: at most 8 entries, truncated stacks refused") {
     LabelStack s;
-    for (int i = 0; i < 8; ++i) s.push_back(SegmentId::adjacency(i));
+    for (int i = 0; i < 8; ++i)
+        s.push_back(SegmentId::adjacency(i));
     CHECK_THROWS_AS(s.push_back(SegmentId::adjacency(9)), chima::InputError);
     auto bytes = s.encode();
     CHECK_THROWS_AS(LabelStack::decode(bytes.data(), bytes.size() - 1), chima::InputError);

@@ -10,6 +10,8 @@
 #include "chima/device/ebpf_devices.hpp"
 #include "chima/net/names.hpp"
 #include "chima/state_file.hpp"
+#include "chima/file_lock.hpp"
+#include "chima/relocate/intent.hpp"
 #include "chima/tool.hpp"
 
 int main(int argc, char** argv) {
@@ -71,6 +73,13 @@ int main(int argc, char** argv) {
         if (podman)
             backend_options.podman_socket = podman->socket();
         auto devices = chima::device::open_emulated_devices(net, d.topology, backend_options);
+        // One tool at a time changes the network; a relocation a killed run left half done is
+        // finished or undone first, and what it published is what this run starts from.
+        std::optional<chima::FileLock> lock(chima::lock_network(net));
+        if (chima::relocate::recover_relocation(net, *devices)) {
+            if (auto file = chima::previous_state_file(previous, out))
+                before = chima::load_installed(*file);
+        }
         if (remove) {
             size_t n =
                 chima::deploy::remove_container_functions(d, net, *devices, before, containers);
@@ -103,6 +112,7 @@ int main(int argc, char** argv) {
         // The watch below inspects with podman's command line: devices without the service.
         devices.reset();
         podman.reset();
+        lock.reset();  // the watch runs until stopped: the network is free for others
         if (watch) {
             auto watched = chima::device::open_emulated_devices(net, d.topology, {});
             chima::deploy::watch_container_functions(

@@ -11,6 +11,8 @@
 #include "chima/state_file.hpp"
 #include "chima/model/legacy.hpp"
 #include "chima/net/names.hpp"
+#include "chima/file_lock.hpp"
+#include "chima/relocate/intent.hpp"
 #include "chima/tool.hpp"
 
 int main(int argc, char** argv) {
@@ -68,6 +70,16 @@ int main(int argc, char** argv) {
         if (backend == "auto" && !dry_run)
             backend = chima::container::detect_backend();
         auto podman = dry_run ? nullptr : chima::container::podman_service_for(backend, podman_cli);
+        if (!dry_run) {
+            // A relocation a killed run left half done is finished or undone before anything
+            // else; the deployment it leaves serving is the one to relocate from.
+            auto devices = chima::device::open_emulated_devices(net, topo, {});
+            auto lock = chima::lock_network(net);
+            if (auto recovery = chima::relocate::recover_relocation(net, *devices)) {
+                std::cout << recovery->to_json().dump() << std::endl;
+                current = recovery->serving;
+            }
+        }
         chima::relocate::Degradation seen;
         std::string line;
         while (std::getline(std::cin, line)) {
@@ -106,6 +118,7 @@ int main(int argc, char** argv) {
                 chima::container::BackendOptions containers;
                 containers.podman_socket = podman ? podman->socket() : "";
                 auto devices = chima::device::open_emulated_devices(net, topo, containers);
+                auto lock = chima::lock_network(net);
                 auto timeline = chima::relocate::apply_relocation(current, next, files, *devices);
                 std::cout << timeline.dump() << std::endl;
                 spdlog::info("relocated to deployment {} in {:.1f} ms", next.id,

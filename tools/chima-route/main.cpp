@@ -4,6 +4,8 @@
 #include "chima/device/ebpf_devices.hpp"
 #include "chima/net/names.hpp"
 #include "chima/state_file.hpp"
+#include "chima/file_lock.hpp"
+#include "chima/relocate/intent.hpp"
 #include "chima/tool.hpp"
 
 int main(int argc, char** argv) {
@@ -25,6 +27,12 @@ int main(int argc, char** argv) {
         if (auto file = chima::previous_state_file(previous, out))
             before = chima::load_routes(*file);
         auto devices = chima::device::open_emulated_devices(net, d.topology, {});
+        // One tool at a time; a relocation a killed run left half done goes first.
+        auto lock = chima::lock_network(net);
+        if (chima::relocate::recover_relocation(net, *devices)) {
+            if (auto file = chima::previous_state_file(previous, out))
+                before = chima::load_routes(*file);
+        }
         auto doc = chima::deploy::apply_routes(d, net, *devices, before);
         chima::emit_json(to_json(doc), out);
         return 0;

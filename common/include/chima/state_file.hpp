@@ -9,7 +9,8 @@
 namespace chima {
 
 // Writes `content` to `path` so that a crash never leaves a half file: a temp file in the
-// same directory, fsync, rename over the target, fsync of the directory.
+// same directory, fsync, rename over the target, fsync of the directory (a StagedFile
+// published at once). The temp files an interrupted earlier write left are removed first.
 void write_file_atomic(const std::string& path, const std::string& content);
 
 // Reads a whole file; InputError (exit 2) naming the file when it cannot be read.

@@ -28,6 +28,18 @@ std::string compose_yaml(const std::vector<FunctionSpec>& functions) {
             }
             out << YAML::EndMap;
         }
+        // The same least privilege as our own runs (FunctionSpec::capabilities).
+        out << YAML::Key << "cap_drop" << YAML::Value << YAML::Flow
+            << std::vector<std::string>{"ALL"};
+        if (!fn.capabilities.empty()) {
+            std::vector<std::string> add;
+            for (const auto& cap : fn.capabilities)
+                add.push_back("CAP_" + cap);
+            out << YAML::Key << "cap_add" << YAML::Value << YAML::Flow << add;
+        }
+        out << YAML::Key << "security_opt" << YAML::Value << YAML::Flow
+            << std::vector<std::string>{"no-new-privileges"};
+        out << YAML::Key << "read_only" << YAML::Value << true;
         // A list of "k=v": podman-compose 1.0 passes list items to --label as they are.
         auto labels = fn.labels;
         labels[kManagedLabel] = "1";

@@ -38,11 +38,16 @@ class PodmanApiBackend : public Backend {
         auto labels = spec.labels;
         labels[kManagedLabel] = "1";
         labels[kFunctionLabel] = spec.name;
-        json create = {{"name", spec.name},
-                       {"image", spec.image},
-                       {"env", spec.env},
-                       {"labels", labels},
-                       {"stop_timeout", 2}};
+        json create = {{"name", spec.name},         {"image", spec.image},
+                       {"env", spec.env},           {"labels", labels},
+                       {"stop_timeout", 2},         {"cap_drop", json::array({"ALL"})},
+                       {"no_new_privileges", true}, {"read_only_filesystem", true}};
+        if (!spec.capabilities.empty()) {
+            json add = json::array();
+            for (const auto& cap : spec.capabilities)
+                add.push_back("CAP_" + cap);
+            create["cap_add"] = add;
+        }
         if (!spec.args.empty())
             create["command"] = spec.args;  // as `podman run IMAGE ARGS`: the entrypoint stays
         create["netns"] = spec.netns.empty()

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends.hpp"
+#include "chima/capabilities.hpp"
 #include "chima/error.hpp"
 #include "chima/process/child_process.hpp"
 #include "chima/state_file.hpp"
@@ -73,8 +74,13 @@ class ProcessBackend : public Backend {
     Instance run(const FunctionSpec& spec) override {
         std::lock_guard lock(mutex_);
         stop_locked(spec.name);
-        json record = {{"name", spec.name}, {"image", spec.image}, {"args", spec.args},
-                       {"env", spec.env},   {"netns", spec.netns}, {"labels", spec.labels}};
+        json record = {{"name", spec.name},
+                       {"image", spec.image},
+                       {"args", spec.args},
+                       {"env", spec.env},
+                       {"netns", spec.netns},
+                       {"labels", spec.labels},
+                       {"capabilities", spec.capabilities}};
         record["labels"][kManagedLabel] = "1";
         record["labels"][kFunctionLabel] = spec.name;
         launch_locked(record);
@@ -197,6 +203,13 @@ class ProcessBackend : public Backend {
         spec.out = process::Output::append_to(log_path(record["name"]));
         spec.err = spec.out;
         spec.new_session = true;  // outlives the tool that started it, like a container
+        // Least privilege as the OCI backends give it, but for the read-only root: a plain
+        // process shares the host's filesystem (see chima-install(1), Backends).
+        spec.no_new_privileges = true;
+        spec.keep_capabilities.emplace();
+        for (const auto& cap : record.value("capabilities", json::array()))
+            if (auto number = capability_number(cap.get<std::string>()))
+                spec.keep_capabilities->push_back(*number);
         process::Child child = process::Child::spawn(spec);
         auto st = read_proc_stat(child.pid());
         record["start_time"] = st ? st->start_time : 0ull;

@@ -53,6 +53,11 @@ std::map<std::string, std::string> next_addresses(const Deployment& d) {
     return next;
 }
 
+// The names a new instance of `f` takes: the pair its old instance (if any) does not use.
+std::string new_instance_suffix(const PlacedFunction& f, const InstalledFunction* old) {
+    return old && old->container.netns == f.netns() ? kAlternateSuffix : "";
+}
+
 // Takes an instance down: its container (or process), then its namespace.
 void remove_instance(device::HostDevice& host, const std::string& kind, const std::string& instance,
                      const std::string& netns) {
@@ -169,7 +174,7 @@ bool same_instance(const InstalledFunction& old, const std::string& kind, const 
                    const Planned& p) {
     const InstalledContainer& c = old.container;
     return c.backend == kind && old.node == f.node && c.ip == f.ip && c.mac == f.mac &&
-           c.image_id == p.image.id && c.env == p.env;
+           c.image_id == p.image.id && c.env == p.env && c.capabilities == f.spec.capabilities;
 }
 
 // The function's port on its host (see containers.hpp): its addresses, and permanent
@@ -196,7 +201,7 @@ InstalledFunction start_instance(const Deployment& d, const std::string& net,
                                  const InstalledFunction* old, device::HostDevice& host,
                                  const std::string& kind) {
     const auto t0 = std::chrono::steady_clock::now();
-    std::string suffix = old && old->container.netns == f.netns() ? kAlternateSuffix : "";
+    std::string suffix = new_instance_suffix(f, old);
     std::string netns = f.netns() + suffix;
     std::string name = instance_name(net, f, suffix);
     // A leftover of a crashed run: its netns goes here; podman's run --replace (and the other
@@ -219,7 +224,8 @@ InstalledFunction start_instance(const Deployment& d, const std::string& net,
                 f.spec.command,
                 p.env,
                 {{net::kNetLabel, net}, {kChainLabel, f.chain}, {kDeploymentLabel, d.id}},
-                netns};
+                netns,
+                f.spec.capabilities};
             try {
                 inst = host.start_function(kind, spec);
             } catch (const RuntimeError& e) {
@@ -272,6 +278,7 @@ InstalledFunction start_instance(const Deployment& d, const std::string& net,
     c.image = p.image.ref;
     c.image_id = p.image.id;
     c.env = p.env;
+    c.capabilities = f.spec.capabilities;
     return entry;
 }
 
@@ -369,6 +376,33 @@ void start_container_functions(const Deployment& d, const std::string& net,
         result.retire.push_back(old);  // no longer deployed
 }
 
+std::vector<InstalledFunction> planned_instances(const Deployment& d, const std::string& net,
+                                                 const std::optional<Installed>& previous,
+                                                 const std::string& backend) {
+    std::string kind = backend == "auto" ? container::detect_backend() : backend;
+    std::vector<InstalledFunction> out;
+    for (const PlacedFunction* f : container_functions(d)) {
+        const InstalledFunction* old = previous ? previous->find(f->chain, f->spec.name) : nullptr;
+        if (old && old->type != FunctionType::Container)
+            old = nullptr;
+        std::string suffix = new_instance_suffix(*f, old);
+        InstalledFunction entry;
+        entry.chain = f->chain;
+        entry.name = f->spec.name;
+        entry.type = FunctionType::Container;
+        entry.node = f->node;
+        entry.state = "planned";
+        entry.container.ip = f->ip;
+        entry.container.mac = f->mac;
+        entry.container.function_id = f->function_id;
+        entry.container.netns = f->netns() + suffix;
+        entry.container.backend = kind;
+        entry.container.instance = instance_name(net, *f, suffix);
+        out.push_back(std::move(entry));
+    }
+    return out;
+}
+
 size_t remove_container_instances(device::DeviceRegistry& devices,
                                   const std::vector<InstalledFunction>& instances) {
     if (instances.empty())
@@ -447,7 +481,8 @@ std::vector<std::string> emit_compose(const Deployment& d, const std::string& ne
              f->spec.command,
              env,
              {{net::kNetLabel, net}, {kChainLabel, f->chain}, {kDeploymentLabel, d.id}},
-             net::node_netns(net, f->netns())});
+             net::node_netns(net, f->netns()),
+             f->spec.capabilities});
     }
     return container::write_compose_files(dir, by_host);
 }

@@ -25,6 +25,14 @@ bool matches(const std::string& entry, const std::string& pattern) {
 
 void DeviceJournal::record(const std::string& entry) {
     std::lock_guard lock(mutex_);
+    if (crashed_)
+        throw SimulatedCrash{entry};
+    if (!crash_pattern_.empty() && matches(entry, crash_pattern_)) {
+        crashed_ = true;
+        crash_pattern_.clear();
+        entries_.push_back(entry + " [crash]");
+        throw SimulatedCrash{entry};
+    }
     auto failing = std::find_if(failures_.begin(), failures_.end(),
                                 [&](const std::string& p) { return matches(entry, p); });
     if (failing != failures_.end()) {
@@ -38,6 +46,16 @@ void DeviceJournal::record(const std::string& entry) {
 void DeviceJournal::fail_next(const std::string& prefix) {
     std::lock_guard lock(mutex_);
     failures_.push_back(prefix);
+}
+
+void DeviceJournal::crash_at(const std::string& pattern) {
+    std::lock_guard lock(mutex_);
+    crash_pattern_ = pattern;
+}
+
+void DeviceJournal::revive() {
+    std::lock_guard lock(mutex_);
+    crashed_ = false;
 }
 
 std::vector<std::string> DeviceJournal::entries() const {

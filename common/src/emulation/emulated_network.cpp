@@ -2,10 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
 #include "chima/bpf/host_client.hpp"
 #include "chima/bpf/switch_pipeline.hpp"
 #include "chima/compose/forwarding.hpp"
 #include "chima/container/backend.hpp"
+#include "chima/file_lock.hpp"
 #include "chima/net/cleanup.hpp"
 #include "chima/net/link.hpp"
 #include "chima/net/names.hpp"
@@ -287,6 +290,9 @@ json net_down(const std::string& net_name) {
         }
     }
     auto report = net::cleanup_network(net_name);
+    // Its run-time records (a relocation's intent, the lock) describe nothing any more.
+    std::error_code ec;
+    std::filesystem::remove_all(std::filesystem::path(run_dir()) / net_name, ec);
     return {{"name", net_name},
             {"containers_removed", removed},
             {"netns_removed", report.netns_removed},

@@ -111,6 +111,8 @@ json function_json(const PlacedFunction& f) {
             j["build"] = s.build;
         j["command"] = s.command;
         j["env"] = s.env;
+        if (!s.capabilities.empty())
+            j["capabilities"] = s.capabilities;
     }
     return j;
 }
@@ -362,6 +364,8 @@ Deployment deployment_from_json(const json& doc, const std::string& file) {
                 s.command.push_back(a.str());
             for (const auto& [k, val] : f.at("env").raw().items())
                 s.env[k] = val.get<std::string>();
+            if (f.has("capabilities"))
+                s.capabilities = capability_list(f.at("capabilities"));
         } else {
             f.at("type").fail("unknown function type '" + type + "'");
         }

@@ -51,6 +51,8 @@ json to_json(const InstalledFunction& f) {
         j["image"] = c.image;
         j["image_id"] = c.image_id;
         j["env"] = c.env;
+        if (!c.capabilities.empty())
+            j["capabilities"] = c.capabilities;
         if (c.exit_code)
             j["exit_code"] = *c.exit_code;
         if (c.restarts)
@@ -115,13 +117,16 @@ InstalledFunction read_function(const JsonReader& r) {
         c.image = r.at("image").str();
         c.image_id = r.at("image_id").str();
         c.env = r.at("env").string_map();
+        if (r.has("capabilities"))
+            c.capabilities = capability_list(r.at("capabilities"));
         if (r.has("exit_code"))
             c.exit_code = r.at("exit_code").integer();
         if (r.has("restarts"))
             c.restarts = r.at("restarts").uint64();
-        f.extra = unknown_members(r, {"chain", "name", "type", "node", "state", "ip", "mac",
-                                      "function_id", "netns", "backend", "instance", "id", "pid",
-                                      "image", "image_id", "env", "exit_code", "restarts"});
+        f.extra =
+            unknown_members(r, {"chain", "name", "type", "node", "state", "ip", "mac",
+                                "function_id", "netns", "backend", "instance", "id", "pid", "image",
+                                "image_id", "env", "capabilities", "exit_code", "restarts"});
     } else {
         r.at("type").fail("unknown function type '" + type + "' (expected p4 or container)");
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "chima/capabilities.hpp"
 #include "chima/error.hpp"
 #include "chima/state_file.hpp"
 
@@ -134,6 +135,17 @@ std::map<std::string, std::string> JsonReader::string_map() const {
     std::map<std::string, std::string> out;
     for (const auto& [key, value] : members())
         out[key] = value.str();
+    return out;
+}
+
+std::vector<std::string> capability_list(const JsonReader& array) {
+    std::vector<std::string> out;
+    for (const auto& item : array.items()) {
+        auto number = capability_number(item.str());
+        if (!number)
+            item.fail("unknown Linux capability '" + item.str() + "'");
+        out.push_back(capability_name(*number));
+    }
     return out;
 }
 

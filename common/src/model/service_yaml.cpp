@@ -1,7 +1,9 @@
 // service.yaml (native format) -> Service.
+#include <algorithm>
 #include <map>
 #include <set>
 
+#include "chima/capabilities.hpp"
 #include "chima/model/service.hpp"
 #include "chima/state_file.hpp"
 #include "chima/yaml/yaml_view.hpp"
@@ -43,10 +45,28 @@ TableEntry parse_entry(const YamlView& v) {
     return e;
 }
 
+// `capabilities:` a sequence of Linux capability names, each known to Linux and given once.
+std::vector<std::string> parse_capabilities(const YamlView& v) {
+    std::vector<std::string> out;
+    for (const auto& item : v.expect_seq("capabilities").items()) {
+        std::string text = item.str();
+        auto number = capability_number(text);
+        if (!number) {
+            item.fail("unknown Linux capability '" + text +
+                      "' (expected a name such as NET_RAW or CAP_NET_BIND_SERVICE)");
+        }
+        std::string name = capability_name(*number);
+        if (std::find(out.begin(), out.end(), name) != out.end())
+            item.fail("capability " + name + " listed twice");
+        out.push_back(name);
+    }
+    return out;
+}
+
 Function parse_function(const YamlView& v) {
     v.expect_map("a function");
     v.allow_keys({"name", "type", "file", "control", "entries", "image", "build", "command",
-                  "env", "port", "ip", "sla", "next"});
+                  "env", "capabilities", "port", "ip", "sla", "next"});
     Function f;
     f.mark = v.mark();
     f.name = v.at("name").name();
@@ -58,7 +78,7 @@ Function parse_function(const YamlView& v) {
         if (auto es = v.get("entries")) {
             for (const auto& e : es->expect_seq("entries").items()) f.entries.push_back(parse_entry(e));
         }
-        for (const char* k : {"image", "build", "command", "env", "port", "ip"}) {
+        for (const char* k : {"image", "build", "command", "env", "capabilities", "port", "ip"}) {
             if (v.has(k)) v.at(k).fail(std::string("'") + k + "' is for container functions, '" +
                                         f.name + "' is a p4 function");
         }
@@ -73,6 +93,7 @@ Function parse_function(const YamlView& v) {
         if (auto e = v.get("env")) {
             for (const auto& [k, val] : e->expect_map("env").entries()) f.env[k.str()] = val.str();
         }
+        if (auto caps = v.get("capabilities")) f.capabilities = parse_capabilities(*caps);
         if (auto p = v.get("port")) f.port = static_cast<uint16_t>(p->integer(1, 65535));
         if (auto ip = v.get("ip")) f.ip = ip->ipv4();
         for (const char* k : {"file", "control", "entries"}) {

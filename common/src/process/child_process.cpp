@@ -1,6 +1,7 @@
 #include "chima/process/child_process.hpp"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -82,7 +83,16 @@ struct ChildFailure {
     int step;
     int err;
 };
-enum Step : int { kSetsid = 1, kDeathSignal, kSetns, kDup, kChdir, kExec };
+enum Step : int {
+    kSetsid = 1,
+    kDeathSignal,
+    kSetns,
+    kDup,
+    kChdir,
+    kCapabilities,
+    kNoNewPrivs,
+    kExec
+};
 
 const char* step_name(int step) {
     switch (step) {
@@ -96,9 +106,39 @@ const char* step_name(int step) {
             return "redirect output";
         case kChdir:
             return "chdir";
+        case kCapabilities:
+            return "drop capabilities";
+        case kNoNewPrivs:
+            return "set no-new-privileges";
         default:
             return "exec";
     }
+}
+
+// In the child, before exec: every capability outside `keep` leaves the bounding set (so
+// exec, which gives root the bounding set, grants no other) and the inheritable and ambient
+// sets. Only syscalls; false with errno on a failure.
+bool limit_capabilities(uint64_t keep) {
+    for (int cap = 0; cap < 64; ++cap) {
+        if (keep & (uint64_t{1} << cap))
+            continue;
+        if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0 || errno == EINVAL)
+            continue;  // EINVAL: past the kernel's last capability
+        // EPERM: we lack CAP_SETPCAP, so we are not root and hold no capability to pass on;
+        // no-new-privileges keeps the program from gaining any.
+        if (errno == EPERM)
+            break;
+        return false;
+    }
+    if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+        return false;
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2]{};
+    if (::syscall(SYS_capget, &header, data) != 0)
+        return false;
+    data[0].inheritable &= static_cast<uint32_t>(keep);
+    data[1].inheritable &= static_cast<uint32_t>(keep >> 32);
+    return ::syscall(SYS_capset, &header, data) == 0;
 }
 
 ExitStatus decode(int wstatus) {
@@ -203,6 +243,13 @@ Child Child::spawn(const Spec& spec) {
     UniqueFd status_read, status_write;
     make_pipe(status_read, status_write);
 
+    uint64_t keep_mask = 0;
+    if (spec.keep_capabilities) {
+        for (int cap : *spec.keep_capabilities)
+            if (cap >= 0 && cap < 64)
+                keep_mask |= uint64_t{1} << cap;
+    }
+
     const pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0)
@@ -239,6 +286,10 @@ Child Child::spawn(const Spec& spec) {
             fail(kDup);
         if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0)
             fail(kChdir);
+        if (spec.keep_capabilities && !limit_capabilities(keep_mask))
+            fail(kCapabilities);
+        if (spec.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+            fail(kNoNewPrivs);
         ::execve(program->c_str(), argv.data(), envp.data());
         fail(kExec);
     }

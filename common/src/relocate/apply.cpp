@@ -14,7 +14,8 @@
 #include "chima/deploy/routing.hpp"
 #include "chima/model/installed.hpp"
 #include "chima/model/routes.hpp"
-#include "chima/relocate/staged_file.hpp"
+#include "chima/relocate/intent.hpp"
+#include "chima/staged_file.hpp"
 
 namespace chima::relocate {
 
@@ -126,6 +127,23 @@ json apply_relocation(const Deployment& current, const Deployment& next, const A
     int64_t stage_start = 0, stage_end = 0, paths_start = 0, paths_end = 0;
     deploy::RouteChanges route_changes;
     std::vector<StagedFile> staged;
+
+    // The intent, on disk before anything is created: every slot and instance this run may
+    // create, so that a run killed from here on leaves nothing no file describes.
+    RelocationIntent intent;
+    intent.net = files.net;
+    intent.current = current;
+    intent.next = next;
+    intent.installed = installed;
+    intent.artifacts = files.artifacts;
+    intent.containers = deploy::planned_instances(next, files.net, installed, files.backend);
+    for (const auto& f : next.functions)
+        if (f.spec.type == FunctionType::P4)
+            intent.slots.push_back({f.chain + "/" + f.spec.name, f.node, f.slot});
+    for (const std::string* path : {&files.routes, &files.installed, &files.deployment_out})
+        if (!path->empty())
+            intent.staged.emplace_back(*path, "");
+    record_intent(intent);
     try {
         // Make. The P4 slots first, on their own: a few slot loads take 1-2 ms alone, but
         // 2-17 ms beside the container starts and namespace changes that keep both cores of a
@@ -175,17 +193,28 @@ json apply_relocation(const Deployment& current, const Deployment& next, const A
         stacks_touched = true;
         deploy::commit_routes(devices, route_changes);
         paths_end = wall_ns();
+
+        // The new deployment serves: from here a killed run is finished, not undone.
+        intent.phase = RelocationIntent::Phase::Publish;
+        intent.staged.clear();
+        for (const auto& f : staged)
+            intent.staged.emplace_back(f.path(), f.temp());
+        intent.retire = containers.retire;
+        intent.stale = slots.stale;
+        record_intent(intent);
     } catch (const std::exception& e) {
         spdlog::error(
             "relocation failed ({}); deployment {} keeps serving, removing what was "
             "started of {}",
             e.what(), current.id, next.id);
         // Undo in reverse order; each part on its own so one failure does not stop the rest.
-        auto undo = [](const char* what, const std::function<void()>& step) {
+        bool undone = true;
+        auto undo = [&undone](const char* what, const std::function<void()>& step) {
             try {
                 step();
             } catch (const std::exception& again) {
                 spdlog::error("undoing {} failed: {}", what, again.what());
+                undone = false;
             }
         };
         if (stacks_touched) {
@@ -215,8 +244,17 @@ json apply_relocation(const Deployment& current, const Deployment& next, const A
                 deploy::install_p4_functions(current, artifacts, devices, installed, restored);
             });
         }
+        if (undone)
+            clear_intent(files.net);  // else the next run tries again (recover_relocation)
         throw RuntimeError(std::string("relocation failed, previous deployment kept: ") + e.what());
     }
+
+    // The state files: their content is on disk already (staged); each appears atomically.
+    // They describe the new deployment from here; the old instances still running are in
+    // the intent until they are gone.
+    const int64_t meta_start = wall_ns();
+    publish(staged);
+    const int64_t meta_end = wall_ns();
 
     // Break, last: the old instances and slots nothing routes to any more.
     const int64_t retire_start = wall_ns();
@@ -225,16 +263,13 @@ json apply_relocation(const Deployment& current, const Deployment& next, const A
         size_t removed = deploy::remove_container_instances(devices, containers.retire);
         spdlog::info("old instances removed: {} slot(s) emptied, {} container(s)", cleared,
                      removed);
+        clear_intent(files.net);
     } catch (const std::exception& e) {
-        // The new deployment serves; an old instance left over is only a leak.
-        spdlog::warn("removing the old instances: {}", e.what());
+        // The new deployment serves; an old instance left over is only a leak, and the intent
+        // kept names it: the next run that changes this network takes it down.
+        spdlog::warn("removing the old instances: {} (left to the next run)", e.what());
     }
     const int64_t retire_end = wall_ns();
-
-    // The state files: their content is on disk already (staged); each appears atomically.
-    const int64_t meta_start = wall_ns();
-    publish(staged);
-    const int64_t meta_end = wall_ns();
 
     return {{"type", "timeline"},
             {"from", current.id},
@@ -244,9 +279,9 @@ json apply_relocation(const Deployment& current, const Deployment& next, const A
             {"prepare", span(prep_start, prep_end)},
             {"stage", span(stage_start, stage_end)},
             {"paths", span(paths_start, paths_end)},
-            {"retire", span(retire_start, retire_end)},
             {"metadata", span(meta_start, meta_end)},
-            {"total", span(t0, meta_end)}};
+            {"retire", span(retire_start, retire_end)},
+            {"total", span(t0, retire_end)}};
 }
 
 }  // namespace chima::relocate

@@ -49,6 +49,9 @@ struct FunctionSpec {
     std::map<std::string, std::string> env;
     std::map<std::string, std::string> labels;  // kManagedLabel/kFunctionLabel are added
     std::string netns;  // name under /run/netns to join; empty: the host's namespace
+    // Least privilege, on every backend: all capabilities dropped but these (canonical
+    // names, "NET_RAW"), no new privileges, and (OCI backends) a read-only root filesystem.
+    std::vector<std::string> capabilities;
 };
 
 struct Instance {

@@ -76,6 +76,14 @@ void start_container_functions(const Deployment& d, const std::string& net,
                                const ContainerOptions& options, ContainerStart& result,
                                ContainerChanges& changes);
 
+// What start_container_functions may create, known before it starts anything (a crash-safe
+// caller records it first): for every container function of `d`, the instance and netns a
+// new instance of it would take -- never those `previous` records -- on its node, through
+// `backend` ("auto" resolved here). Entries as in installed.json (container part).
+std::vector<InstalledFunction> planned_instances(const Deployment& d, const std::string& net,
+                                                 const std::optional<Installed>& previous,
+                                                 const std::string& backend);
+
 // The break half: removes the given instances (installed.json entries, each through the
 // backend it records) and their netns, in parallel. Also undoes a start (its `started`).
 // Returns how many were given.

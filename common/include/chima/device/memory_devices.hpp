@@ -25,6 +25,13 @@ namespace chima::device {
 // Entries are "<node> <operation> <what>", e.g. "s0 load 3 build/fn/changettl.bpf.o",
 // "h1 start chima-lab-c-echo", "client set_flow 10.0.0.200>10.0.0.2 [16,17]". A pattern
 // matches the entries it starts; "* <operation>..." matches that operation on any node.
+// What a test's devices throw to stand for the tool being killed (crash_at): not a
+// std::exception, so no `catch (const std::exception&)` of the code under test handles it,
+// as no handler runs when a process is killed.
+struct SimulatedCrash {
+    std::string at;  // the entry it happened at
+};
+
 class DeviceJournal {
   public:
     // Records `entry`; when it matches a pattern given to fail_next, records it with
@@ -32,6 +39,11 @@ class DeviceJournal {
     // that pattern then fails no more.
     void record(const std::string& entry);
     void fail_next(const std::string& pattern);
+    // The tool dies at the next entry matching `pattern`: that entry is recorded with
+    // " [crash]" and SimulatedCrash thrown, and from then on every operation throws
+    // SimulatedCrash and changes nothing, until revive() (the next run of a tool).
+    void crash_at(const std::string& pattern);
+    void revive();
 
     std::vector<std::string> entries() const;
     std::vector<std::string> matching(const std::string& pattern) const;
@@ -44,6 +56,8 @@ class DeviceJournal {
     mutable std::mutex mutex_;
     std::vector<std::string> entries_;
     std::vector<std::string> failures_;
+    std::string crash_pattern_;
+    bool crashed_ = false;
 };
 
 class MemorySwitch final : public SwitchDevice {

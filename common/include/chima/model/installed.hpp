@@ -41,8 +41,9 @@ struct InstalledContainer {
     int64_t pid = 0;       // 0 when not running
     std::string image, image_id;
     std::map<std::string, std::string> env;
-    std::optional<int64_t> exit_code;  // set by the watch when the function exited
-    std::optional<uint64_t> restarts;  // set by the watch when it restarted the function
+    std::vector<std::string> capabilities;  // kept; every other one dropped
+    std::optional<int64_t> exit_code;       // set by the watch when the function exited
+    std::optional<uint64_t> restarts;       // set by the watch when it restarted the function
 };
 
 // One entry of "functions": chain, name, type, node, state and, by type, the slot ("p4") or

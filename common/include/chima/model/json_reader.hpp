@@ -55,6 +55,10 @@ class JsonReader {
     std::string pointer_;
 };
 
+// An array of Linux capability names (chima/capabilities.hpp), canonical ("NET_RAW"); an
+// unknown one fails at its pointer.
+std::vector<std::string> capability_list(const JsonReader& array);
+
 // Checks the "kind" and "version" of a state document with read_state's check
 // (state_header_problem in state_file.hpp): a wrong kind, a missing or unknown version
 // (outside 1..max_version) fail at the member's pointer. Returns the version.

@@ -50,6 +50,9 @@ struct Function {
     std::string build;                 // a build context (Containerfile inside)
     std::vector<std::string> command;  // arguments
     std::map<std::string, std::string> env;
+    // The Linux capabilities it keeps ("NET_RAW", canonical names of chima/capabilities.hpp);
+    // every other one is dropped, and it runs with no new privileges on a read-only root.
+    std::vector<std::string> capabilities;
     uint16_t port = 12345;
     std::optional<Ipv4> ip;  // the function's service address (assigned when absent)
 };

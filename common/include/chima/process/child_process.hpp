@@ -38,6 +38,12 @@ struct Spec {
     // we start for our own lifetime must not outlive a SIGKILL of ours). Spawn such a child
     // from a thread that lives as long as the child should.
     bool die_with_parent = false;
+    // Least privilege, applied after joining `netns_path` (which needs CAP_SYS_ADMIN):
+    // PR_SET_NO_NEW_PRIVS, and the capability bounding, inheritable and ambient sets cut to
+    // these capability numbers (chima/capabilities.hpp), so the program runs with no other
+    // capability even as root.
+    bool no_new_privileges = false;
+    std::optional<std::vector<int>> keep_capabilities;
 };
 
 struct ExitStatus {

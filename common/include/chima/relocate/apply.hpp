@@ -23,11 +23,12 @@ struct ApplyFiles {
 
 // Moves the network from `current` to `next`, make before break (see chima-relocate(1)):
 // new slots first, then containers (up and serving) and forwarding in parallel; the new
-// state files staged (written, fsynced); the label stacks switched; old containers and
-// slots removed; the state files published. On a failure up to the switch the old deployment keeps
+// state files staged (written, fsynced); the label stacks switched; the state files
+// published; old containers and slots removed. Crash-safe: before it creates anything and
+// again before it publishes, it records its intent (relocate/intent.hpp), removed when done. On a failure up to the switch the old deployment keeps
 // serving, what was started of the new one is removed, and RuntimeError is thrown.
 // Returns the timeline: {"type":"timeline", "p4", "containers", "prepare", "stage",
-// "paths", "retire", "metadata", "total"} each with start/end wall-clock ns and duration.
+// "paths", "metadata", "retire", "total"} each with start/end wall-clock ns and duration.
 nlohmann::json apply_relocation(const Deployment& current, const Deployment& next,
                                 const ApplyFiles& files, device::DeviceRegistry& devices);
 

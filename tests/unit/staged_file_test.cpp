@@ -7,9 +7,10 @@
 #include <sstream>
 
 #include "chima/error.hpp"
-#include "chima/relocate/staged_file.hpp"
+#include "chima/state_file.hpp"
+#include "chima/staged_file.hpp"
 
-using namespace chima::relocate;
+using namespace chima;
 namespace fs = std::filesystem;
 
 namespace {
@@ -70,4 +71,25 @@ TEST_CASE("staged files never published leave nothing behind") {
 
 TEST_CASE("a file that cannot be staged throws") {
     CHECK_THROWS_AS(StagedFile("/nonexistent-dir/routes.json", "x"), chima::RuntimeError);
+}
+
+TEST_CASE("the leftovers of an interrupted write go with the next write, a live one's stay") {
+    TempDir dir;
+    auto routes = dir.path / "routes.json";
+    // What a process killed between writing and renaming leaves: an unlocked temp file.
+    std::ofstream(dir.path / ".routes.json.tmpAbC123") << "half";
+    std::ofstream(dir.path / ".other.json.tmpAbC123") << "not ours";
+    std::ofstream(dir.path / ".routes.json.tmpAbC123.keep") << "not a temp name";
+    {
+        // A writer still at work: its temp file is locked and must survive.
+        StagedFile live(routes.string(), "live\n");
+        chima::write_file_atomic(routes.string(), "new\n");
+        CHECK(slurp(routes) == "new\n");
+        CHECK_FALSE(fs::exists(dir.path / ".routes.json.tmpAbC123"));
+        CHECK(fs::exists(live.temp()));
+        CHECK(fs::exists(dir.path / ".other.json.tmpAbC123"));
+        CHECK(fs::exists(dir.path / ".routes.json.tmpAbC123.keep"));
+    }
+    CHECK(chima::remove_stale_temps(routes.string()) == 0);
+    CHECK(dir.entries() == 3);  // routes.json and the two files that are not its temps
 }

@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
     tool.app.add_option("--previous", previous,
                         "the installed.json to diff against (default: -o's file)");
     chima::deploy::ContainerOptions containers;
-    bool remove = false, watch = false, podman_cli = false;
+    bool remove = false, watch = false, watch_only = false, podman_cli = false;
     std::string restart = "never", events;
     std::optional<std::string> compose_dir;
     tool.app.add_option("--backend", containers.backend, "container backend")
@@ -38,6 +38,11 @@ int main(int argc, char** argv) {
     tool.app.add_flag("--remove", remove, "remove the deployment's container functions");
     tool.app.add_flag("--watch", watch,
                       "after installing, watch the container functions until SIGINT/SIGTERM");
+    tool.app.add_flag(
+        "--watch-only", watch_only,
+        "install nothing: watch the container functions the -o installed.json records, and "
+        "follow that file when another tool (chima-relocate) rewrites it; the file is not "
+        "written");
     tool.app.add_option("--restart", restart, "with --watch: never | on-failure")
         ->check(CLI::IsMember({"never", "on-failure"}));
     tool.app.add_option("--events", events, "with --watch: append JSON event lines here");
@@ -50,6 +55,16 @@ int main(int argc, char** argv) {
         std::optional<chima::Installed> before;
         if (auto file = chima::previous_state_file(previous, out))
             before = chima::load_installed(*file);
+        if (watch_only) {
+            if (!out)
+                throw chima::InputError("--watch-only needs -o (the installed.json to follow)");
+            auto policy = *chima::container::parse_restart_policy(restart);
+            auto doc = chima::load_installed(*out);
+            auto watched = chima::device::open_emulated_devices(net, d.topology, {});
+            chima::deploy::watch_container_functions(*watched, doc, policy, events, std::nullopt,
+                                                     out);
+            return 0;
+        }
         if (compose_dir) {
             for (const auto& f : chima::deploy::emit_compose(d, net, *compose_dir, containers))
                 std::cout << f << "\n";

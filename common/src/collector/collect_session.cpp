@@ -2,6 +2,7 @@
 
 #include <net/if.h>
 #include <signal.h>
+#include <limits.h>
 #include <time.h>
 
 #include <algorithm>
@@ -69,6 +70,26 @@ std::int64_t monotonic_offset() {
 
 void write_line(std::ostream& out, const std::string& line) {
     out << line << '\n' << std::flush;
+}
+
+// Newline-terminated lines, flushed in whole lines of at most PIPE_BUF bytes: a pipe
+// writes each such chunk atomically, so another writer on the same pipe (the health watch
+// in the loop) never lands inside one of our lines.
+void write_lines(std::ostream& out, const std::string& lines) {
+    std::size_t start = 0;
+    while (start < lines.size()) {
+        std::size_t end = start;
+        while (end < lines.size()) {
+            std::size_t nl = lines.find('\n', end);
+            std::size_t next = nl == std::string::npos ? lines.size() : nl + 1;
+            if (next - start > PIPE_BUF && end > start)
+                break;
+            end = next;
+        }
+        out.write(lines.data() + start, static_cast<std::streamsize>(end - start));
+        out.flush();
+        start = end;
+    }
 }
 
 int resolve_ifindex(const std::string& iface) {
@@ -300,8 +321,7 @@ int run_collector(const CollectOptions& options, const std::vector<WatchedSectio
             for (const auto& change :
                  silence.update(readings, *tbl, static_cast<std::uint64_t>(clock_ns(CLOCK_MONOTONIC))))
                 lines += silence_lines(wall, offset, change, *tbl, silence);
-            if (!lines.empty())
-                out << lines << std::flush;
+            write_lines(out, lines);
         }
         if (now < next_poll)
             continue;
@@ -324,7 +344,7 @@ int run_collector(const CollectOptions& options, const std::vector<WatchedSectio
         }
         std::string lines = measurement_lines(monotonic_offset(), program.read_segments(),
                                               *current_table(), &silence);
-        out << lines << std::flush;
+        write_lines(out, lines);
     }
     spdlog::info("stopping: detaching from {}", options.iface);
     return 0;

@@ -56,10 +56,13 @@ std::vector<SilenceChange> SilenceTracker::update(const std::vector<SegmentReadi
     std::vector<SilenceChange> changes;
     decltype(states_) next;
     for (const auto& r : readings) {
-        if (r.samples == 0 || !watched.count({r.key.kind, r.key.a, r.key.b}))
+        if (r.samples == 0)
             continue;
+        bool is_watched = watched.count({r.key.kind, r.key.a, r.key.b}) > 0;
         State s;
-        if (auto it = states_.find(r.key); it != states_.end())
+        auto it = states_.find(r.key);
+        bool appeared = it == states_.end() && started_;
+        if (it != states_.end())
             s = it->second;
         bool fresh = r.samples != s.samples;
         if (fresh && s.samples != 0 && r.samples > s.samples && r.last_update_ns > s.last_update_ns) {
@@ -74,18 +77,35 @@ std::vector<SilenceChange> SilenceTracker::update(const std::vector<SegmentReadi
             s.last_update_ns = r.last_update_ns;
             if (s.silent) {
                 s.silent = false;
-                changes.push_back({r.key, false, r.last_update_ns, 0, r.samples});
+                if (is_watched)
+                    changes.push_back({r.key, false, r.last_update_ns, 0, r.samples});
+                else
+                    moved_at_ns_ = std::max(moved_at_ns_, r.last_update_ns);  // came back
             }
         }
-        std::int64_t bound = bound_of(s);
-        if (!s.silent && now_mono_ns > s.last_update_ns &&
-            static_cast<std::int64_t>(now_mono_ns - s.last_update_ns) > bound) {
-            s.silent = true;
-            changes.push_back({r.key, true, s.last_update_ns, bound, s.samples});
-        }
+        if (appeared && !is_watched)
+            moved_at_ns_ = std::max(moved_at_ns_, r.last_update_ns);
         next[r.key] = s;
     }
-    // Segments no section names any more (the deployment changed) are forgotten.
+    // Judged once every segment has been looked at: a path that appeared in this very look
+    // counts for the segments it replaces.
+    for (auto& [key, s] : next) {
+        bool is_watched = watched.count({key.kind, key.a, key.b}) > 0;
+        std::int64_t bound = bound_of(s);
+        if (s.silent || now_mono_ns <= s.last_update_ns ||
+            static_cast<std::int64_t>(now_mono_ns - s.last_update_ns) <= bound)
+            continue;
+        bool moved = moved_at_ns_ > s.last_update_ns && now_mono_ns > moved_at_ns_ &&
+                     static_cast<std::int64_t>(now_mono_ns - moved_at_ns_) <
+                         options_.moved_grace.count();
+        if (is_watched && moved)
+            continue;
+        s.silent = true;  // an unwatched one is only idle: it may come back (moved_at_ns_)
+        if (is_watched)
+            changes.push_back({key, true, s.last_update_ns, bound, s.samples});
+    }
+    started_ = true;
+    // Segments the kernel no longer has are forgotten.
     states_ = std::move(next);
     auto order = [&](const SilenceChange& c) {
         return watched.at({c.key.kind, c.key.a, c.key.b});

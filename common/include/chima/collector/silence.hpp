@@ -25,6 +25,11 @@ struct SilenceOptions {
     std::chrono::nanoseconds floor{50'000'000};
     // The bound of a segment whose rate is not known yet (fewer than two samples seen).
     std::chrono::nanoseconds unknown_rate{1'000'000'000};
+    // Telemetry that moved is not a fault: when a segment no section names starts (or
+    // starts again) to receive samples after a watched one's last sample, the traffic took
+    // a path the collector does not know yet (a relocation switched it; its deployment is
+    // published a moment later). The watched segment is not silent for this long then.
+    std::chrono::nanoseconds moved_grace{3'000'000'000};
 };
 
 struct SilenceChange {
@@ -41,7 +46,9 @@ class SilenceTracker {
 
     // One look at the kernel's segments at `now_mono_ns` (CLOCK_MONOTONIC). Only segments
     // some watched section names are judged, and only once they have had a sample: a
-    // segment never measured is not silent, it is not there yet. Returns what changed.
+    // segment never measured is not silent, it is not there yet. The others are followed
+    // to tell telemetry that moved from telemetry that stopped (moved_grace). Returns what
+    // changed.
     std::vector<SilenceChange> update(const std::vector<SegmentReading>& readings,
                                       const SectionTable& table, std::uint64_t now_mono_ns);
 
@@ -67,6 +74,8 @@ class SilenceTracker {
     std::int64_t bound_of(const State& s) const;
 
     SilenceOptions options_;
+    bool started_ = false;           // a first look was taken (its segments are not "new")
+    std::uint64_t moved_at_ns_ = 0;  // newest sample of a segment that appeared or came back
     std::unordered_map<chima_segment_key, State, KeyHash, KeyEqual> states_;
 };
 

@@ -105,9 +105,13 @@ size_t remove_container_functions(const Deployment& d, const std::string& net,
 // `events` (a file path; empty: stdout); restarts follow `policy` and are reported as
 // "function-restart" / "function-restart-failed" lines. With `installed_file`, every event
 // also updates the function's entry there (state, exit_code, id, pid), atomically.
+// With `follow` (an installed.json another tool rewrites, e.g. chima-relocate in the
+// loop), that file is looked at every 100 ms and, when it changed, the instances it lists
+// are watched from then on (new ones added, gone ones dropped).
 void watch_container_functions(device::DeviceRegistry& devices, const Installed& installed,
                                container::RestartPolicy policy, const std::string& events,
-                               const std::optional<std::string>& installed_file);
+                               const std::optional<std::string>& installed_file,
+                               const std::optional<std::string>& follow = std::nullopt);
 
 // `--emit-compose DIR`: one compose file per host for the deployment's container functions.
 std::vector<std::string> emit_compose(const Deployment& d, const std::string& net,

@@ -1,0 +1,67 @@
+# One fault on the paper's minimal scenario with traffic and the whole loop running, for
+# tests/e2e/fault_*.sh and bench/faults/run.sh: deployed (lib/deployed.bash), a request every
+# 20 ms, (chima-collect & health watch) | chima-watch | chima-relocate. The caller then calls
+#   fault_inject COMMAND...   runs the fault, sets fault_at (ns, wall clock, just before it)
+#   fault_expect METRIC JQ    waits for a violation of METRIC whose line satisfies JQ; sets
+#                             violation, detect_ms (fault to detected_at)
+#   fault_relocated           waits for chima-relocate's timeline
+#   fault_answering           waits for the documented answer to a request sent after the
+#                             fault; sets answer_ms (fault to its arrival)
+scenario=minimal
+source "$(dirname "${BASH_SOURCE[0]}")/deployed.bash"
+
+traffic_answering
+loop_start "$ex/topology.yaml"
+loop_wait_for "$state/measurements.jsonl" '"segment":"fn:echo"' 15 \
+    || fail "no measurement of fn:echo: $(tail -3 "$state/collect.log")"
+loop_wait_for "$state/health.log" "watching" 15 || fail "no health watch: $(cat "$state/health.log")"
+sleep 1  # the collector learns each segment's sample rate
+grep -q violation "$state/violations.jsonl" && fail "a violation before the fault: $(cat "$state/violations.jsonl")"
+
+now_ns() { date +%s%N; }
+
+fault_inject() {
+    fault_at=$(now_ns)
+    "$@"
+}
+
+fault_expect() {
+    local metric=$1 filter=$2
+    loop_wait_for "$state/violations.jsonl" "\"metric\":\"$metric\"" 10 \
+        || fail "no $metric violation: $(cat "$state/violations.jsonl"); $(tail -5 "$state/watch.log")"
+    violation=$(grep "\"metric\":\"$metric\"" "$state/violations.jsonl" | head -1)
+    jq -e "$filter" <<<"$violation" >/dev/null || fail "the $metric violation: $violation"
+    detect_ms=$(( ($(jq .detected_at <<<"$violation") - fault_at) / 1000000 ))
+    echo "violation: $(jq -c '{section, metric, worst: .worst.key, node, silent}' <<<"$violation") after $detect_ms ms"
+}
+
+fault_relocated() {
+    loop_wait_for "$state/relocation.jsonl" '"timeline"' 60 \
+        || fail "no relocation: $(tail -5 "$state/relocate.log")"
+    echo "relocation for: $(grep '"type":"plan"' "$state/relocation.jsonl" | head -1 \
+        | jq -c '{metric: .violation.metric, worst: .violation.worst.key, restart, moved: [.moved[] | "\(.function)@\(.to)"]}')"
+}
+
+# The receive time (ns) of the first right answer ($expected) to a request sent after $1
+# (ns), if any. A wrong answer (toupper's "no answer" while echo is dead) does not count.
+first_answer_after() {
+    local sent rtt answer
+    while read -r sent rtt answer; do
+        if [ "$(without_seq <<<"$answer")" = "$expected" ]; then
+            awk -v s="$sent" -v r="$rtt" 'BEGIN { printf "%.0f\n", s * 1e9 + r * 1e6 }'
+            return
+        fi
+    done < <(awk -v t="$1" '$1 * 1e9 > t' "$state/traffic.log")
+}
+
+fault_answering() {
+    local i at
+    for ((i = 0; i < 300; i++)); do
+        at=$(first_answer_after "$fault_at")
+        [ -n "$at" ] && break
+        sleep 0.1
+    done
+    [ -n "$at" ] || fail "no right answer after the fault: $(tail -3 "$state/traffic.log"); $(tail -5 "$state/relocate.log")"
+    answer_ms=$(( (at - fault_at) / 1000000 ))
+    echo "answering again $answer_ms ms after the fault"
+}

@@ -59,16 +59,16 @@ std::vector<SegmentReading> sampled(std::uint64_t until_ms) {
 
 TEST_CASE("silence: derived bound from the sample interval, reported once, resumed") {
     SectionTable table = two_segments();
-    SilenceTracker tracker;  // auto: max(4 x interval, 50 ms)
+    SilenceTracker tracker;  // auto: max(4 x interval, 150 ms)
     // Samples every 20 ms for a second, looked at every 10 ms: never silent.
     for (std::uint64_t t = 0; t <= 1000; t += 10)
         CHECK(tracker.update(sampled(t), table, t * kMs).empty());
-    CHECK(tracker.bound_ns(link_segment(1, 2)) == doctest::Approx(80 * kMs).epsilon(0.01));
+    CHECK(tracker.bound_ns(link_segment(1, 2)) == static_cast<std::int64_t>(150 * kMs));
 
-    // The telemetry stops at 1000 ms: silent after the 80 ms bound, not before.
+    // The telemetry stops at 1000 ms: silent after the 150 ms bound, not before.
     auto frozen = sampled(1000);
-    CHECK(tracker.update(frozen, table, 1070 * kMs).empty());
-    auto changes = tracker.update(frozen, table, 1090 * kMs);
+    CHECK(tracker.update(frozen, table, 1140 * kMs).empty());
+    auto changes = tracker.update(frozen, table, 1160 * kMs);
     REQUIRE(changes.size() == 2);
     CHECK(changes[0].silent);
     CHECK(changes[0].key == link_segment(1, 2));  // the journey's order
@@ -97,7 +97,14 @@ TEST_CASE("silence: derived bound from the sample interval, reported once, resum
     CHECK(m["ts"] == m["ts_ns"]);
 }
 
-TEST_CASE("silence: a slow flow gets a longer bound, a fixed bound overrides, floor holds") {
+TEST_CASE("silence: the bound follows the flow's rate, a fixed bound overrides, floor holds") {
+    // A flow every 50 ms: 4 x 50 = 200 ms, above the floor.
+    SilenceTracker medium;
+    for (std::uint64_t t = 0; t <= 1000; t += 50) {
+        std::vector<SegmentReading> r{reading(link_segment(1, 2), t / 50 + 1, t * kMs)};
+        medium.update(r, two_segments(), t * kMs);
+    }
+    CHECK(medium.bound_ns(link_segment(1, 2)) == doctest::Approx(200 * kMs).epsilon(0.01));
     SectionTable table = two_segments();
     SilenceTracker slow;
     // One sample a second: silent only after 4 s.
@@ -116,13 +123,13 @@ TEST_CASE("silence: a slow flow gets a longer bound, a fixed bound overrides, fl
     CHECK(tracker.update(sampled(100), table, 390 * kMs).empty());
     CHECK(tracker.update(sampled(100), table, 410 * kMs).size() == 2);
 
-    // A very fast flow: the floor (50 ms) keeps a short gap from being a fault.
+    // A very fast flow: the floor (150 ms) keeps a short gap from being a fault.
     SilenceTracker fast;
     for (std::uint64_t i = 1; i <= 100; ++i) {
         std::vector<SegmentReading> r{reading(link_segment(1, 2), i, i * kMs)};
         fast.update(r, table, i * kMs);
     }
-    CHECK(fast.bound_ns(link_segment(1, 2)) == static_cast<std::int64_t>(50 * kMs));
+    CHECK(fast.bound_ns(link_segment(1, 2)) == static_cast<std::int64_t>(150 * kMs));
 }
 
 TEST_CASE("silence: unwatched and never-sampled segments are not judged") {
@@ -332,5 +339,5 @@ TEST_CASE("silence: telemetry that moved to a new path is not a fault") {
     }
     auto frozen = sampled(1000);
     frozen.push_back(reading(link_segment(2, 1), 51, 1000 * kMs));
-    CHECK(cut.update(frozen, table, 1090 * kMs).size() == 2);
+    CHECK(cut.update(frozen, table, 1160 * kMs).size() == 2);
 }

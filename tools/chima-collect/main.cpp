@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
     tool.app
         .add_option("--silence-after", silence_after,
                     "a watched segment without a new sample for this long is silent (a "
-                    "duration, or auto: max(4 x its sample interval, 50ms))")
+                    "duration, or auto: max(4 x its sample interval, 150ms))")
         ->capture_default_str();
     tool.app.add_option("--xdp-mode", mode, "XDP attach mode")
         ->transform(CLI::IsMember({"auto", "generic", "native"}))

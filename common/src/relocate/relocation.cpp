@@ -80,6 +80,42 @@ std::optional<Degradation> node_down(const Deployment& d, const std::string& nod
     return out;
 }
 
+// Telemetry travels the whole journey in one INT report: a fault anywhere on it silences
+// every segment behind the source at once, so the collector cannot say which one failed.
+// Each silent segment is suspect and counts as down (a link both ways, a function's host);
+// the chain leaves all of them when the topology has a way around.
+std::optional<Degradation> silent_down(const Deployment& d, const json& v,
+                                       const RelocationOptions& options) {
+    std::vector<std::string> keys;
+    if (v.contains("silent") && v["silent"].is_array())
+        for (const auto& k : v["silent"])
+            if (k.is_string())
+                keys.push_back(k.get<std::string>());
+    if (v.contains("worst") && v["worst"].is_object())
+        keys.push_back(v["worst"].value("key", ""));
+    std::string chain = v.value("chain", "");
+    Degradation out;
+    for (const auto& section : d.sections) {
+        if (section.chain != chain)
+            continue;
+        for (const auto& seg : section.segments) {
+            if (std::find(keys.begin(), keys.end(), seg.key()) == keys.end())
+                continue;
+            if (seg.kind == SegmentKind::Link) {
+                out.links[{seg.a, seg.b}] = options.down_cost;
+                out.links[{seg.b, seg.a}] = options.down_cost;
+            } else if (const PlacedFunction* f = d.find_function(chain, seg.function)) {
+                out.nodes[f->node] = options.down_cost;
+            }
+        }
+    }
+    if (out.empty())
+        return std::nullopt;
+    std::string first = keys.empty() ? "" : keys.front();
+    out.describe = "silent: " + std::to_string(keys.size()) + " segment(s) from " + first;
+    return out;
+}
+
 }  // namespace
 
 std::optional<Degradation> degradation_of(const Deployment& d, const json& v,
@@ -88,6 +124,8 @@ std::optional<Degradation> degradation_of(const Deployment& d, const json& v,
         return std::nullopt;
     if (v.value("metric", "") == "node" && v.contains("node") && v["node"].is_string())
         return node_down(d, v["node"].get<std::string>(), options);
+    if (v.value("metric", "") == "silence")
+        return silent_down(d, v, options);
     if (!v.contains("worst") || !v["worst"].is_object())
         return std::nullopt;
     const json& w = v["worst"];

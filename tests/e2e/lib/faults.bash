@@ -1,7 +1,9 @@
 # One fault on the paper's minimal scenario with traffic and the whole loop running, for
 # tests/e2e/fault_*.sh and bench/faults/run.sh: deployed (lib/deployed.bash), a request every
 # 20 ms, (chima-collect & health watch) | chima-watch | chima-relocate. The caller then calls
-#   fault_inject COMMAND...   runs the fault, sets fault_at (ns, wall clock, just before it)
+#   fault_inject COMMAND...   runs the fault; sets fault_at (ns, wall clock) to the moment the
+#                             command returned (the fault is in place by then) and
+#                             inject_ms to the command's own duration
 #   fault_expect METRIC JQ    waits for a violation of METRIC whose line satisfies JQ; sets
 #                             violation, detect_ms (fault to detected_at)
 #   fault_relocated           waits for chima-relocate's timeline
@@ -21,8 +23,12 @@ grep -q violation "$state/violations.jsonl" && fail "a violation before the faul
 now_ns() { date +%s%N; }
 
 fault_inject() {
-    fault_at=$(now_ns)
+    local start
+    start=$(now_ns)
     "$@"
+    fault_at=$(now_ns)
+    inject_ms=$(( (fault_at - start) / 1000000 ))
+    echo "fault injected ($*) in $inject_ms ms"
 }
 
 fault_expect() {
@@ -31,7 +37,7 @@ fault_expect() {
         || fail "no $metric violation: $(cat "$state/violations.jsonl"); $(tail -5 "$state/watch.log")"
     violation=$(grep "\"metric\":\"$metric\"" "$state/violations.jsonl" | head -1)
     jq -e "$filter" <<<"$violation" >/dev/null || fail "the $metric violation: $violation"
-    detect_ms=$(( ($(jq .detected_at <<<"$violation") - fault_at) / 1000000 ))
+    detect_ms=$(( ($(jq .detected_at <<<"$violation") - fault_at) / 1000000 ))  # may be < 0
     echo "violation: $(jq -c '{section, metric, worst: .worst.key, node, silent}' <<<"$violation") after $detect_ms ms"
 }
 

@@ -22,7 +22,9 @@ struct SilenceOptions {
     // max(intervals x the observed inter-sample interval, floor).
     std::optional<std::chrono::nanoseconds> after;
     double intervals = 4;
-    std::chrono::nanoseconds floor{50'000'000};
+    // Above the gap a sudden extra delay D opens in a journey's samples (about 2 D: every
+    // packet in flight is late by D on the way out and back): +50 ms is not a fault.
+    std::chrono::nanoseconds floor{150'000'000};
     // The bound of a segment whose rate is not known yet (fewer than two samples seen).
     std::chrono::nanoseconds unknown_rate{1'000'000'000};
     // Telemetry that moved is not a fault: when a segment no section names starts (or

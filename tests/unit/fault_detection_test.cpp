@@ -34,7 +34,10 @@ Deployment minimal() {
 
 // Two watched segments, s0-s1 then fn:toupper, in one chain.
 SectionTable two_segments() {
-    WatchedSection s{"c", "toupper", 5 * kMs, 0,
+    WatchedSection s{"c",
+                     "toupper",
+                     5 * kMs,
+                     0,
                      {{link_segment(1, 2), "s0-s1"}, {function_segment(7), "fn:toupper"}}};
     return SectionTable({s});
 }
@@ -135,7 +138,7 @@ TEST_CASE("silence: the bound follows the flow's rate, a fixed bound overrides, 
 TEST_CASE("silence: unwatched and never-sampled segments are not judged") {
     SectionTable table = two_segments();
     SilenceTracker tracker;
-    std::vector<SegmentReading> r{reading(link_segment(3, 4), 5, 0),  // no section names it
+    std::vector<SegmentReading> r{reading(link_segment(3, 4), 5, 0),    // no section names it
                                   reading(function_segment(7), 0, 0)};  // never measured
     CHECK(tracker.update(r, table, 100 * kSec).empty());
     // Until two samples give its rate, a segment has the unknown-rate bound (1 s).
@@ -196,8 +199,9 @@ TEST_CASE("node presence: missing and back, each reported once") {
 
 namespace {
 json silence(const std::string& seg, std::vector<std::string> all, int64_t ts) {
-    return {{"type", "silence"},   {"ts_ns", ts},        {"chain", "minimal"}, {"segment", seg},
-            {"since_ns", ts - 90}, {"bound_ns", 80'000'000}, {"silent", all}};
+    return {{"type", "silence"}, {"ts_ns", ts},         {"chain", "minimal"},
+            {"segment", seg},    {"since_ns", ts - 90}, {"bound_ns", 80'000'000},
+            {"silent", all}};
 }
 }  // namespace
 
@@ -218,7 +222,8 @@ TEST_CASE("watch: a silent segment is a silence violation of every section holdi
     CHECK(w.consume(silence("fn:toupper", {"s0-s1", "fn:toupper"}, kSec), kSec).empty());
     // Resumed and silent again after the hold-down: reported again.
     for (const char* seg : {"s0-s1", "fn:toupper", "s1-s3", "fn:echo"})
-        w.consume({{"type", "telemetry-resumed"}, {"chain", "minimal"}, {"segment", seg}}, 2 * kSec);
+        w.consume({{"type", "telemetry-resumed"}, {"chain", "minimal"}, {"segment", seg}},
+                  2 * kSec);
     CHECK(w.consume(silence("s1-s3", {"s1-s3"}, 7 * kSec), 7 * kSec).size() == 1);
 }
 
@@ -292,8 +297,8 @@ TEST_CASE("relocate: around a silent link, a missing switch, an exited function"
     CHECK(next.find_function("minimal", "echo")->node != "d3");  // d3 hangs off s3
     CHECK_FALSE(crosses(next, "s1", "s3"));
 
-    auto exited = w.consume(
-        {{"type", "function-exit"}, {"chain", "minimal"}, {"function", "echo"}}, kSec);
+    auto exited =
+        w.consume({{"type", "function-exit"}, {"chain", "minimal"}, {"function", "echo"}}, kSec);
     REQUIRE(exited.size() == 1);
     deg = relocate::degradation_of(d, exited[0].to_json(), options);  // default: restart
     REQUIRE(deg);

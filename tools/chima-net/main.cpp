@@ -45,7 +45,9 @@ void print_status_table(const nlohmann::json& st) {
     }
     for (const auto& l : st["links"]) {
         std::cout << "link " << l["name"].get<std::string>()
-                  << (l["state"] == "missing" ? " MISSING" : l["up"].get<bool>() ? " up" : " DOWN");
+                  << (l["state"] == "missing" ? " MISSING"
+                      : l["up"].get<bool>()   ? " up"
+                                              : " DOWN");
         if (l.contains("delay_line")) {
             std::cout << " delay " << l["delay_line"]["delay_ns"].get<int64_t>() / 1000 << "us";
         }

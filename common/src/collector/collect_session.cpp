@@ -124,8 +124,7 @@ std::string measurement_line(std::int64_t ts_ns, const SegmentLabel& label,
     // ts_ns: wall-clock nanoseconds since the epoch of the newest sample, like every CHIMA
     // timestamp; "ts" is the same value under the name earlier versions used.
     fmt::format_to(std::back_inserter(line),
-                   "{{\"type\":\"measurement\",\"ts\":{},\"ts_ns\":{},\"chain\":", ts_ns,
-                   ts_ns);
+                   "{{\"type\":\"measurement\",\"ts\":{},\"ts_ns\":{},\"chain\":", ts_ns, ts_ns);
     append_json_string(line, label.chain);
     line += ",\"segment\":";
     append_json_string(line, label.segment);
@@ -135,7 +134,8 @@ std::string measurement_line(std::int64_t ts_ns, const SegmentLabel& label,
     return line;
 }
 
-std::string measurement_lines(std::int64_t mono_to_wall, const std::vector<SegmentReading>& readings,
+std::string measurement_lines(std::int64_t mono_to_wall,
+                              const std::vector<SegmentReading>& readings,
                               const SectionTable& table, const SilenceTracker* silence) {
     std::string out;
     out.reserve(readings.size() * 128);
@@ -277,8 +277,8 @@ int run_collector(const CollectOptions& options, const std::vector<WatchedSectio
 
     EventStream events(program, [&](const chima_collector_event& e) {
         if (options.events)
-            write_line(out, crossing_line(static_cast<std::int64_t>(e.ts_ns) + monotonic_offset(), e,
-                                          *current_table()));
+            write_line(out, crossing_line(static_cast<std::int64_t>(e.ts_ns) + monotonic_offset(),
+                                          e, *current_table()));
         spdlog::debug("section {} {} {} threshold: {} ns", e.section,
                       e.metric == CHIMA_METRIC_JITTER ? "jitter" : "latency",
                       e.above ? "above" : "below", e.value_ns);
@@ -295,8 +295,8 @@ int run_collector(const CollectOptions& options, const std::vector<WatchedSectio
 
     StopSignals signals;
     using Clock = std::chrono::steady_clock;
-    const auto check = std::max(std::chrono::milliseconds(1),
-                                std::min(options.fault_check, options.poll));
+    const auto check =
+        std::max(std::chrono::milliseconds(1), std::min(options.fault_check, options.poll));
     auto next_poll = Clock::now() + options.poll;
     auto next_check = Clock::now() + check;
     while (!signals.stop()) {
@@ -318,8 +318,8 @@ int run_collector(const CollectOptions& options, const std::vector<WatchedSectio
             auto readings = program.read_segments();
             auto tbl = current_table();
             std::int64_t offset = monotonic_offset();
-            for (const auto& change :
-                 silence.update(readings, *tbl, static_cast<std::uint64_t>(clock_ns(CLOCK_MONOTONIC))))
+            for (const auto& change : silence.update(
+                     readings, *tbl, static_cast<std::uint64_t>(clock_ns(CLOCK_MONOTONIC))))
                 lines += silence_lines(wall, offset, change, *tbl, silence);
             write_lines(out, lines);
         }

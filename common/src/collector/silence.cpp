@@ -65,12 +65,13 @@ std::vector<SilenceChange> SilenceTracker::update(const std::vector<SegmentReadi
         if (it != states_.end())
             s = it->second;
         bool fresh = r.samples != s.samples;
-        if (fresh && s.samples != 0 && r.samples > s.samples && r.last_update_ns > s.last_update_ns) {
+        if (fresh && s.samples != 0 && r.samples > s.samples &&
+            r.last_update_ns > s.last_update_ns) {
             double interval = static_cast<double>(r.last_update_ns - s.last_update_ns) /
                               static_cast<double>(r.samples - s.samples);
-            s.interval_ns = s.interval_ns <= 0 ? interval
-                                               : s.interval_ns + kIntervalWeight *
-                                                                     (interval - s.interval_ns);
+            s.interval_ns = s.interval_ns <= 0
+                                ? interval
+                                : s.interval_ns + kIntervalWeight * (interval - s.interval_ns);
         }
         if (fresh) {
             s.samples = r.samples;
@@ -95,9 +96,9 @@ std::vector<SilenceChange> SilenceTracker::update(const std::vector<SegmentReadi
         if (s.silent || now_mono_ns <= s.last_update_ns ||
             static_cast<std::int64_t>(now_mono_ns - s.last_update_ns) <= bound)
             continue;
-        bool moved = moved_at_ns_ > s.last_update_ns && now_mono_ns > moved_at_ns_ &&
-                     static_cast<std::int64_t>(now_mono_ns - moved_at_ns_) <
-                         options_.moved_grace.count();
+        bool moved =
+            moved_at_ns_ > s.last_update_ns && now_mono_ns > moved_at_ns_ &&
+            static_cast<std::int64_t>(now_mono_ns - moved_at_ns_) < options_.moved_grace.count();
         if (is_watched && moved)
             continue;
         s.silent = true;  // an unwatched one is only idle: it may come back (moved_at_ns_)
@@ -107,9 +108,7 @@ std::vector<SilenceChange> SilenceTracker::update(const std::vector<SegmentReadi
     started_ = true;
     // Segments the kernel no longer has are forgotten.
     states_ = std::move(next);
-    auto order = [&](const SilenceChange& c) {
-        return watched.at({c.key.kind, c.key.a, c.key.b});
-    };
+    auto order = [&](const SilenceChange& c) { return watched.at({c.key.kind, c.key.a, c.key.b}); };
     std::stable_sort(changes.begin(), changes.end(),
                      [&](const auto& x, const auto& y) { return order(x) < order(y); });
     return changes;
@@ -120,9 +119,10 @@ std::optional<std::chrono::nanoseconds> parse_silence_after(const std::string& t
         return std::nullopt;
     auto d = parse_duration(text);
     if (!d || *d <= 0) {
-        throw InputError("--silence-after: expected 'auto' or a positive duration such as 150ms, "
-                         "got '" +
-                         text + "'");
+        throw InputError(
+            "--silence-after: expected 'auto' or a positive duration such as 150ms, "
+            "got '" +
+            text + "'");
     }
     return std::chrono::nanoseconds(*d);
 }

@@ -147,8 +147,7 @@ void watch_container_functions(device::DeviceRegistry& devices, const Installed&
             std::lock_guard lock(who_mutex);
             for (const InstalledFunction* e : functions) {
                 who[e->container.instance] = {e->chain, e->name};
-                wanted[e->container.instance] = {{e->node, e->container.backend},
-                                                 e->container.id};
+                wanted[e->container.instance] = {{e->node, e->container.backend}, e->container.id};
             }
         }
         for (auto it = watched.begin(); it != watched.end();) {
@@ -166,7 +165,8 @@ void watch_container_functions(device::DeviceRegistry& devices, const Installed&
                 continue;
             auto& watcher = watchers[want.watcher];
             if (!watcher)
-                watcher = devices.host_device(want.watcher.first).watch_health(want.watcher.second, sink);
+                watcher =
+                    devices.host_device(want.watcher.first).watch_health(want.watcher.second, sink);
             try {
                 watcher->watch(name, policy);
                 watched[name] = want;
@@ -186,7 +186,8 @@ void watch_container_functions(device::DeviceRegistry& devices, const Installed&
     for (;;) {
         // Without a file to follow, just the signal; with one, a look at it every 100 ms.
         timespec tick{0, 100'000'000};
-        sig = follow ? sigtimedwait(&stop_signals, nullptr, &tick) : sigwaitinfo(&stop_signals, nullptr);
+        sig = follow ? sigtimedwait(&stop_signals, nullptr, &tick)
+                     : sigwaitinfo(&stop_signals, nullptr);
         if (sig == SIGINT || sig == SIGTERM)
             break;
         if (changed && changed->changed()) {

@@ -315,7 +315,8 @@ json net_status(const Topology& topo, const std::string& net_name) {
         bool present = net::NetNs::exists(n.netns);
         if (!present)
             missing.insert(n.name);
-        nodes.push_back({{"name", n.name}, {"kind", n.kind}, {"state", present ? "up" : "missing"}});
+        nodes.push_back(
+            {{"name", n.name}, {"kind", n.kind}, {"state", present ? "up" : "missing"}});
     }
     if (missing.size() == nodes.size())
         throw RuntimeError("network '" + net_name + "' is not up (none of its namespaces exists)",
@@ -372,7 +373,9 @@ json net_status(const Topology& topo, const std::string& net_name) {
             continue;
         }
         auto st = net::link_status(link_ref(topo, net_name, l.name()));
-        json j = {{"name", l.name()}, {"up", st.up()}, {"state", st.up() ? "up" : "down"},
+        json j = {{"name", l.name()},
+                  {"up", st.up()},
+                  {"state", st.up() ? "up" : "down"},
                   {"netem", st.netem}};
         links_up = links_up && st.up();
         if (st.delay_line) {

@@ -106,7 +106,7 @@ std::vector<Violation> SectionWatcher::silence_event(const json& event, bool sil
             continue;
         int64_t since = event.value("since_ns", ts);
         Violation v{s.chain, s.name, "silence", now - since, event.value("bound_ns", int64_t{0}),
-                    ts, now, first, 0, "no telemetry from " + first->key()};
+                    ts,      now,    first,     0,           "no telemetry from " + first->key()};
         v.silent = keys;
         out.push_back(std::move(v));
     }
@@ -126,8 +126,8 @@ bool SectionWatcher::segment_on_node(const Section& s, const Segment& seg,
     return h && h->at.sw == node;
 }
 
-std::vector<Violation> SectionWatcher::node_event(const std::string& node, bool missing,
-                                                  int64_t ts, int64_t now) {
+std::vector<Violation> SectionWatcher::node_event(const std::string& node, bool missing, int64_t ts,
+                                                  int64_t now) {
     std::vector<Violation> out;
     const std::string& client_switch = deployment_.topology.client.at.sw;
     for (const auto& s : sections_) {
@@ -147,7 +147,8 @@ std::vector<Violation> SectionWatcher::node_event(const std::string& node, bool 
         st.violated = true;
         if (!hold_down_allows(s, "node", now))
             continue;
-        Violation v{s.chain, s.name, "node", 0, 0, ts, now, first, 0, "node " + node + " is missing"};
+        Violation v{s.chain, s.name, "node", 0, 0,
+                    ts,      now,    first,  0, "node " + node + " is missing"};
         v.node = node;
         out.push_back(std::move(v));
     }

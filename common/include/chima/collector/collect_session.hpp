@@ -63,7 +63,8 @@ std::string crossing_line(std::int64_t ts_ns, const chima_collector_event& event
 // chain naming it, stamped with the time of the segment's newest sample (its
 // last_update_ns + mono_to_wall): an old value never gets a fresh stamp. Segments
 // `silence` holds silent are left out. Written with one write and one flush per poll.
-std::string measurement_lines(std::int64_t mono_to_wall, const std::vector<SegmentReading>& readings,
+std::string measurement_lines(std::int64_t mono_to_wall,
+                              const std::vector<SegmentReading>& readings,
                               const SectionTable& table, const SilenceTracker* silence = nullptr);
 
 // `text` as a JSON string literal, quotes included.

@@ -93,7 +93,7 @@ class SectionWatcher {
     std::vector<Section> sections_;
     Deployment deployment_;  // where the functions run (node faults)
     WatchOptions options_;
-    std::set<std::pair<std::string, std::string>> silent_;  // (chain, segment key)
+    std::set<std::pair<std::string, std::string>> silent_;                // (chain, segment key)
     std::map<std::pair<std::string, std::string>, SegmentValue> values_;  // (chain, key)
     std::map<std::string, State> states_;                                 // chain/section/metric
     std::map<std::string, int64_t> last_report_;                          // chain/section/kind

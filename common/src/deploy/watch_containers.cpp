@@ -1,6 +1,8 @@
 // `chima-install --watch`: the health of the installed container functions as JSON lines.
 #include <signal.h>
 
+#include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <fstream>
 #include <map>
@@ -23,12 +25,53 @@ using nlohmann::json;
 
 namespace {
 
+const char* const kRetiringDir = "/run/chima/retiring";
+
+}  // namespace
+
+void announce_retiring(const std::string& instance, const std::string& id) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::create_directories(kRetiringDir, ec);
+    auto now = fs::file_time_type::clock::now();
+    for (const auto& old : fs::directory_iterator(kRetiringDir, ec)) {
+        std::error_code age;
+        auto written = old.last_write_time(age);
+        if (!age && now - written > std::chrono::minutes(10))
+            fs::remove(old.path(), age);
+    }
+    std::ofstream marker(fs::path(kRetiringDir) / instance, std::ios::trunc);
+    marker << id << "\n";
+    if (!marker)
+        spdlog::debug("cannot announce the removal of {} in {}", instance, kRetiringDir);
+}
+
+bool take_retiring(const std::string& instance, const std::string& id) {
+    namespace fs = std::filesystem;
+    fs::path path = fs::path(kRetiringDir) / instance;
+    std::ifstream marker(path);
+    std::string announced;
+    if (!marker || !std::getline(marker, announced) || announced.empty() || id.empty())
+        return false;
+    // Backends spell ids in full or short (12 hex digits): one is a prefix of the other.
+    std::size_t n = std::min(announced.size(), id.size());
+    if (n < std::min<std::size_t>(12, std::max(announced.size(), id.size())) ||
+        announced.compare(0, n, id, 0, n) != 0)
+        return false;
+    std::error_code ec;
+    fs::remove(path, ec);
+    return true;
+}
+
+namespace {
+
 struct Who {
     std::string chain, function;
 };
 
 json event_line(const container::HealthEvent& e, const Who& who) {
     std::string type = e.type == "exited"      ? "function-exit"
+                       : e.type == "retired"   ? "function-retired"
                        : e.type == "restarted" ? "function-restart"
                                                : "function-restart-failed";
     json j = {{"type", type},       {"chain", who.chain},   {"function", who.function},
@@ -69,6 +112,8 @@ class EventLog {
 
   private:
     void record(const container::HealthEvent& e) {
+        if (e.type == "retired")
+            return;  // the tool that removed it rewrites the file
         for (auto& f : installed_.functions) {
             if (f.type != FunctionType::Container || f.container.instance != e.name)
                 continue;
@@ -135,6 +180,13 @@ void watch_container_functions(device::DeviceRegistry& devices, const Installed&
             auto it = who.find(ev.name);
             if (it != who.end())
                 w = it->second;
+        }
+        // A CHIMA tool removing the instance on purpose announced it: not a failure.
+        if (ev.type == "exited" && take_retiring(ev.name, ev.id)) {
+            container::HealthEvent retired = ev;
+            retired.type = "retired";
+            log.write(retired, w);
+            return;
         }
         log.write(ev, w);
     };

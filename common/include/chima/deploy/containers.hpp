@@ -98,6 +98,15 @@ size_t remove_container_functions(const Deployment& d, const std::string& net,
                                   const std::optional<Installed>& previous,
                                   const ContainerOptions& options);
 
+// A container function removed on purpose (a relocation retiring it, an install replacing
+// it) is announced before it is stopped, so that a health watch reports its end as
+// "function-retired" and not as a failure: the file /run/chima/retiring/<instance> holds its
+// container id. Announcing never fails (a tool without /run/chima only logs); markers older
+// than ten minutes are removed then. take_retiring says whether the exit of instance `id`
+// was announced, and forgets it.
+void announce_retiring(const std::string& instance, const std::string& id);
+bool take_retiring(const std::string& instance, const std::string& id);
+
 // `--watch`: watches the container functions of `installed` (each function through its
 // host's backend of its own kind) until SIGINT or SIGTERM (blocked in the
 // calling thread and waited for). Each exit appends one JSON line

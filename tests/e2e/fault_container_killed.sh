@@ -13,4 +13,5 @@ fresh=$(jq -r '.functions[] | select(.name == "echo") | .container.instance' "$s
 [ "$(podman inspect -f '{{.State.Running}}' "$fresh" 2>/dev/null)" = true ] \
     || fail "echo ($fresh) is not running after the relocation"
 fault_answering
+fault_timed
 echo "fault container killed: ok"

@@ -14,4 +14,5 @@ fault_relocated
 jq -e '[.flows[].path | [., .[1:]] | transpose[] | select(.[1] != null) | select(sort == ["s0", "s1"])] | length == 0' \
     "$state/deployment.json" >/dev/null || fail "the new paths still cross s0-s1"
 fault_answering
+fault_timed
 echo "fault link down: ok"

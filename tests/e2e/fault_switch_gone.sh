@@ -12,6 +12,7 @@ fault_relocated
 jq -e '([.flows[].path[]] | index("s3") == null) and ([.functions[] | select(.node == "s3" or .node == "d3")] | length == 0)' \
     "$state/deployment.json" >/dev/null || fail "the new deployment still uses s3 or d3"
 fault_answering
+fault_timed
 status=$("$bin/chima-net" status "$ex/topology.yaml" --name "$net") || fail "chima-net status exits $?"
 jq -e '.health == "degraded" and (.nodes[] | select(.name == "s3") | .state == "missing")
        and (.switches[] | select(.name == "s3") | .state == "missing")

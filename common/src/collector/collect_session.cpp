@@ -318,9 +318,15 @@ int run_collector(const CollectOptions& options, const std::vector<WatchedSectio
             auto readings = program.read_segments();
             auto tbl = current_table();
             std::int64_t offset = monotonic_offset();
-            for (const auto& change : silence.update(
-                     readings, *tbl, static_cast<std::uint64_t>(clock_ns(CLOCK_MONOTONIC))))
+            auto mono = static_cast<std::uint64_t>(clock_ns(CLOCK_MONOTONIC));
+            for (const auto& change : silence.update(readings, *tbl, mono)) {
                 lines += silence_lines(wall, offset, change, *tbl, silence);
+                spdlog::info("{} {}: last sample {:.1f} ms ago (bound {:.1f} ms)",
+                             tbl->labels(change.key).front().segment,
+                             change.silent ? "silent" : "speaks again",
+                             static_cast<double>(mono - change.last_sample_ns) / 1e6,
+                             static_cast<double>(change.bound_ns) / 1e6);
+            }
             write_lines(out, lines);
         }
         if (now < next_poll)

@@ -5,7 +5,13 @@
 #                             command returned (the fault is in place by then) and
 #                             inject_ms to the command's own duration
 #   fault_expect METRIC JQ    waits for a violation of METRIC whose line satisfies JQ; sets
-#                             violation, detect_ms (fault to detected_at)
+#                             violation
+#   fault_timed               once answering: sets fault_est (ns), when the fault took effect
+#                             in the traffic: 10 ms (half a request period) after the last
+#                             request answered right before the first one, from the fault's
+#                             command on, that was not (lost or answered wrong), +-10 ms;
+#                             detect_ms (fault_est to the violation's detected_at) and
+#                             answer_ms (fault_est to the first right answer after it)
 #   fault_relocated           waits for chima-relocate's timeline
 #   fault_answering           waits for the documented answer to a request sent after the
 #                             fault; sets answer_ms (fault to its arrival)
@@ -23,11 +29,10 @@ grep -q violation "$state/violations.jsonl" && fail "a violation before the faul
 now_ns() { date +%s%N; }
 
 fault_inject() {
-    local start
-    start=$(now_ns)
+    fault_start=$(now_ns)
     "$@"
     fault_at=$(now_ns)
-    inject_ms=$(( (fault_at - start) / 1000000 ))
+    inject_ms=$(( (fault_at - fault_start) / 1000000 ))
     echo "fault injected ($*) in $inject_ms ms"
 }
 
@@ -37,8 +42,7 @@ fault_expect() {
         || fail "no $metric violation: $(cat "$state/violations.jsonl"); $(tail -5 "$state/watch.log")"
     violation=$(grep "\"metric\":\"$metric\"" "$state/violations.jsonl" | head -1)
     jq -e "$filter" <<<"$violation" >/dev/null || fail "the $metric violation: $violation"
-    detect_ms=$(( ($(jq .detected_at <<<"$violation") - fault_at) / 1000000 ))  # may be < 0
-    echo "violation: $(jq -c '{section, metric, worst: .worst.key, node, silent}' <<<"$violation") after $detect_ms ms"
+    echo "violation: $(jq -c '{section, metric, worst: .worst.key, node, silent}' <<<"$violation")"
 }
 
 fault_relocated() {
@@ -68,6 +72,21 @@ fault_answering() {
         sleep 0.1
     done
     [ -n "$at" ] || fail "no right answer after the fault: $(tail -3 "$state/traffic.log"); $(tail -5 "$state/relocate.log")"
-    answer_ms=$(( (at - fault_at) / 1000000 ))
-    echo "answering again $answer_ms ms after the fault"
+    echo "answering again"
+}
+
+fault_timed() {
+    local sent rtt answer seq prev= last_good=
+    while read -r sent rtt answer; do
+        seq=${answer##* }
+        if [ "$(without_seq <<<"$answer")" != "$expected" ] || { [ -n "$prev" ] && [ "$seq" != $((prev + 1)) ]; }; then
+            break
+        fi
+        last_good=$sent prev=$seq
+    done < <(awk -v t="$fault_start" '$1 * 1e9 >= t - 1e9' "$state/traffic.log" | sort -n)
+    [ -n "$last_good" ] || fail "no right answer before the fault"
+    fault_est=$(awk -v s="$last_good" 'BEGIN { printf "%.0f\n", s * 1e9 + 10e6 }')
+    detect_ms=$(( ($(jq .detected_at <<<"$violation") - fault_est) / 1000000 ))
+    answer_ms=$(( ($(first_answer_after "$fault_est") - fault_est) / 1000000 ))
+    echo "timed: violation $detect_ms ms, answering again $answer_ms ms after the fault (+-10 ms)"
 }

@@ -157,7 +157,8 @@ TEST_CASE("silence: --silence-after values") {
 TEST_CASE("silence: event lines name the segment, its chain and every silent segment") {
     SectionTable table = two_segments();
     SilenceTracker tracker;
-    tracker.update(sampled(1000), table, 1000 * kMs);
+    for (std::uint64_t t = 0; t <= 1000; t += 10)
+        tracker.update(sampled(t), table, t * kMs);
     auto changes = tracker.update(sampled(1000), table, 1200 * kMs);
     REQUIRE(changes.size() == 2);
     std::string text = silence_lines(7 * kSec, 5 * kSec, changes[0], table, tracker);
@@ -246,6 +247,9 @@ TEST_CASE("watch: a function exit explains the silence that follows it") {
     REQUIRE(exit.size() == 1);
     CHECK(exit[0].metric == "availability");
     CHECK(w.consume(silence("fn:echo", {"fn:echo"}, kSec), kSec + 1).empty());
+    // The whole journey falls silent: the toupper section (without echo) is explained too.
+    CHECK(w.consume(silence("s0-s1", {"s0-s1", "fn:toupper", "s1-s3", "fn:echo"}, kSec), kSec + 2)
+              .empty());
 }
 
 TEST_CASE("watch: a missing node is a node violation of the sections it carries") {
@@ -260,8 +264,9 @@ TEST_CASE("watch: a missing node is a node violation of the sections it carries"
     CHECK(v[0].worst->key() == "s1-s3");
     // s2 carries nothing of the chain.
     CHECK(w.consume({{"type", "node-missing"}, {"node", "s2"}}, kSec).empty());
-    // d1 runs toupper: both sections.
-    CHECK(w.consume({{"type", "node-missing"}, {"node", "d1"}}, kSec).size() == 2);
+    // d1 runs toupper: both sections (a fresh watcher: end-to-end is in its node hold-down).
+    SectionWatcher fresh(d, WatchOptions{});
+    CHECK(fresh.consume({{"type", "node-missing"}, {"node", "d1"}}, kSec).size() == 2);
 }
 
 namespace {

@@ -60,7 +60,16 @@ int main(int argc, char** argv) {
                 throw chima::InputError("--watch-only needs -o (the installed.json to follow)");
             auto policy = *chima::container::parse_restart_policy(restart);
             auto doc = chima::load_installed(*out);
-            auto watched = chima::device::open_emulated_devices(net, d.topology, {});
+            // An exit is inspected (its code, that it is not running) before it is reported:
+            // through a podman API service that takes milliseconds, not a podman process per
+            // inspect (hundreds of ms on a busy host), so the loop hears of it at once.
+            if (containers.backend == "auto")
+                containers.backend = chima::container::detect_backend();
+            auto service = chima::container::podman_service_for(containers.backend, podman_cli);
+            chima::container::BackendOptions watch_backends;
+            if (service)
+                watch_backends.podman_socket = service->socket();
+            auto watched = chima::device::open_emulated_devices(net, d.topology, watch_backends);
             chima::deploy::watch_container_functions(*watched, doc, policy, events, std::nullopt,
                                                      out);
             return 0;

@@ -52,10 +52,16 @@ void SectionWatcher::reload(const Deployment& deployment) {
 }
 
 bool SectionWatcher::cause_known(const Section& s, int64_t now) const {
-    for (const char* kind : {"availability", "link", "node"}) {
-        auto it = last_report_.find(s.chain + "/" + s.name + "/" + kind);
-        if (it != last_report_.end() && now - it->second < options_.hold_down)
-            return true;
+    // One fault silences the whole journey: a cause reported for any section of the chain
+    // explains the silence of all of them.
+    for (const auto& other : sections_) {
+        if (other.chain != s.chain)
+            continue;
+        for (const char* kind : {"availability", "link", "node"}) {
+            auto it = last_report_.find(other.chain + "/" + other.name + "/" + kind);
+            if (it != last_report_.end() && now - it->second < options_.hold_down)
+                return true;
+        }
     }
     return false;
 }

@@ -78,8 +78,8 @@ class SectionWatcher {
     // Whether the node's loss takes the segment with it: a link ending at it, a function
     // running on it or on a host attached to it.
     bool segment_on_node(const Section& s, const Segment& seg, const std::string& node) const;
-    // A fault the section was reported for recently (a function exit, a link down, a
-    // missing node) explains its silence: no second violation for the same outage.
+    // A fault reported recently for a section of the same chain (a function exit, a link
+    // down, a missing node) explains its silence: no second violation for the same outage.
     bool cause_known(const Section& s, int64_t now) const;
     std::vector<Violation> section_event(const std::string& chain, const std::string& metric,
                                          const std::string& reason,

@@ -6,7 +6,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib/faults.bash"
 instance=$(jq -r '.functions[] | select(.name == "echo") | .instance' "$state/installed.json")
 [ -n "$instance" ] && [ "$instance" != null ] || fail "no echo instance in installed.json"
-fault_inject podman kill "$instance" >/dev/null
+fault_inject podman kill "$instance"
 fault_expect availability '.worst.function == "echo"'
 fault_relocated
 fresh=$(jq -r '.functions[] | select(.name == "echo") | .instance' "$state/installed.json")

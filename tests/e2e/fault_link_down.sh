@@ -4,7 +4,7 @@
 # s0-s1 (the first silent segment of the journey), chima-relocate moves the chain off it,
 # and the chain answers again (see lib/faults.bash).
 source "$(dirname "${BASH_SOURCE[0]}")/lib/faults.bash"
-fault_inject "$bin/chima-net" -q perturb "$ex/topology.yaml" s0-s1 --name "$net" --down >/dev/null
+fault_inject "$bin/chima-net" -q perturb "$ex/topology.yaml" s0-s1 --name "$net" --down
 fault_expect silence '.worst.key == "s0-s1" and (.silent | index("s0-s1")) != null'
 # Measurements of a silent segment stop: none of s0-s1 stamped after the fault.
 late=$(jq -c --argjson t "$fault_at" 'select(.type == "measurement" and .segment == "s0-s1" and .ts_ns > $t)' \

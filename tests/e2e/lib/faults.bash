@@ -1,7 +1,7 @@
 # One fault on the paper's minimal scenario with traffic and the whole loop running, for
 # tests/e2e/fault_*.sh and bench/faults/run.sh: deployed (lib/deployed.bash), a request every
 # 20 ms, (chima-collect & health watch) | chima-watch | chima-relocate. The caller then calls
-#   fault_inject COMMAND...   runs the fault; sets fault_at (ns, wall clock) to the moment the
+#   fault_inject COMMAND...   runs the fault (its output dropped); sets fault_at (ns, wall clock) to the moment the
 #                             command returned (the fault is in place by then) and
 #                             inject_ms to the command's own duration
 #   fault_expect METRIC JQ    waits for a violation of METRIC whose line satisfies JQ; sets
@@ -30,7 +30,7 @@ now_ns() { date +%s%N; }
 
 fault_inject() {
     fault_start=$(now_ns)
-    "$@"
+    "$@" >/dev/null
     fault_at=$(now_ns)
     inject_ms=$(( (fault_at - fault_start) / 1000000 ))
     echo "fault injected ($*) in $inject_ms ms"

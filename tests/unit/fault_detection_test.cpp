@@ -326,13 +326,15 @@ TEST_CASE("silence: telemetry that moved to a new path is not a fault") {
         r.push_back(reading(link_segment(2, 1), t / 20 + 1, (t / 20) * 20 * kMs));  // replies
         tracker.update(r, table, t * kMs);
     }
-    // At 1000 ms a relocation switches the flow to s0-s2 (a segment no section names yet):
-    // s0-s1 and fn:toupper stop, the new one grows. Not silent while the deployment catches up.
+    // At 1000 ms a relocation switches the flow to s0-s2 (a segment no section names yet),
+    // make before break: its first sample (990 ms) comes before the old path's last
+    // (1000 ms). Then s0-s1 and fn:toupper stop and the new one grows: not silent while the
+    // deployment catches up.
     std::vector<SegmentReading> moved = sampled(1000);
     moved.push_back(reading(link_segment(2, 1), 51, 1000 * kMs));
-    for (std::uint64_t t = 1020; t <= 2000; t += 10) {
+    for (std::uint64_t t = 1000; t <= 2000; t += 10) {
         auto r = moved;
-        r.push_back(reading(link_segment(1, 3), (t - 1000) / 20, t * kMs));
+        r.push_back(reading(link_segment(1, 3), (t - 990) / 20 + 1, (t - 10) * kMs));
         CHECK(tracker.update(r, table, t * kMs).empty());
     }
     // Past the grace period the segment counts as silent after all (no deployment came).

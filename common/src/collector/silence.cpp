@@ -81,12 +81,22 @@ std::vector<SilenceChange> SilenceTracker::update(const std::vector<SegmentReadi
                 if (is_watched)
                     changes.push_back({r.key, false, r.last_update_ns, 0, r.samples});
                 else
-                    moved_at_ns_ = std::max(moved_at_ns_, r.last_update_ns);  // came back
+                    s.arrived_ns = r.last_update_ns;  // came back
             }
         }
         if (appeared && !is_watched)
-            moved_at_ns_ = std::max(moved_at_ns_, r.last_update_ns);
+            s.arrived_ns = r.last_update_ns;
         next[r.key] = s;
+    }
+    // New traffic: the newest sample of a segment no section names that appeared (or came
+    // back) within the grace period. It keeps growing while the old path drains, so it is
+    // newer than the last sample of the segments it replaces.
+    std::uint64_t moved_at = 0;
+    for (const auto& [key, s] : next) {
+        if (s.arrived_ns != 0 && !watched.count({key.kind, key.a, key.b}) &&
+            now_mono_ns > s.arrived_ns &&
+            static_cast<std::int64_t>(now_mono_ns - s.arrived_ns) < options_.moved_grace.count())
+            moved_at = std::max(moved_at, s.last_update_ns);
     }
     // Judged once every segment has been looked at: a path that appeared in this very look
     // counts for the segments it replaces.
@@ -96,12 +106,9 @@ std::vector<SilenceChange> SilenceTracker::update(const std::vector<SegmentReadi
         if (s.silent || now_mono_ns <= s.last_update_ns ||
             static_cast<std::int64_t>(now_mono_ns - s.last_update_ns) <= bound)
             continue;
-        bool moved =
-            moved_at_ns_ > s.last_update_ns && now_mono_ns > moved_at_ns_ &&
-            static_cast<std::int64_t>(now_mono_ns - moved_at_ns_) < options_.moved_grace.count();
-        if (is_watched && moved)
-            continue;
-        s.silent = true;  // an unwatched one is only idle: it may come back (moved_at_ns_)
+        if (is_watched && moved_at > s.last_update_ns)
+            continue;     // the traffic moved (a relocation whose deployment is on its way)
+        s.silent = true;  // an unwatched one is only idle: it may come back
         if (is_watched)
             changes.push_back({key, true, s.last_update_ns, bound, s.samples});
     }

@@ -27,10 +27,11 @@ struct SilenceOptions {
     std::chrono::nanoseconds floor{150'000'000};
     // The bound of a segment whose rate is not known yet (fewer than two samples seen).
     std::chrono::nanoseconds unknown_rate{1'000'000'000};
-    // Telemetry that moved is not a fault: when a segment no section names starts (or
-    // starts again) to receive samples after a watched one's last sample, the traffic took
-    // a path the collector does not know yet (a relocation switched it; its deployment is
-    // published a moment later). The watched segment is not silent for this long then.
+    // Telemetry that moved is not a fault: while a segment no section names that started
+    // (or started again) to receive samples less than this ago has a sample newer than a
+    // watched one's last, the traffic took a path the collector does not know yet (a
+    // relocation switched it, make before break; its deployment is published a moment
+    // later), and the watched segment is not silent.
     std::chrono::nanoseconds moved_grace{3'000'000'000};
 };
 
@@ -63,7 +64,9 @@ class SilenceTracker {
         std::uint64_t samples = 0;
         std::uint64_t last_update_ns = 0;
         double interval_ns = 0;  // EWMA of the inter-sample interval; 0 = unknown
-        bool silent = false;
+        bool silent = false;     // watched: silent; unwatched: idle
+        // Unwatched: the newest sample when it appeared or came back (new traffic); 0 = never.
+        std::uint64_t arrived_ns = 0;
     };
     struct KeyHash {
         std::size_t operator()(const chima_segment_key& k) const;
@@ -76,8 +79,7 @@ class SilenceTracker {
     std::int64_t bound_of(const State& s) const;
 
     SilenceOptions options_;
-    bool started_ = false;           // a first look was taken (its segments are not "new")
-    std::uint64_t moved_at_ns_ = 0;  // newest sample of a segment that appeared or came back
+    bool started_ = false;  // a first look was taken (its segments are not "new")
     std::unordered_map<chima_segment_key, State, KeyHash, KeyEqual> states_;
 };
 

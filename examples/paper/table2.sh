@@ -75,7 +75,9 @@ one_run() {
     fi
     paper_deploy "$scenario" 2> "$work/deploy.err" || { echo "deploy: $(tail -3 "$work/deploy.err")" >&2; return 1; }
     paper_traffic_start || { echo "no answer from the chain" >&2; return 1; }
-    loop_start "$ex/topology.yaml" --events
+    # Splicing the delay line loses ~0.3 s of packets (silence after 150 ms by default);
+    # Table II is about the relocation the added latency causes.
+    loop_start "$ex/topology.yaml" --events --silence-after 1s
     # The segment is named in the direction the chain crosses the link (s0-s1 or s1-s0).
     loop_wait_for "$state/measurements.jsonl" "\"segment\":\"\\(${link%-*}-${link#*-}\\|${link#*-}-${link%-*}\\)\"" 10 \
         || { echo "no measurement of $link: $(tail -3 "$state/collect.log")" >&2; return 1; }

@@ -16,8 +16,11 @@
 #        $state/traffic.log
 #        as "<sent_at> <rtt_ms> <answer>"
 #   loop_start TOPOLOGY [chima-collect options...]
-#        chima-collect --net | chima-watch | chima-relocate in a process group of its own;
-#        JSON Lines in $state/{measurements,violations,relocation}.jsonl. chima-relocate
+#        (chima-collect --net & chima-install --watch-only) | chima-watch | chima-relocate in a
+#        process group of its own: the collector's measurements, silence and node events and
+#        the health watch's function-exit events share chima-watch's input (each line is one
+#        write, so lines never mix); JSON Lines in
+#        $state/{measurements,violations,relocation}.jsonl. chima-relocate
 #        stops after its first relocation (--once) unless loop_once=0; more chima-relocate
 #        options in the array loop_relocate_args, e.g. loop_relocate_args=(--to target.yaml).
 #   loop_wait_for FILE PATTERN SECONDS    waits until FILE has a line matching PATTERN
@@ -92,9 +95,14 @@ loop_start() {
     [ "$loop_once" = 1 ] && once=--once
     for arg in "$@"; do collect_args+=" $(printf '%q' "$arg")"; done
     for arg in "${loop_relocate_args[@]}"; do relocate_args+=" $(printf '%q' "$arg")"; done
+    # The health watch follows installed.json as chima-relocate rewrites it, so a restarted
+    # or moved function is watched too; it reports, chima-relocate repairs (--on-exit).
     cat > "$state/loop.sh" <<LOOP
-"$bin/chima-collect" --net "$net" --deployment "$state/deployment.json"$collect_args \\
-    2> "$state/collect.log" \\
+{ "$bin/chima-collect" --net "$net" --deployment "$state/deployment.json"$collect_args \\
+      2> "$state/collect.log" &
+  "$bin/chima-install" "$state/deployment.json" "$state/artifacts.json" --net "$net" \\
+      -o "$state/installed.json" --watch-only 2> "$state/health.log" &
+  wait; } \\
   | tee "$state/measurements.jsonl" \\
   | "$bin/chima-watch" --deployment "$state/deployment.json" 2> "$state/watch.log" \\
   | tee "$state/violations.jsonl" \\

@@ -12,6 +12,8 @@ expect_table chima-collect <<'ROWS'
 2      | iface or --net is required       |
 2      | excludes                         | --net lab --iface eth0 --deployment x.json
 2      | dep.json: at /                   | --net lab --deployment "$tmp/dep.json"
+2      | --silence-after: expected 'auto' or a positive duration such as 150ms, got 'soon' | --iface lo --silence-after soon
+2      | --silence-after: expected 'auto' or a positive duration such as 150ms, got '0ms'  | --iface lo --silence-after 0ms
 ROWS
 # The namespace is looked for once the collector's BPF object is loaded: as root only.
 if [ "$(id -u)" -eq 0 ]; then

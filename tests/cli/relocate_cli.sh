@@ -35,7 +35,30 @@ expect_table chima-relocate <<'ROWS'
 2      | unknown key 'chain'                                       | -t "$ex/service.yaml" -d "$tmp/dep.json" --dry-run
 2      | cannot read file                                          | -t "$ex/topology.yaml" -d "$tmp/dep.json" --dry-run --to "$tmp/missing.yaml"
 2      | network name "../x" is not valid                          | -t "$ex/topology.yaml" -d "$tmp/dep.json" --dry-run --net ../x
+2      | --on-exit: expected restart or move, got 'reboot'         | -t "$ex/topology.yaml" -d "$tmp/dep.json" --dry-run --on-exit reboot
 ROWS
+# Faults in the dry run: a silent link and a missing switch are planned around; an exited
+# function is restarted in place by default, moved with --on-exit move.
+silence='{"type":"violation","chain":"minimal","section":"toupper","metric":"silence","worst":{"type":"link","key":"s0-s1","a":"s0","b":"s1","value_ns":0},"silent":["s0-s1"]}'
+node='{"type":"violation","chain":"minimal","section":"end-to-end","metric":"node","node":"s3","worst":{"type":"link","key":"s1-s3","a":"s1","b":"s3","value_ns":0}}'
+exited='{"type":"violation","chain":"minimal","section":"end-to-end","metric":"availability","worst":{"type":"function","key":"fn:echo","function":"echo","value_ns":0}}'
+uses() {  # uses FILE A B: some flow of the plan crosses link A-B
+    jq -e --arg a "$2" --arg b "$3" '[.flows[].path | [., .[1:]] | transpose[] | select(.[1] != null) | select(sort == ([$a, $b] | sort))] | length > 0' "$1" >/dev/null
+}
+echo "$silence" | "$bin/chima-relocate" -q -t "$ex/topology.yaml" -d "$tmp/dep.json" --dry-run --once > "$tmp/silence.jsonl"
+jq -e '.flows | length > 0' "$tmp/silence.jsonl" >/dev/null || fail "silence: no new flows: $(cat "$tmp/silence.jsonl")"
+uses "$tmp/silence.jsonl" s0 s1 && fail "silence: a path still crosses s0-s1"
+echo "$node" | "$bin/chima-relocate" -q -t "$ex/topology.yaml" -d "$tmp/dep.json" --dry-run --once > "$tmp/node.jsonl"
+jq -e '[.moved[] | select(.to == "s3" or .to == "d3")] | length == 0' "$tmp/node.jsonl" >/dev/null \
+    && jq -e '[.moved[] | select(.function == "echo")] | length == 1' "$tmp/node.jsonl" >/dev/null \
+    || fail "node s3 missing: $(cat "$tmp/node.jsonl")"
+uses "$tmp/node.jsonl" s1 s3 && fail "node s3 missing: a path still crosses s1-s3"
+echo "$exited" | "$bin/chima-relocate" -q -t "$ex/topology.yaml" -d "$tmp/dep.json" --dry-run --once > "$tmp/restart.jsonl"
+jq -e '.restart == "echo" and (.moved | length == 0)' "$tmp/restart.jsonl" >/dev/null \
+    || fail "exit, restart: $(cat "$tmp/restart.jsonl")"
+echo "$exited" | "$bin/chima-relocate" -q -t "$ex/topology.yaml" -d "$tmp/dep.json" --dry-run --once --on-exit move > "$tmp/move.jsonl"
+jq -e '[.moved[] | select(.function == "echo" and .to != "d3")] | length == 1' "$tmp/move.jsonl" >/dev/null \
+    || fail "exit, move: $(cat "$tmp/move.jsonl")"
 # gone PID: no such process, or a zombie nobody has reaped yet.
 gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 # Applying (no --dry-run) with podman: a podman API service runs for exactly as long as

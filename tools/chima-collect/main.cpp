@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
     double poll_seconds = 0.1;
     std::string mode = "auto";
     std::optional<std::string> net;
+    std::string silence_after = "auto";
 
     auto* iface = tool.app.add_option("--iface", options.iface, "interface the reports arrive on");
     tool.app.add_option("--netns", options.netns, "network namespace of the interface");
@@ -39,6 +40,11 @@ int main(int argc, char** argv) {
                       "print a crossing line the moment a watched section crosses its threshold");
     tool.app.add_option("--port", options.udp_port, "UDP destination port of the reports")
         ->capture_default_str();
+    tool.app
+        .add_option("--silence-after", silence_after,
+                    "a watched segment without a new sample for this long is silent (a "
+                    "duration, or auto: max(4 x its sample interval, 150ms))")
+        ->capture_default_str();
     tool.app.add_option("--xdp-mode", mode, "XDP attach mode")
         ->transform(CLI::IsMember({"auto", "generic", "native"}))
         ->capture_default_str();
@@ -50,6 +56,7 @@ int main(int argc, char** argv) {
             {"generic", chima::collector::XdpMode::Generic},
             {"native", chima::collector::XdpMode::Native}};
         options.mode = modes.at(mode);
+        options.silence.after = chima::collector::parse_silence_after(silence_after);
         std::vector<chima::collector::WatchedSection> sections;
         if (net && !deployment)
             throw chima::InputError("--net needs --deployment (its topology places the collector)");
@@ -62,6 +69,10 @@ int main(int argc, char** argv) {
                 auto at = chima::emulation::collector_attachment(d.topology, *net);
                 options.netns = at.netns;
                 options.iface = at.iface;
+                // A node of the emulated network is its namespace: watched for
+                // node-missing / node-back.
+                for (const auto& n : chima::emulation::node_namespaces(d.topology, *net))
+                    options.nodes.push_back({n.name, n.netns});
             }
             sections = chima::collector::sections_from_deployment(d);
             chima::collector::defaults_from_deployment(d, options, tool.app.count("--alpha") > 0,

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
     tool.app.add_option("--previous", previous,
                         "the installed.json to diff against (default: -o's file)");
     chima::deploy::ContainerOptions containers;
-    bool remove = false, watch = false, podman_cli = false;
+    bool remove = false, watch = false, watch_only = false, podman_cli = false;
     std::string restart = "never", events;
     std::optional<std::string> compose_dir;
     tool.app.add_option("--backend", containers.backend, "container backend")
@@ -40,6 +40,11 @@ int main(int argc, char** argv) {
     tool.app.add_flag("--remove", remove, "remove the deployment's container functions");
     tool.app.add_flag("--watch", watch,
                       "after installing, watch the container functions until SIGINT/SIGTERM");
+    tool.app.add_flag(
+        "--watch-only", watch_only,
+        "install nothing: watch the container functions the -o installed.json records, and "
+        "follow that file when another tool (chima-relocate) rewrites it; the file is not "
+        "written");
     tool.app.add_option("--restart", restart, "with --watch: never | on-failure")
         ->check(CLI::IsMember({"never", "on-failure"}));
     tool.app.add_option("--events", events, "with --watch: append JSON event lines here");
@@ -52,6 +57,25 @@ int main(int argc, char** argv) {
         std::optional<chima::Installed> before;
         if (auto file = chima::previous_state_file(previous, out))
             before = chima::load_installed(*file);
+        if (watch_only) {
+            if (!out)
+                throw chima::InputError("--watch-only needs -o (the installed.json to follow)");
+            auto policy = *chima::container::parse_restart_policy(restart);
+            auto doc = chima::load_installed(*out);
+            // An exit is inspected (its code, that it is not running) before it is reported:
+            // through a podman API service that takes milliseconds, not a podman process per
+            // inspect (hundreds of ms on a busy host), so the loop hears of it at once.
+            if (containers.backend == "auto")
+                containers.backend = chima::container::detect_backend();
+            auto service = chima::container::podman_service_for(containers.backend, podman_cli);
+            chima::container::BackendOptions watch_backends;
+            if (service)
+                watch_backends.podman_socket = service->socket();
+            auto watched = chima::device::open_emulated_devices(net, d.topology, watch_backends);
+            chima::deploy::watch_container_functions(*watched, doc, policy, events, std::nullopt,
+                                                     out);
+            return 0;
+        }
         if (compose_dir) {
             for (const auto& f : chima::deploy::emit_compose(d, net, *compose_dir, containers))
                 std::cout << f << "\n";

@@ -21,7 +21,15 @@ void require_root() {
 }
 
 void print_status_table(const nlohmann::json& st) {
+    std::cout << "health " << st["health"].get<std::string>() << "\n";
+    for (const auto& n : st["nodes"]) {
+        if (n["state"] == "missing")
+            std::cout << n["kind"].get<std::string>() << " " << n["name"].get<std::string>()
+                      << " MISSING\n";
+    }
     for (const auto& sw : st["switches"]) {
+        if (sw["state"] == "missing")
+            continue;
         std::cout << sw["name"].get<std::string>() << "\n";
         std::cout << "  port  peer          rx_pkts    tx_pkts\n";
         for (const auto& p : sw["ports"]) {
@@ -37,7 +45,9 @@ void print_status_table(const nlohmann::json& st) {
     }
     for (const auto& l : st["links"]) {
         std::cout << "link " << l["name"].get<std::string>()
-                  << (l["up"].get<bool>() ? " up" : " DOWN");
+                  << (l["state"] == "missing" ? " MISSING"
+                      : l["up"].get<bool>()   ? " up"
+                                              : " DOWN");
         if (l.contains("delay_line")) {
             std::cout << " delay " << l["delay_line"]["delay_ns"].get<int64_t>() / 1000 << "us";
         }

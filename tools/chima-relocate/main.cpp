@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     std::string topology, deployment, net, artifacts, installed, routes, backend = "auto";
     std::string to, legacy_service;
     std::string move_cost = "1ms";
+    std::string on_exit = "restart";
     std::optional<std::string> out;
     bool dry_run = false, once = false, podman_cli = false;
     tool.app.add_option("--topology,-t", topology, "topology.yaml")->required();
@@ -37,6 +38,11 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember(chima::container::backend_kinds()))
         ->capture_default_str();
     tool.app.add_option("--move-cost", move_cost, "placement cost of moving one function")
+        ->capture_default_str();
+    tool.app
+        .add_option("--on-exit", on_exit,
+                    "a function that exited (availability violation): restart it in place, or "
+                    "move it as if its node were down")
         ->capture_default_str();
     tool.app.add_flag("--podman-cli", podman_cli, chima::container::kPodmanCliHelp);
     tool.app.add_flag("--once", once, "stop after the first relocation");
@@ -54,6 +60,7 @@ int main(int argc, char** argv) {
         if (!mc)
             throw chima::InputError("--move-cost: expected a duration, got '" + move_cost + "'");
         options.move_cost = *mc;
+        options.on_exit = chima::relocate::on_exit_from_string(on_exit);
         if (!legacy_service.empty() && to.empty())
             throw chima::InputError("--legacy needs --to (the prototype's redep.yaml)");
         if (!dry_run && artifacts.empty()) {
@@ -101,12 +108,15 @@ int main(int argc, char** argv) {
                 continue;
             }
             chima::relocate::merge(seen, *deg);
-            spdlog::info("relocating: {}", deg->describe);
+            spdlog::info("{}: {}", deg->restart ? "restarting" : "relocating", deg->describe);
             auto next = chima::relocate::plan_relocation(topo, current, seen, options);
             auto plan = chima::relocate::relocation_diff(current, next);
             plan["violation"] = v;
+            if (deg->restart)
+                plan["restart"] = v["worst"].value("function", "");
             std::cout << plan.dump() << std::endl;
-            if (next.id == current.id) {
+            // A restart replaces the exited instance of an unchanged deployment.
+            if (next.id == current.id && !deg->restart) {
                 spdlog::info("nothing to change");
             } else if (!dry_run) {
                 if (podman && !podman->alive()) {

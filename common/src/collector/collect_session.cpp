@@ -2,8 +2,10 @@
 
 #include <net/if.h>
 #include <signal.h>
+#include <limits.h>
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <memory>
@@ -60,14 +62,34 @@ std::int64_t clock_ns(clockid_t clock) {
     return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
 }
 
-// Ring-buffer events carry bpf_ktime_get_ns (CLOCK_MONOTONIC); lines carry wall-clock ns.
-std::int64_t monotonic_to_wall(std::uint64_t mono_ns) {
-    std::int64_t offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
-    return static_cast<std::int64_t>(mono_ns) + offset;
+// Ring-buffer events and segment states carry CLOCK_MONOTONIC times (bpf_ktime_get_ns,
+// bpf_ktime_get_coarse_ns); lines carry wall-clock ns. One offset converts them.
+std::int64_t monotonic_offset() {
+    return clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 }
 
 void write_line(std::ostream& out, const std::string& line) {
     out << line << '\n' << std::flush;
+}
+
+// Newline-terminated lines, flushed in whole lines of at most PIPE_BUF bytes: a pipe
+// writes each such chunk atomically, so another writer on the same pipe (the health watch
+// in the loop) never lands inside one of our lines.
+void write_lines(std::ostream& out, const std::string& lines) {
+    std::size_t start = 0;
+    while (start < lines.size()) {
+        std::size_t end = start;
+        while (end < lines.size()) {
+            std::size_t nl = lines.find('\n', end);
+            std::size_t next = nl == std::string::npos ? lines.size() : nl + 1;
+            if (next - start > PIPE_BUF && end > start)
+                break;
+            end = next;
+        }
+        out.write(lines.data() + start, static_cast<std::streamsize>(end - start));
+        out.flush();
+        start = end;
+    }
 }
 
 int resolve_ifindex(const std::string& iface) {
@@ -99,9 +121,10 @@ std::string measurement_line(std::int64_t ts_ns, const SegmentLabel& label,
                              const SegmentReading& reading) {
     std::string line;
     line.reserve(160);
-    // ts: wall-clock nanoseconds since the epoch, like every CHIMA timestamp.
+    // ts_ns: wall-clock nanoseconds since the epoch of the newest sample, like every CHIMA
+    // timestamp; "ts" is the same value under the name earlier versions used.
     fmt::format_to(std::back_inserter(line),
-                   "{{\"type\":\"measurement\",\"ts\":{},\"chain\":", ts_ns);
+                   "{{\"type\":\"measurement\",\"ts\":{},\"ts_ns\":{},\"chain\":", ts_ns, ts_ns);
     append_json_string(line, label.chain);
     line += ",\"segment\":";
     append_json_string(line, label.segment);
@@ -111,19 +134,64 @@ std::string measurement_line(std::int64_t ts_ns, const SegmentLabel& label,
     return line;
 }
 
-std::string measurement_lines(std::int64_t ts, const std::vector<SegmentReading>& readings,
-                              const SectionTable& table) {
+std::string measurement_lines(std::int64_t mono_to_wall,
+                              const std::vector<SegmentReading>& readings,
+                              const SectionTable& table, const SilenceTracker* silence) {
     std::string out;
     out.reserve(readings.size() * 128);
     for (const auto& reading : readings) {
-        if (reading.samples == 0)
+        if (reading.samples == 0 || (silence && silence->silent(reading.key)))
             continue;
+        std::int64_t ts = static_cast<std::int64_t>(reading.last_update_ns) + mono_to_wall;
         for (const auto& label : table.labels(reading.key)) {
             out += measurement_line(ts, label, reading);
             out.push_back('\n');
         }
     }
     return out;
+}
+
+std::string silence_lines(std::int64_t now_wall_ns, std::int64_t mono_to_wall,
+                          const SilenceChange& change, const SectionTable& table,
+                          const SilenceTracker& tracker) {
+    std::string out;
+    std::int64_t last_sample = static_cast<std::int64_t>(change.last_sample_ns) + mono_to_wall;
+    for (const auto& label : table.labels(change.key)) {
+        nlohmann::json line{{"type", change.silent ? "silence" : "telemetry-resumed"},
+                            {"ts_ns", now_wall_ns},
+                            {"chain", label.chain},
+                            {"segment", label.segment}};
+        if (change.silent) {
+            line["since_ns"] = last_sample;
+            line["bound_ns"] = change.bound_ns;
+            // Every segment of the chain silent now, in journey order.
+            std::vector<std::string> silent;
+            for (const auto& section : table.sections()) {
+                if (section.chain != label.chain)
+                    continue;
+                for (const auto& ref : section.segments) {
+                    std::string name = ref.name.empty() ? segment_id(ref.key) : ref.name;
+                    if (tracker.silent(ref.key) &&
+                        std::find(silent.begin(), silent.end(), name) == silent.end())
+                        silent.push_back(name);
+                }
+            }
+            line["silent"] = silent;
+        } else {
+            line["sample_ns"] = last_sample;
+        }
+        line["samples"] = change.samples;
+        out += line.dump();
+        out.push_back('\n');
+    }
+    return out;
+}
+
+std::string node_line(std::int64_t now_wall_ns, const NodeChange& change) {
+    nlohmann::json line{{"type", change.missing ? "node-missing" : "node-back"},
+                        {"ts_ns", now_wall_ns},
+                        {"node", change.node}};
+    return line.dump();
 }
 
 std::string crossing_line(std::int64_t ts, const chima_collector_event& event,
@@ -209,20 +277,59 @@ int run_collector(const CollectOptions& options, const std::vector<WatchedSectio
 
     EventStream events(program, [&](const chima_collector_event& e) {
         if (options.events)
-            write_line(out, crossing_line(monotonic_to_wall(e.ts_ns), e, *current_table()));
+            write_line(out, crossing_line(static_cast<std::int64_t>(e.ts_ns) + monotonic_offset(),
+                                          e, *current_table()));
         spdlog::debug("section {} {} {} threshold: {} ns", e.section,
                       e.metric == CHIMA_METRIC_JITTER ? "jitter" : "latency",
                       e.above ? "above" : "below", e.value_ns);
     });
 
+    SilenceTracker silence(options.silence);
+    NodePresence nodes(options.nodes, &net::NetNs::exists);
+    if (options.silence.after)
+        spdlog::info("a watched segment without a sample for {} ms is silent",
+                     options.silence.after->count() / 1'000'000);
+    else
+        spdlog::info("a watched segment is silent after max({} x its sample interval, {} ms)",
+                     options.silence.intervals, options.silence.floor.count() / 1'000'000);
+
     StopSignals signals;
     using Clock = std::chrono::steady_clock;
+    const auto check =
+        std::max(std::chrono::milliseconds(1), std::min(options.fault_check, options.poll));
     auto next_poll = Clock::now() + options.poll;
+    auto next_check = Clock::now() + check;
     while (!signals.stop()) {
-        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_poll - Clock::now());
+        auto due = std::min(next_poll, next_check);
+        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now());
         if (wait.count() > 0 && events.poll(static_cast<int>(wait.count())) < 0)
             continue;
-        if (Clock::now() < next_poll)
+        auto now = Clock::now();
+        if (now < due)
+            continue;
+        if (now >= next_check) {
+            // Faults first: a silent segment or a missing node is reported at once, between
+            // polls. Silence is judged on the kernel's own sample times.
+            next_check = std::max(next_check + check, now);
+            std::string lines;
+            std::int64_t wall = clock_ns(CLOCK_REALTIME);
+            for (const auto& change : nodes.update())
+                lines += node_line(wall, change) + "\n";
+            auto readings = program.read_segments();
+            auto tbl = current_table();
+            std::int64_t offset = monotonic_offset();
+            auto mono = static_cast<std::uint64_t>(clock_ns(CLOCK_MONOTONIC));
+            for (const auto& change : silence.update(readings, *tbl, mono)) {
+                lines += silence_lines(wall, offset, change, *tbl, silence);
+                spdlog::info("{} {}: last sample {:.1f} ms ago (bound {:.1f} ms)",
+                             tbl->labels(change.key).front().segment,
+                             change.silent ? "silent" : "speaks again",
+                             static_cast<double>(mono - change.last_sample_ns) / 1e6,
+                             static_cast<double>(change.bound_ns) / 1e6);
+            }
+            write_lines(out, lines);
+        }
+        if (now < next_poll)
             continue;
         next_poll += options.poll;
         if (next_poll < Clock::now())
@@ -241,9 +348,9 @@ int run_collector(const CollectOptions& options, const std::vector<WatchedSectio
                              *options.deployment_file, e.what());
             }
         }
-        std::string lines =
-            measurement_lines(clock_ns(CLOCK_REALTIME), program.read_segments(), *current_table());
-        out << lines << std::flush;
+        std::string lines = measurement_lines(monotonic_offset(), program.read_segments(),
+                                              *current_table(), &silence);
+        write_lines(out, lines);
     }
     spdlog::info("stopping: detaching from {}", options.iface);
     return 0;

@@ -412,6 +412,7 @@ size_t remove_container_instances(device::DeviceRegistry& devices,
         auto& host = devices.host_device(old.node);
         tasks.push_back(std::async(std::launch::async, [&] {
             const InstalledContainer& c = old.container;
+            announce_retiring(c.instance, c.id);
             spdlog::info("removing {} from {}", c.instance, old.node);
             remove_instance(host, c.backend, c.instance, c.netns);
         }));

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <set>
 
 #include "chima/bpf/host_client.hpp"
 #include "chima/bpf/switch_pipeline.hpp"
@@ -300,9 +301,37 @@ json net_down(const std::string& net_name) {
             {"pins_removed", report.pins_removed}};
 }
 
+std::vector<NodeNamespace> node_namespaces(const Topology& topo, const std::string& net_name) {
+    std::vector<NodeNamespace> out;
+    for (const auto& s : topo.switches)
+        out.push_back({s.name, "switch", net::node_netns(net_name, s.name)});
+    for (const auto& n : attached_nodes(topo))
+        out.push_back({n.node, n.bridge ? "host" : "endpoint", net::node_netns(net_name, n.node)});
+    return out;
+}
+
 json net_status(const Topology& topo, const std::string& net_name) {
+    net::check_net_name(net_name);
+    // A node is its namespace: one that was removed is reported missing, with the links and
+    // ports that went with it, instead of failing the whole report.
+    std::set<std::string> missing;
+    json nodes = json::array();
+    for (const auto& n : node_namespaces(topo, net_name)) {
+        bool present = net::NetNs::exists(n.netns);
+        if (!present)
+            missing.insert(n.name);
+        nodes.push_back(
+            {{"name", n.name}, {"kind", n.kind}, {"state", present ? "up" : "missing"}});
+    }
+    if (missing.size() == nodes.size())
+        throw RuntimeError("network '" + net_name + "' is not up (none of its namespaces exists)",
+                           "start it with 'chima-net up'");
     json sws = json::array();
     for (const auto& s : topo.switches) {
+        if (missing.count(s.name)) {
+            sws.push_back({{"name", s.name}, {"state", "missing"}});
+            continue;
+        }
         auto pipeline = bpf::SwitchPipeline::open(node_pin_dir(net_name, s.name));
         json ports = json::array();
         auto add = [&](uint32_t port, const std::string& peer) {
@@ -334,12 +363,26 @@ json net_status(const Topology& topo, const std::string& net_name) {
                 slots.push_back({{"slot", slot}, {"program_id", id}});
             }
         }
-        sws.push_back({{"name", s.name}, {"ports", ports}, {"drops", drops}, {"slots", slots}});
+        sws.push_back({{"name", s.name},
+                       {"state", "up"},
+                       {"ports", ports},
+                       {"drops", drops},
+                       {"slots", slots}});
     }
     json links = json::array();
+    bool links_up = true;
     for (const auto& l : topo.links) {
+        if (missing.count(l.a) || missing.count(l.b)) {
+            links.push_back({{"name", l.name()}, {"up", false}, {"state", "missing"}});
+            links_up = false;
+            continue;
+        }
         auto st = net::link_status(link_ref(topo, net_name, l.name()));
-        json j = {{"name", l.name()}, {"up", st.up()}, {"netem", st.netem}};
+        json j = {{"name", l.name()},
+                  {"up", st.up()},
+                  {"state", st.up() ? "up" : "down"},
+                  {"netem", st.netem}};
+        links_up = links_up && st.up();
         if (st.delay_line) {
             j["delay_line"] = {{"delay_ns", st.delay_line->delay.count()},
                                {"jitter_ns", st.delay_line->jitter.count()},
@@ -350,6 +393,9 @@ json net_status(const Topology& topo, const std::string& net_name) {
     }
     json doc = new_state("chima.net-status", 1);
     doc["name"] = net_name;
+    doc["health"] = !missing.empty() ? "degraded" : links_up ? "ok" : "degraded";
+    doc["missing"] = missing;
+    doc["nodes"] = nodes;
     doc["switches"] = sws;
     doc["links"] = links;
     return doc;

@@ -38,10 +38,94 @@ Nanoseconds nominal_delay(const Topology& t, const std::string& a, const std::st
 
 }  // namespace
 
+OnExit on_exit_from_string(const std::string& text) {
+    if (text == "restart")
+        return OnExit::Restart;
+    if (text == "move")
+        return OnExit::Move;
+    throw InputError("--on-exit: expected restart or move, got '" + text + "'");
+}
+
+std::string to_string(OnExit policy) {
+    return policy == OnExit::Restart ? "restart" : "move";
+}
+
+namespace {
+
+// A missing node is down with everything it carries: a switch its links (both ways) and
+// the hosts attached to it, a host the functions it runs.
+std::optional<Degradation> node_down(const Deployment& d, const std::string& node,
+                                     const RelocationOptions& options) {
+    const Topology& t = d.topology;
+    Degradation out;
+    if (t.find_switch(node)) {
+        if (node == t.client.at.sw)
+            return std::nullopt;  // the client's own switch: there is no way around it
+        out.nodes[node] = options.down_cost;
+        for (const auto& l : t.links) {
+            if (l.a == node || l.b == node) {
+                out.links[{l.a, l.b}] = options.down_cost;
+                out.links[{l.b, l.a}] = options.down_cost;
+            }
+        }
+        for (const auto& h : t.hosts)
+            if (h.at.sw == node)
+                out.nodes[h.name] = options.down_cost;
+    } else if (t.find_host(node)) {
+        out.nodes[node] = options.down_cost;
+    } else {
+        return std::nullopt;
+    }
+    out.describe = "node " + node + " missing";
+    return out;
+}
+
+// Telemetry travels the whole journey in one INT report: a fault anywhere on it silences
+// every segment behind the source at once, so the collector cannot say which one failed.
+// Each silent segment is suspect and counts as down (a link both ways, a function's host);
+// the chain leaves all of them when the topology has a way around.
+std::optional<Degradation> silent_down(const Deployment& d, const json& v,
+                                       const RelocationOptions& options) {
+    std::vector<std::string> keys;
+    if (v.contains("silent") && v["silent"].is_array())
+        for (const auto& k : v["silent"])
+            if (k.is_string())
+                keys.push_back(k.get<std::string>());
+    if (v.contains("worst") && v["worst"].is_object())
+        keys.push_back(v["worst"].value("key", ""));
+    std::string chain = v.value("chain", "");
+    Degradation out;
+    for (const auto& section : d.sections) {
+        if (section.chain != chain)
+            continue;
+        for (const auto& seg : section.segments) {
+            if (std::find(keys.begin(), keys.end(), seg.key()) == keys.end())
+                continue;
+            if (seg.kind == SegmentKind::Link) {
+                out.links[{seg.a, seg.b}] = options.down_cost;
+                out.links[{seg.b, seg.a}] = options.down_cost;
+            } else if (const PlacedFunction* f = d.find_function(chain, seg.function)) {
+                out.nodes[f->node] = options.down_cost;
+            }
+        }
+    }
+    if (out.empty())
+        return std::nullopt;
+    std::string first = keys.empty() ? "" : keys.front();
+    out.describe = "silent: " + std::to_string(keys.size()) + " segment(s) from " + first;
+    return out;
+}
+
+}  // namespace
+
 std::optional<Degradation> degradation_of(const Deployment& d, const json& v,
                                           const RelocationOptions& options) {
     if (!v.is_object() || v.value("type", "") != "violation")
         return std::nullopt;
+    if (v.value("metric", "") == "node" && v.contains("node") && v["node"].is_string())
+        return node_down(d, v["node"].get<std::string>(), options);
+    if (v.value("metric", "") == "silence")
+        return silent_down(d, v, options);
     if (!v.contains("worst") || !v["worst"].is_object())
         return std::nullopt;
     const json& w = v["worst"];
@@ -53,7 +137,7 @@ std::optional<Degradation> degradation_of(const Deployment& d, const json& v,
         if (!d.topology.find_link(a, b))
             return std::nullopt;
         Nanoseconds extra;
-        if (metric == "link" || metric == "availability") {
+        if (metric == "link" || metric == "availability" || metric == "silence") {
             extra = options.down_cost;
         } else {
             // The link now costs what was measured (jitter counts as latency to avoid).
@@ -70,8 +154,13 @@ std::optional<Degradation> degradation_of(const Deployment& d, const json& v,
         const PlacedFunction* f = d.find_function(chain, fn);
         if (!f)
             return std::nullopt;
-        out.nodes[f->node] =
-            metric == "availability" ? options.down_cost : std::max<int64_t>(value, 1);
+        if (metric == "availability" && options.on_exit == OnExit::Restart) {
+            out.restart = true;
+            out.describe = "function " + fn + " on " + f->node + " exited: restart in place";
+            return out;
+        }
+        bool down = metric == "availability" || metric == "silence";
+        out.nodes[f->node] = down ? options.down_cost : std::max<int64_t>(value, 1);
         out.describe = "function " + fn + " on " + f->node + " " + metric;
     } else {
         return std::nullopt;

@@ -27,15 +27,138 @@ json Violation::to_json() const {
     }
     if (!reason.empty())
         j["reason"] = reason;
+    if (!node.empty())
+        j["node"] = node;
+    if (metric == "silence")
+        j["silent"] = silent;
     return j;
 }
 
 SectionWatcher::SectionWatcher(const Deployment& deployment, WatchOptions options)
-    : sections_(deployment.sections), options_(options) {}
+    : sections_(deployment.sections), deployment_(deployment), options_(options) {}
 
 void SectionWatcher::reload(const Deployment& deployment) {
     sections_ = deployment.sections;
+    deployment_ = deployment;
     states_.clear();
+    // A silent segment the new deployment still watches stays silent until the collector
+    // says its telemetry resumed; the others are forgotten.
+    std::set<std::pair<std::string, std::string>> kept;
+    for (const auto& s : sections_)
+        for (const auto& seg : s.segments)
+            if (silent_.count({s.chain, seg.key()}))
+                kept.insert({s.chain, seg.key()});
+    silent_ = std::move(kept);
+}
+
+bool SectionWatcher::cause_known(const Section& s, int64_t now) const {
+    // One fault silences the whole journey: a cause reported for any section of the chain
+    // explains the silence of all of them.
+    for (const auto& other : sections_) {
+        if (other.chain != s.chain)
+            continue;
+        for (const char* kind : {"availability", "link", "node"}) {
+            auto it = last_report_.find(other.chain + "/" + other.name + "/" + kind);
+            if (it != last_report_.end() && now - it->second < options_.hold_down)
+                return true;
+        }
+    }
+    return false;
+}
+
+std::vector<Violation> SectionWatcher::silence_event(const json& event, bool silent, int64_t ts,
+                                                     int64_t now) {
+    std::string chain = event.value("chain", "");
+    std::string key = event.value("segment", "");
+    if (key.empty())
+        return {};
+    if (silent) {
+        silent_.insert({chain, key});
+        // The collector lists every segment of the chain silent at this moment: a fault
+        // silences a whole journey at once, and the first violation should name them all.
+        if (event.contains("silent") && event["silent"].is_array())
+            for (const auto& k : event["silent"])
+                if (k.is_string())
+                    silent_.insert({chain, k.get<std::string>()});
+    } else {
+        silent_.erase({chain, key});
+    }
+    std::vector<Violation> out;
+    for (const auto& s : sections_) {
+        if (s.chain != chain)
+            continue;
+        bool involved = false;
+        std::vector<std::string> keys;
+        std::optional<Segment> first;
+        for (const auto& seg : s.segments) {
+            involved = involved || seg.key() == key;
+            if (silent_.count({s.chain, seg.key()})) {
+                keys.push_back(seg.key());
+                if (!first)
+                    first = seg;
+            }
+        }
+        if (!involved)
+            continue;
+        State& st = states_[s.chain + "/" + s.name + "/silence"];
+        if (keys.empty()) {
+            st.violated = false;  // every segment of the section speaks again
+            continue;
+        }
+        if (!silent || st.violated)
+            continue;
+        st.violated = true;
+        if (cause_known(s, now) || !hold_down_allows(s, "silence", now))
+            continue;
+        int64_t since = event.value("since_ns", ts);
+        Violation v{s.chain, s.name, "silence", now - since, event.value("bound_ns", int64_t{0}),
+                    ts,      now,    first,     0,           "no telemetry from " + first->key()};
+        v.silent = keys;
+        out.push_back(std::move(v));
+    }
+    return out;
+}
+
+bool SectionWatcher::segment_on_node(const Section& s, const Segment& seg,
+                                     const std::string& node) const {
+    if (seg.kind == SegmentKind::Link)
+        return seg.a == node || seg.b == node;
+    const PlacedFunction* f = deployment_.find_function(s.chain, seg.function);
+    if (!f)
+        return false;
+    if (f->node == node)
+        return true;
+    const Host* h = deployment_.topology.find_host(f->node);
+    return h && h->at.sw == node;
+}
+
+std::vector<Violation> SectionWatcher::node_event(const std::string& node, bool missing, int64_t ts,
+                                                  int64_t now) {
+    std::vector<Violation> out;
+    const std::string& client_switch = deployment_.topology.client.at.sw;
+    for (const auto& s : sections_) {
+        std::optional<Segment> first;
+        bool all = node == deployment_.topology.client.name || node == client_switch;
+        for (const auto& seg : s.segments) {
+            if (!first && (all || segment_on_node(s, seg, node)))
+                first = seg;
+        }
+        if (!first)
+            continue;
+        State& st = states_[s.chain + "/" + s.name + "/node"];
+        if (!missing) {
+            st.violated = false;
+            continue;
+        }
+        st.violated = true;
+        if (!hold_down_allows(s, "node", now))
+            continue;
+        Violation v{s.chain, s.name, "node", 0, 0,
+                    ts,      now,    first,  0, "node " + node + " is missing"};
+        v.node = node;
+        out.push_back(std::move(v));
+    }
+    return out;
 }
 
 bool SectionWatcher::hold_down_allows(const Section& s, const std::string& metric, int64_t now) {
@@ -209,6 +332,29 @@ std::vector<Violation> SectionWatcher::consume(const json& event, int64_t now) {
                 return false;
             },
             seg, ts, now);
+    }
+    if (type == "silence" || type == "telemetry-resumed")
+        return silence_event(event, type == "silence", ts, now);
+    if (type == "node-missing" || type == "node-back") {
+        std::string node = event.value("node", "");
+        if (node.empty())
+            return {};
+        return node_event(node, type == "node-missing", ts, now);
+    }
+    if (type == "link-up") {
+        std::string link = event.value("link", "");
+        auto dash = link.find('-');
+        if (dash == std::string::npos)
+            return {};
+        std::string a = link.substr(0, dash), b = link.substr(dash + 1);
+        for (const auto& s : sections_) {
+            for (const auto& x : s.segments) {
+                if (x.kind == SegmentKind::Link &&
+                    ((x.a == a && x.b == b) || (x.a == b && x.b == a)))
+                    states_[s.chain + "/" + s.name + "/link"].violated = false;
+            }
+        }
+        return {};
     }
     if (type == "link-down") {
         std::string link = event.value("link", "");

@@ -65,7 +65,9 @@ detection_run() {
     "$bin/chima-net" -q perturb "$topology" "$link" --name "$net" --delay 0ms >/dev/null \
         || { echo "perturb $link --delay 0ms failed" >&2; return 1; }
     paper_traffic_start || { echo "no answer from the chain" >&2; return 1; }
-    local args=(--poll "$poll" --alpha "$alpha")
+    # The figures time the latency crossing: silence (a forwarder restart, 2 x 50 ms of
+    # packets in flight) must not come first.
+    local args=(--poll "$poll" --alpha "$alpha" --silence-after 1s)
     [ "$mode" = events ] && args+=(--events)
     bin=$work/bin loop_start "$topology" "${args[@]}"
     loop_wait_for "$state/measurements.jsonl" "\"segment\":\"$link\"" 10 \

@@ -106,6 +106,15 @@ size_t remove_container_functions(const Deployment& d, const std::string& net,
                                   const std::optional<Installed>& previous,
                                   const ContainerOptions& options);
 
+// A container function removed on purpose (a relocation retiring it, an install replacing
+// it) is announced before it is stopped, so that a health watch reports its end as
+// "function-retired" and not as a failure: the file /run/chima/retiring/<instance> holds its
+// container id. Announcing never fails (a tool without /run/chima only logs); markers older
+// than ten minutes are removed then. take_retiring says whether the exit of instance `id`
+// was announced, and forgets it.
+void announce_retiring(const std::string& instance, const std::string& id);
+bool take_retiring(const std::string& instance, const std::string& id);
+
 // `--watch`: watches the container functions of `installed` (each function through its
 // host's backend of its own kind) until SIGINT or SIGTERM (blocked in the
 // calling thread and waited for). Each exit appends one JSON line
@@ -113,9 +122,13 @@ size_t remove_container_functions(const Deployment& d, const std::string& net,
 // `events` (a file path; empty: stdout); restarts follow `policy` and are reported as
 // "function-restart" / "function-restart-failed" lines. With `installed_file`, every event
 // also updates the function's entry there (state, exit_code, id, pid), atomically.
+// With `follow` (an installed.json another tool rewrites, e.g. chima-relocate in the
+// loop), that file is looked at every 100 ms and, when it changed, the instances it lists
+// are watched from then on (new ones added, gone ones dropped).
 void watch_container_functions(device::DeviceRegistry& devices, const Installed& installed,
                                container::RestartPolicy policy, const std::string& events,
-                               const std::optional<std::string>& installed_file);
+                               const std::optional<std::string>& installed_file,
+                               const std::optional<std::string>& follow = std::nullopt);
 
 // `--emit-compose DIR`: one compose file per host for the deployment's container functions.
 std::vector<std::string> emit_compose(const Deployment& d, const std::string& net,

@@ -47,8 +47,17 @@ NetState net_up(const Topology& topo, const std::string& net, const net::Interru
 // Removes the network, its containers and pins; idempotent. Returns what it removed.
 nlohmann::json net_down(const std::string& net);
 
-// Per switch and port: the pipeline's counters; per link: up/down and impairment.
+// Per node: "up" or "missing" (its namespace is gone); per switch and port: the pipeline's
+// counters; per link: up/down/missing and impairment; "health": "ok" when every node and
+// link is up, else "degraded". RuntimeError when no node of the network exists.
 nlohmann::json net_status(const Topology& topo, const std::string& net);
+
+// Every node of the network with its namespace: switches, hosts, the client (and a
+// separate collector). kind: "switch", "host" or "endpoint".
+struct NodeNamespace {
+    std::string name, kind, netns;
+};
+std::vector<NodeNamespace> node_namespaces(const Topology& topo, const std::string& net);
 
 // chima-net perturb: applies `change` to the link named "a-b" (net::perturb) and keeps the
 // switches' ports in step (a port with a netem qdisc is transmitted on, not bypassed).

@@ -14,6 +14,12 @@
 
 namespace chima::relocate {
 
+// What a violation for an exited function does: start it again where it was, or place it
+// elsewhere as if its node were down.
+enum class OnExit { Restart, Move };
+OnExit on_exit_from_string(const std::string& text);  // InputError unless restart|move
+std::string to_string(OnExit policy);
+
 struct RelocationOptions {
     // What moving one function costs in the placement (relocation prefers staying put).
     Nanoseconds move_cost = 1'000'000;
@@ -22,6 +28,7 @@ struct RelocationOptions {
     // A planned target (chima-relocate --to; the prototype's redep.yaml): the relocation goes
     // to this placement instead of computing one. Paths still avoid what degraded.
     std::optional<Placement> target;
+    OnExit on_exit = OnExit::Restart;
 };
 
 // What a violation says to avoid: links with their measured cost, nodes that were slow.
@@ -29,13 +36,19 @@ struct Degradation {
     LinkCosts links;                           // extra cost per directed link
     std::map<std::string, Nanoseconds> nodes;  // extra cost per host
     std::string describe;                      // "s0-s1 measured 21ms"
-    bool empty() const { return links.empty() && nodes.empty(); }
+    // An exited function to start again in place (OnExit::Restart): the deployment stays,
+    // its dead instance is replaced.
+    bool restart = false;
+    bool empty() const { return links.empty() && nodes.empty() && !restart; }
 };
 
 // The service of a deployment (its chains and function specs), to compose it again.
 Service service_of(const Deployment& d);
 
 // Reads a violation line (chima-watch); std::nullopt when it names nothing to avoid.
+// latency/jitter: the worst segment costs what was measured; link, silence: the worst
+// segment (a link, or a function's node) is down; node: a missing switch takes its links
+// and attached hosts with it, a missing host its functions; availability: per on_exit.
 std::optional<Degradation> degradation_of(const Deployment& d, const nlohmann::json& violation,
                                           const RelocationOptions& options);
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <istream>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,7 +29,9 @@ struct WatchOptions {
 struct Violation {
     std::string chain;
     std::string section;
-    std::string metric;    // "latency", "jitter", "availability", "link"
+    // "latency", "jitter", "availability" (a function exited), "link" (link-down), "node"
+    // (node-missing), "silence" (a segment's telemetry stopped)
+    std::string metric;
     int64_t measured = 0;  // ns (latency/jitter), 0 otherwise
     int64_t limit = 0;
     int64_t crossed_at = 0;   // ns, when the measurement that crossed was taken
@@ -37,6 +40,8 @@ struct Violation {
     std::optional<Segment> worst;
     int64_t worst_value = 0;
     std::string reason;
+    std::string node;                 // metric "node": the node that is missing
+    std::vector<std::string> silent;  // metric "silence": the section's silent segment keys
     nlohmann::json to_json() const;
 };
 
@@ -66,6 +71,16 @@ class SectionWatcher {
     };
 
     std::vector<Violation> evaluate(const Section& s, int64_t ts, int64_t now);
+    std::vector<Violation> silence_event(const nlohmann::json& event, bool silent, int64_t ts,
+                                         int64_t now);
+    std::vector<Violation> node_event(const std::string& node, bool missing, int64_t ts,
+                                      int64_t now);
+    // Whether the node's loss takes the segment with it: a link ending at it, a function
+    // running on it or on a host attached to it.
+    bool segment_on_node(const Section& s, const Segment& seg, const std::string& node) const;
+    // A fault reported recently for a section of the same chain (a function exit, a link
+    // down, a missing node) explains its silence: no second violation for the same outage.
+    bool cause_known(const Section& s, int64_t now) const;
     std::vector<Violation> section_event(const std::string& chain, const std::string& metric,
                                          const std::string& reason,
                                          const std::function<bool(const Section&)>& affected,
@@ -76,7 +91,9 @@ class SectionWatcher {
     bool hold_down_allows(const Section& s, const std::string& metric, int64_t now);
 
     std::vector<Section> sections_;
+    Deployment deployment_;  // where the functions run (node faults)
     WatchOptions options_;
+    std::set<std::pair<std::string, std::string>> silent_;                // (chain, segment key)
     std::map<std::pair<std::string, std::string>, SegmentValue> values_;  // (chain, key)
     std::map<std::string, State> states_;                                 // chain/section/metric
     std::map<std::string, int64_t> last_report_;                          // chain/section/kind

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "chima/error.hpp"
+#include "chima/names.hpp"
 #include "chima/state_file.hpp"
 
 namespace chima {
@@ -75,6 +76,29 @@ std::string JsonReader::str() const {
     if (!value_.is_string())
         fail("expected a string");
     return value_.get<std::string>();
+}
+
+std::string JsonReader::name() const {
+    std::string s = str();
+    if (auto problem = name_problem(s); !problem.empty())
+        fail("invalid name '" + s + "': " + problem + " (" + kNameRule + ")");
+    return s;
+}
+
+std::string JsonReader::derived_name() const {
+    std::string s = str();
+    if (auto problem = derived_name_problem(s); !problem.empty())
+        fail("invalid name '" + s + "': " + problem);
+    return s;
+}
+
+int64_t JsonReader::integer(int64_t min, int64_t max, const std::string& what) const {
+    int64_t v = integer();
+    if (v < min || v > max) {
+        fail(what + " " + std::to_string(v) + " is out of range " + std::to_string(min) + ".." +
+             std::to_string(max));
+    }
+    return v;
 }
 
 int64_t JsonReader::integer() const {

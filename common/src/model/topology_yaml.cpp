@@ -43,6 +43,9 @@ Mac default_mac(uint8_t kind, uint32_t index) {
                (uint64_t((index >> 8) & 0xff) << 16)};
 }
 
+// INT carries a switch id in 14 bits, and 0 means none.
+constexpr uint32_t kMaxSwitchId = 0x3FFF;
+
 uint32_t port_value(const YamlView& v) { return static_cast<uint32_t>(v.integer(1, 511)); }
 
 Attachment parse_attachment(const YamlView& v) {
@@ -117,7 +120,12 @@ Topology parse_topology(const std::string& text, const std::string& file) {
         s.mark = v.mark();
         s.name = v.at("name").name();
         claim_name(s.name, v.at("name"));
-        s.id = v.has("id") ? static_cast<uint32_t>(v.at("id").integer(1, 0x3FFF)) : index;
+        if (!v.has("id") && index > kMaxSwitchId) {
+            v.fail("switch '" + s.name + "' would get id " + std::to_string(index) +
+                   ", past the range of switch ids 1.." + std::to_string(kMaxSwitchId) +
+                   " (INT carries 14 bits)");
+        }
+        s.id = v.has("id") ? static_cast<uint32_t>(v.at("id").integer(1, kMaxSwitchId)) : index;
         if (!ids.insert(s.id).second) {
             (v.has("id") ? v.at("id") : v).fail("duplicate switch id " + std::to_string(s.id));
         }

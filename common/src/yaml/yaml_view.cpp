@@ -1,6 +1,8 @@
 #include "chima/yaml/yaml_view.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <string_view>
 #include <sstream>
 
 #include "chima/state_file.hpp"
@@ -12,15 +14,85 @@ SourceMark to_mark(const YAML::Mark& m, const std::string& file) {
     if (m.is_null()) return SourceMark{file, 0, 0};
     return SourceMark{file, m.line + 1, m.column + 1};
 }
+
+// yaml-cpp keeps the first of two equal keys and drops the second without a word, and an
+// alias repeats a node wherever it is used: the walk looks at every mapping once per use,
+// up to this many nodes (a few aliases of aliases expand to billions).
+constexpr size_t kMaxVisitedNodes = 1'000'000;
+
+// InputError at the second of two equal keys of any mapping in the document.
+void refuse_duplicate_keys(const YAML::Node& root, const std::string& file) {
+    std::vector<YAML::Node> pending{root};
+    size_t visited = 0;
+    while (!pending.empty()) {
+        YAML::Node node = pending.back();
+        pending.pop_back();
+        if (++visited > kMaxVisitedNodes) {
+            throw InputError(to_mark(node.Mark(), file),
+                             "the document has more than " + std::to_string(kMaxVisitedNodes) +
+                                 " nodes once its aliases are expanded");
+        }
+        if (node.IsMap()) {
+            std::vector<std::string> keys;
+            for (auto it = node.begin(); it != node.end(); ++it) {
+                if (it->first.IsScalar()) {
+                    const std::string& key = it->first.Scalar();
+                    if (std::find(keys.begin(), keys.end(), key) != keys.end()) {
+                        throw InputError(to_mark(it->first.Mark(), file),
+                                         "duplicate key '" + key + "'");
+                    }
+                    keys.push_back(key);
+                }
+                pending.push_back(it->first);
+                pending.push_back(it->second);
+            }
+        } else if (node.IsSequence()) {
+            for (const auto& item : node)
+                pending.push_back(item);
+        }
+    }
+}
+
+// Where the second document of a stream starts: its root node, else its "---" line.
+SourceMark second_document_mark(const YAML::Node& second, const std::string& text,
+                                const std::string& file) {
+    if (second && !second.Mark().is_null() && second.Mark().line > 0)
+        return to_mark(second.Mark(), file);
+    int line = 1, markers = 0;
+    bool content = false;
+    for (size_t i = 0; i < text.size();) {
+        size_t end = text.find('\n', i);
+        std::string_view row(text.data() + i, (end == std::string::npos ? text.size() : end) - i);
+        if (row.substr(0, 3) == "---" || row.substr(0, 3) == "...") {
+            if (content || ++markers > 1 || row.substr(0, 3) == "...")
+                return SourceMark{file, line, 1};
+        } else if (!row.empty() && row[0] != '#' && row[0] != '%' && row[0] != ' ') {
+            content = true;
+        }
+        if (end == std::string::npos)
+            break;
+        i = end + 1;
+        ++line;
+    }
+    return SourceMark{file, line, 1};
+}
+
 }  // namespace
 
 YamlView YamlView::load_text(const std::string& text, const std::string& file) {
+    std::vector<YAML::Node> documents;
     try {
-        YAML::Node root = YAML::Load(text);
-        return YamlView(root, file);
+        documents = YAML::LoadAll(text);
     } catch (const YAML::Exception& e) {
         throw InputError(to_mark(e.mark, file), "invalid YAML: " + e.msg);
     }
+    if (documents.size() > 1) {
+        throw InputError(second_document_mark(documents[1], text, file),
+                         "a second YAML document: an input file holds one document");
+    }
+    YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
+    refuse_duplicate_keys(root, file);
+    return YamlView(root, file);
 }
 
 YamlView YamlView::load_file(const std::string& path) { return load_text(read_file(path), path); }
@@ -159,17 +231,17 @@ Mac YamlView::mac() const {
 
 std::string YamlView::name() const {
     std::string s = str();
-    if (!is_valid_name(s)) {
-        fail("invalid name '" + s + "': use [a-z0-9][a-z0-9_-]*, at most 32 characters");
+    if (auto problem = name_problem(s); !problem.empty()) {
+        throw InputError(mark(), "invalid name '" + s + "': " + problem, kNameRule);
     }
     return s;
 }
 
 std::string YamlView::path() const {
     std::string s = str();
-    std::string missing;
-    auto p = expand_env(s, &missing);
-    if (!p) fail("environment variable $" + missing + " is not set (in '" + s + "')");
+    std::string problem;
+    auto p = expand_env(s, &problem);
+    if (!p) fail(problem + " (in '" + s + "')");
     return *p;
 }
 

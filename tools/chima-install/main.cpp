@@ -48,8 +48,11 @@ int main(int argc, char** argv) {
         auto a = chima::deploy::load_artifacts(artifacts);
         net = chima::net::network_name(net, d.topology.name);  // checked before anything is opened
         std::optional<chima::Installed> before;
-        if (auto file = chima::previous_state_file(previous, out))
+        std::string before_file;
+        if (auto file = chima::previous_state_file(previous, out)) {
             before = chima::load_installed(*file);
+            before_file = *file;
+        }
         if (compose_dir) {
             for (const auto& f : chima::deploy::emit_compose(d, net, *compose_dir, containers))
                 std::cout << f << "\n";
@@ -64,6 +67,11 @@ int main(int argc, char** argv) {
             container_work = true;
         if (container_work && containers.backend == "auto")
             containers.backend = chima::container::detect_backend();  // once for this run
+        // Every input checked before the first device is opened: a function without its
+        // object or build context, or a stale installed.json, stops the run here.
+        if (!remove)
+            chima::deploy::check_p4_inputs(d, a, artifacts);
+        chima::deploy::check_container_inputs(d, net, before, before_file, containers, !remove);
         auto podman = container_work
                           ? chima::container::podman_service_for(containers.backend, podman_cli)
                           : nullptr;

@@ -22,8 +22,12 @@ int main(int argc, char** argv) {
         auto d = chima::load_deployment(deployment);
         net = chima::net::network_name(net, d.topology.name);  // checked before anything is opened
         std::optional<chima::Routes> before;
-        if (auto file = chima::previous_state_file(previous, out))
+        std::string before_file;
+        if (auto file = chima::previous_state_file(previous, out)) {
             before = chima::load_routes(*file);
+            before_file = *file;
+        }
+        chima::deploy::check_route_inputs(d, net, before, before_file);
         auto devices = chima::device::open_emulated_devices(net, d.topology, {});
         auto doc = chima::deploy::apply_routes(d, net, *devices, before);
         chima::emit_json(to_json(doc), out);

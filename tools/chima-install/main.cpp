@@ -58,6 +58,11 @@ int main(int argc, char** argv) {
                 std::cout << f << "\n";
             return 0;
         }
+        // Every input checked before the first device is opened: a function without its
+        // object or build context, or a stale installed.json, stops the run here.
+        if (!remove)
+            chima::deploy::check_p4_inputs(d, a, artifacts);
+        chima::deploy::check_container_inputs(d, net, before, before_file, containers, !remove);
         // The podman work of this run goes through one API service (see podman_service.hpp),
         // when there is any: functions to start, or containers of the previous install.
         bool container_work = std::any_of(d.functions.begin(), d.functions.end(), [](auto& f) {
@@ -67,11 +72,6 @@ int main(int argc, char** argv) {
             container_work = true;
         if (container_work && containers.backend == "auto")
             containers.backend = chima::container::detect_backend();  // once for this run
-        // Every input checked before the first device is opened: a function without its
-        // object or build context, or a stale installed.json, stops the run here.
-        if (!remove)
-            chima::deploy::check_p4_inputs(d, a, artifacts);
-        chima::deploy::check_container_inputs(d, net, before, before_file, containers, !remove);
         auto podman = container_work
                           ? chima::container::podman_service_for(containers.backend, podman_cli)
                           : nullptr;

@@ -135,6 +135,7 @@ expect_table chima-collect <<'ROWS'
 2      | --poll                                                                 | --iface lo --poll -1
 2      | --alpha: 0.000000 is not in (0, 1]                                     | --iface lo --alpha 0
 2      | --alpha: 1.500000 is not in (0, 1]                                     | --iface lo --alpha 1.5
+2      | network name "../x" is not valid                                       | --net ../x --deployment "$dep"
 ROWS
 
 expect_table chima-net <<'ROWS'

@@ -10,6 +10,7 @@
 #include "chima/collector/deployment_sections.hpp"
 #include "chima/emulation/emulated_network.hpp"
 #include "chima/model/deployment.hpp"
+#include "chima/net/names.hpp"
 #include "chima/tool.hpp"
 
 int main(int argc, char** argv) {
@@ -57,6 +58,8 @@ int main(int argc, char** argv) {
             {"native", chima::collector::XdpMode::Native}};
         options.mode = modes.at(mode);
         std::vector<chima::collector::WatchedSection> sections;
+        if (net)
+            chima::net::check_net_name(*net);
         if (net && !deployment)
             throw chima::InputError("--net needs --deployment (its topology places the collector)");
         if (!net && options.iface.empty())

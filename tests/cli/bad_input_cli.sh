@@ -56,7 +56,7 @@ printf '{"kind": "chima.routes", "version": 1, "deployment": "x", "net": "minima
 expect_table chima-compose <<'ROWS'
 # exit | message                                                        | arguments
 2      | topology-duplicate-key.yaml:4:1: duplicate key 'name'          | "$bad/topology-duplicate-key.yaml" "$ex/service.yaml"
-2      | topology-second-document.yaml:4:1: a second YAML document      | "$bad/topology-second-document.yaml" "$ex/service.yaml"
+2      | topology-second-document.yaml:5:1: a second YAML document      | "$bad/topology-second-document.yaml" "$ex/service.yaml"
 2      | service-unclosed-env.yaml:11:11: '${' at character 1 is not closed | "$ex/topology.yaml" "$bad/service-unclosed-env.yaml"
 2      | service-duplicate-key.yaml:4:39: duplicate key 'port'           | "$ex/topology.yaml" "$bad/service-duplicate-key.yaml"
 2      | topology-name-traversal.yaml:2:7: invalid name '../x'           | "$bad/topology-name-traversal.yaml" "$ex/service.yaml"

@@ -155,7 +155,7 @@ try chima-compose "topology-duplicate-key.yaml:4:1: duplicate key 'name'" \
     "$data/topology-duplicate-key.yaml" "$ex/service.yaml" "$ex/placement.yaml" -o "$dep"
 try chima-compose "service-unclosed-env.yaml:11:11: '\${' at character 1 is not closed" \
     "$ex/topology.yaml" "$data/service-unclosed-env.yaml" "$ex/placement.yaml" -o "$dep"
-try chima-compose "topology-second-document.yaml:4:1: a second YAML document" \
+try chima-compose "topology-second-document.yaml:5:1: a second YAML document" \
     "$data/topology-second-document.yaml" "$ex/service.yaml" "$ex/placement.yaml" -o "$dep"
 try chima-compose "service-function-name-shell.yaml:9:11: invalid name" \
     "$ex/topology.yaml" "$data/service-function-name-shell.yaml" -o "$dep"

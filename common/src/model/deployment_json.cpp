@@ -497,7 +497,7 @@ Deployment deployment_from_json(const json& doc, const std::string& file) {
                 slot.fail("slot " + std::to_string(pf.slot) + " of '" + pf.node +
                           "' is also function '" + it->second + "'");
             if (f.has("sid") &&
-                f.at("sid").integer() != SegmentId::function(pf.slot).label()) {
+                f.at("sid").integer() != int64_t{SegmentId::function(pf.slot).label()}) {
                 f.at("sid").fail("SID " + f.at("sid").raw().dump() + " contradicts slot " +
                                  std::to_string(pf.slot) + " (function SID " +
                                  std::to_string(SegmentId::function(pf.slot).label()) + ")");
@@ -526,7 +526,8 @@ Deployment deployment_from_json(const json& doc, const std::string& file) {
                 id.fail("function id " + std::to_string(pf.function_id) + " is also '" +
                         it->second + "'");
             if (f.has("end_sid") &&
-                f.at("end_sid").integer() != SegmentId::function_end(pf.function_id).label()) {
+                f.at("end_sid").integer() !=
+                    int64_t{SegmentId::function_end(pf.function_id).label()}) {
                 f.at("end_sid").fail(
                     "SID " + f.at("end_sid").raw().dump() + " contradicts function id " +
                     std::to_string(pf.function_id) + " (function-end SID " +
@@ -603,13 +604,23 @@ Deployment deployment_from_json(const json& doc, const std::string& file) {
         d.sections.push_back(sec);
     }
     for (const auto& e : r.at("endpoints").items()) {
-        NetEndpoint ep{e.at("name").name(), e.at("kind").str(),   e.at("ip").ipv4(),
-                       e.at("mac").mac(),   e.at("switch").name(), read_port(e.at("port"))};
-        if (ep.kind != "client" && ep.kind != "collector" && ep.kind != "host" &&
-            ep.kind != "function") {
-            e.at("kind").fail("unknown endpoint kind '" + ep.kind +
+        std::string kind = e.at("kind").str();
+        if (kind != "client" && kind != "collector" && kind != "host" && kind != "function") {
+            e.at("kind").fail("unknown endpoint kind '" + kind +
                               "' (expected client, collector, host or function)");
         }
+        // A node is opened by its endpoint's name; a function's endpoint is "chain/function".
+        std::string name = e.at("name").str();
+        if (kind == "function") {
+            auto slash = name.find('/');
+            if (slash == std::string::npos ||
+                !d.find_function(name.substr(0, slash), name.substr(slash + 1)))
+                e.at("name").fail("no function '" + name + "' (expected chain/function)");
+        } else {
+            name = e.at("name").name();
+        }
+        NetEndpoint ep{name, kind, e.at("ip").ipv4(), e.at("mac").mac(), e.at("switch").name(),
+                       read_port(e.at("port"))};
         check_switch_ref(t, e.at("switch"), ep.sw);
         d.endpoints.push_back(ep);
     }

@@ -93,7 +93,12 @@ std::string JsonReader::derived_name() const {
 }
 
 int64_t JsonReader::integer(int64_t min, int64_t max, const std::string& what) const {
-    int64_t v = integer();
+    if (!value_.is_number_integer() ||
+        (value_.is_number_unsigned() &&
+         value_.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))) {
+        fail("expected an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    }
+    int64_t v = value_.get<int64_t>();
     if (v < min || v > max) {
         fail(what + " " + std::to_string(v) + " is out of range " + std::to_string(min) + ".." +
              std::to_string(max));

@@ -56,7 +56,7 @@ void refuse_duplicate_keys(const YAML::Node& root, const std::string& file) {
 // Where the second document of a stream starts: its root node, else its "---" line.
 SourceMark second_document_mark(const YAML::Node& second, const std::string& text,
                                 const std::string& file) {
-    if (second && !second.Mark().is_null() && second.Mark().line > 0)
+    if (second && !second.IsNull() && !second.Mark().is_null())
         return to_mark(second.Mark(), file);
     int line = 1, markers = 0;
     bool content = false;

@@ -108,7 +108,6 @@ expect_table chima-install <<'ROWS'
 2      | inst-host.json: at /functions/0/node: 'd9' is not a host              | "$dep" "$tmp/artifacts.json" --net minimal --previous "$tmp/inst-host.json"
 2      | network name "a;b" is not valid                                        | "$dep" "$tmp/artifacts.json" --net 'a;b'
 2      | network name "../x" is not valid                                       | "$dep" "$tmp/artifacts.json" -n ../x
-2      | network name "" is not valid                                           | "$dep" "$tmp/artifacts.json" -n ''
 2      | network name "Lab" is not valid: it starts with 'L'                    | "$dep" "$tmp/artifacts.json" -n Lab
 ROWS
 

@@ -7,6 +7,7 @@
 #include "chima/container/backend.hpp"
 #include "chima/container/podman_service.hpp"
 #include "chima/deploy/artifacts.hpp"
+#include "chima/deploy/install.hpp"
 #include "chima/device/ebpf_devices.hpp"
 #include "chima/model/installed.hpp"
 #include "chima/model/routes.hpp"
@@ -75,7 +76,9 @@ int main(int argc, char** argv) {
         // The state files are read again by each relocation (it rewrites them); read now,
         // a bad one stops the run before the first violation is waited for.
         if (!dry_run) {
-            chima::deploy::load_artifacts(artifacts);
+            // Every P4 function of a relocation's deployment is one of the current one's.
+            chima::deploy::check_p4_inputs(current, chima::deploy::load_artifacts(artifacts),
+                                           artifacts);
             if (!installed.empty() && std::filesystem::exists(installed))
                 chima::load_installed(installed);
             if (!routes.empty() && std::filesystem::exists(routes))

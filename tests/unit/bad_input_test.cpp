@@ -54,14 +54,18 @@ void run_case(const fs::path& bad) {
     std::string topo = ex + "topology.yaml", service = ex + "service.yaml",
                 placement = ex + "placement.yaml";
     std::string name = bad.filename().string();
-    if (name.rfind("topology-", 0) == 0) topo = bad.string();
-    if (name.rfind("service-", 0) == 0) service = bad.string();
-    if (name.rfind("placement-", 0) == 0) placement = bad.string();
+    if (name.rfind("topology-", 0) == 0)
+        topo = bad.string();
+    if (name.rfind("service-", 0) == 0)
+        service = bad.string();
+    if (name.rfind("placement-", 0) == 0)
+        placement = bad.string();
     bool with_placement = name.rfind("service-", 0) != 0;
     ComposeInput in;
     in.topology = load_topology(topo);
     in.service = load_service(service);
-    if (with_placement) in.placement = load_placement(placement);
+    if (with_placement)
+        in.placement = load_placement(placement);
     compose(in);
 }
 
@@ -71,7 +75,8 @@ TEST_CASE("bad input corpus: message, file, line and column") {
     fs::path dir = fs::path(CHIMA_TEST_DATA) / "bad";
     int cases = 0;
     for (const auto& entry : fs::directory_iterator(dir)) {
-        if (entry.path().extension() != ".yaml") continue;
+        if (entry.path().extension() != ".yaml")
+            continue;
         ++cases;
         Expectation want = expectation_of(entry.path());
         CAPTURE(entry.path().filename().string());
@@ -137,8 +142,8 @@ std::string substitute(std::string what, const std::map<std::string, size_t>& in
 
 // Reading `doc` must fail with an InputError naming `file`, the JSON pointer and `message`.
 template <typename Read>
-void expect_refused(const nlohmann::json& doc, const std::string& file,
-                    const std::string& pointer, const std::string& message, Read read) {
+void expect_refused(const nlohmann::json& doc, const std::string& file, const std::string& pointer,
+                    const std::string& message, Read read) {
     CAPTURE(pointer);
     CAPTURE(message);
     try {
@@ -263,7 +268,9 @@ TEST_CASE("deployment.json: names, ranges, references and contradictions at thei
                                         {"{q}", function_index(good, "p4", 1)},
                                         {"{c}", function_index(good, "container", 0)},
                                         {"{d}", function_index(good, "container", 1)}};
-    auto other = [&](const std::string& ptr) { return good[nlohmann::json::json_pointer(substitute(ptr, index))]; };
+    auto other = [&](const std::string& ptr) {
+        return good[nlohmann::json::json_pointer(substitute(ptr, index))];
+    };
     const std::vector<JsonCase> cases{
         {"/topology/name", "../x", "invalid name '../x'"},
         {"/topology/switches/0/name", "s0;x", "invalid name 's0;x'"},
@@ -363,7 +370,9 @@ TEST_CASE("installed.json and routes.json: names, ranges and duplicates at their
     nlohmann::json good = to_json(installed);
     CHECK_NOTHROW(installed_from_json(good, "installed.json"));
     size_t c = function_index(good, "container"), p = function_index(good, "p4");
-    auto at = [](size_t i, const char* key) { return "/functions/" + std::to_string(i) + "/" + key; };
+    auto at = [](size_t i, const char* key) {
+        return "/functions/" + std::to_string(i) + "/" + key;
+    };
     const std::vector<JsonCase> cases{
         {"/net", "a;b", "invalid name 'a;b'"},
         {at(c, "name"), "x;touch /tmp/f", "invalid name 'x;touch /tmp/f'"},
@@ -377,16 +386,17 @@ TEST_CASE("installed.json and routes.json: names, ranges and duplicates at their
     for (const auto& k : cases) {
         nlohmann::json doc = good;
         doc[nlohmann::json::json_pointer(k.pointer)] = k.value;
-        expect_refused(doc, "installed.json", k.pointer, k.message,
-                           [](const nlohmann::json& j) { return installed_from_json(j, "installed.json"); });
+        expect_refused(doc, "installed.json", k.pointer, k.message, [](const nlohmann::json& j) {
+            return installed_from_json(j, "installed.json");
+        });
     }
     // The same function twice.
     nlohmann::json twice = good;
     twice["functions"].push_back(good["functions"][c]);
-    expect_refused(twice, "installed.json",
-                   "/functions/" + std::to_string(good["functions"].size()) + "/name",
-                   "duplicate function",
-                   [](const nlohmann::json& j) { return installed_from_json(j, "installed.json"); });
+    expect_refused(
+        twice, "installed.json", "/functions/" + std::to_string(good["functions"].size()) + "/name",
+        "duplicate function",
+        [](const nlohmann::json& j) { return installed_from_json(j, "installed.json"); });
 
     nlohmann::json routes = to_json(routes_of(d, "minimal"));
     CHECK_NOTHROW(routes_from_json(routes, "routes.json"));
@@ -409,7 +419,10 @@ TEST_CASE("artifacts.json: objects are regular ELF BPF files in the build direct
     fs::path dir = fs::temp_directory_path() / ("chima-artifacts-" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir / "build" / "p4");
-    std::string elf_bpf("\x7f" "ELF\x02\x01\x01", 7);
+    std::string elf_bpf(
+        "\x7f"
+        "ELF\x02\x01\x01",
+        7);
     elf_bpf.resize(18, '\0');
     elf_bpf += std::string("\xf7\x00", 2);  // e_machine 247 (EM_BPF), little endian
     elf_bpf.resize(64, '\0');
@@ -419,9 +432,10 @@ TEST_CASE("artifacts.json: objects are regular ELF BPF files in the build direct
     write_file_atomic((dir / "build/p4/x86.o").string(), elf_x86);
     write_file_atomic((dir / "outside.bpf.o").string(), elf_bpf);
     auto artifacts_with = [&](const nlohmann::json& object) {
-        nlohmann::json doc = {{"kind", "chima.artifacts"},
-                              {"version", 1},
-                              {"functions", {{{"chain", "minimal"}, {"name", "f"}, {"object", object}}}}};
+        nlohmann::json doc = {
+            {"kind", "chima.artifacts"},
+            {"version", 1},
+            {"functions", {{{"chain", "minimal"}, {"name", "f"}, {"object", object}}}}};
         std::string path = (dir / "build" / "artifacts.json").string();
         write_file_atomic(path, doc.dump());
         return path;

@@ -100,7 +100,10 @@ struct Lab {
     explicit Lab(const Deployment& d) {
         // Objects the switches in memory never read; artifacts.json wants regular files with
         // an ELF header for BPF (64-bit, little endian, e_machine 247).
-        std::string elf_bpf("\x7f" "ELF\x02\x01\x01", 7);
+        std::string elf_bpf(
+            "\x7f"
+            "ELF\x02\x01\x01",
+            7);
         elf_bpf.resize(18, '\0');
         elf_bpf += std::string("\xf7\x00", 2);
         elf_bpf.resize(64, '\0');

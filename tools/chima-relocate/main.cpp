@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
         // A --to placement is applied at the first violation; planned now (planning touches
         // nothing), one that cannot be applied stops the run before it waits for one.
         if (options.target)
-            chima::relocate::plan_relocation(topo, current, chima::relocate::Degradation{}, options);
+            chima::relocate::plan_relocation(topo, current, chima::relocate::Degradation{},
+                                             options);
         // The state files are read again by each relocation (it rewrites them); read now,
         // a bad one stops the run before the first violation is waited for.
         if (!dry_run) {

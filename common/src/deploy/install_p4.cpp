@@ -45,8 +45,8 @@ device::FunctionLoad function_load(const PlacedFunction& f, const FunctionArtifa
     try {
         load.p4info = json::parse(read_file(art.p4info));
     } catch (const json::exception& e) {
-        throw InputError(SourceMark{art.p4info}, std::string("not a P4Info JSON document: ") +
-                                                     e.what());
+        throw InputError(SourceMark{art.p4info},
+                         std::string("not a P4Info JSON document: ") + e.what());
     }
     load.entries = resolve_entries(f, load.p4info);
     return load;

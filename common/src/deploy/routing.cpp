@@ -44,8 +44,8 @@ void check_route_inputs(const Deployment& d, const std::string& net_name,
     // A stale routes.json: its flows are removed at the clients it names, its watches at the
     // switches it names, in the network it names.
     if (previous->net != net_name)
-        fail("/net", "it describes network '" + previous->net + "', this run drives '" +
-                         net_name + "'");
+        fail("/net",
+             "it describes network '" + previous->net + "', this run drives '" + net_name + "'");
     for (size_t i = 0; i < previous->flows.size(); ++i) {
         const std::string& pusher = previous->flows[i].pusher;
         if (pusher != d.topology.client.name && !d.topology.find_host(pusher))
@@ -54,8 +54,9 @@ void check_route_inputs(const Deployment& d, const std::string& net_name,
     }
     for (size_t i = 0; i < previous->int_watch.size(); ++i) {
         if (!d.topology.find_switch(previous->int_watch[i].sw))
-            fail("/int_watch/" + std::to_string(i) + "/switch",
-                 "'" + previous->int_watch[i].sw + "' is not a switch of the deployment's topology");
+            fail(
+                "/int_watch/" + std::to_string(i) + "/switch",
+                "'" + previous->int_watch[i].sw + "' is not a switch of the deployment's topology");
     }
 }
 

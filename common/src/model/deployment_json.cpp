@@ -283,8 +283,8 @@ SegmentId read_stack_entry(const JsonReader& e) {
     if (e.has("sid")) {
         std::string kind = e.at("sid").str();
         bool known = false;
-        for (SidKind k : {SidKind::Function, SidKind::Adjacency, SidKind::IntToHost,
-                          SidKind::FunctionEnd}) {
+        for (SidKind k :
+             {SidKind::Function, SidKind::Adjacency, SidKind::IntToHost, SidKind::FunctionEnd}) {
             known = known || kind == SegmentId::kind_name(k);
         }
         if (!known) {
@@ -292,14 +292,13 @@ SegmentId read_stack_entry(const JsonReader& e) {
                              "' (expected function, adjacency, int-to-host or function-end)");
         }
         if (kind != SegmentId::kind_name(sid.kind())) {
-            e.at("sid").fail("SID kind '" + kind + "' contradicts label " +
-                             std::to_string(value) + ", which is " + sid.str());
+            e.at("sid").fail("SID kind '" + kind + "' contradicts label " + std::to_string(value) +
+                             ", which is " + sid.str());
         }
     }
     if (e.has("arg") && e.at("arg").integer() != static_cast<int64_t>(sid.arg())) {
         e.at("arg").fail("argument " + std::to_string(e.at("arg").integer()) +
-                         " contradicts label " + std::to_string(value) + ", which is " +
-                         sid.str());
+                         " contradicts label " + std::to_string(value) + ", which is " + sid.str());
     }
     return sid;
 }
@@ -348,8 +347,9 @@ Segment read_segment(const JsonReader& r, const Topology& t,
         if (it == containers.end())
             r.at("function").fail("no container function '" + s.function + "'");
         if (it->second->function_id != s.function_id) {
-            r.at("function_id").fail("function '" + s.function + "' has id " +
-                                     std::to_string(it->second->function_id));
+            r.at("function_id")
+                .fail("function '" + s.function + "' has id " +
+                      std::to_string(it->second->function_id));
         }
     } else {
         r.at("type").fail("unknown segment type '" + type + "'");
@@ -451,8 +451,9 @@ Deployment deployment_from_json(const json& doc, const std::string& file) {
         info.client.port = read_udp_port(c.at("client").at("port"));
         info.client.protocol = c.at("client").at("protocol").str();
         if (info.client.protocol != "udp" && info.client.protocol != "tcp") {
-            c.at("client").at("protocol").fail("unknown protocol '" + info.client.protocol +
-                                               "' (expected udp or tcp)");
+            c.at("client")
+                .at("protocol")
+                .fail("unknown protocol '" + info.client.protocol + "' (expected udp or tcp)");
         }
         info.sla = read_sla(c.at("sla"));
         info.alpha = c.at("alpha").number();
@@ -525,9 +526,8 @@ Deployment deployment_from_json(const json& doc, const std::string& file) {
             if (auto [it, fresh] = function_ids.emplace(pf.function_id, key); !fresh)
                 id.fail("function id " + std::to_string(pf.function_id) + " is also '" +
                         it->second + "'");
-            if (f.has("end_sid") &&
-                f.at("end_sid").integer() !=
-                    int64_t{SegmentId::function_end(pf.function_id).label()}) {
+            if (f.has("end_sid") && f.at("end_sid").integer() !=
+                                        int64_t{SegmentId::function_end(pf.function_id).label()}) {
                 f.at("end_sid").fail(
                     "SID " + f.at("end_sid").raw().dump() + " contradicts function id " +
                     std::to_string(pf.function_id) + " (function-end SID " +
@@ -569,8 +569,8 @@ Deployment deployment_from_json(const json& doc, const std::string& file) {
             f.at("chain").fail("unknown chain '" + fl.chain + "'");
         fl.direction = f.at("direction").str();
         if (fl.direction != "forward" && fl.direction != "reverse")
-            f.at("direction").fail("unknown direction '" + fl.direction +
-                                   "' (expected forward or reverse)");
+            f.at("direction")
+                .fail("unknown direction '" + fl.direction + "' (expected forward or reverse)");
         fl.src = f.at("src").name();
         fl.dst = f.at("dst").name();
         fl.src_ip = f.at("src_ip").ipv4();
@@ -619,7 +619,11 @@ Deployment deployment_from_json(const json& doc, const std::string& file) {
         } else {
             name = e.at("name").name();
         }
-        NetEndpoint ep{name, kind, e.at("ip").ipv4(), e.at("mac").mac(), e.at("switch").name(),
+        NetEndpoint ep{name,
+                       kind,
+                       e.at("ip").ipv4(),
+                       e.at("mac").mac(),
+                       e.at("switch").name(),
                        read_port(e.at("port"))};
         check_switch_ref(t, e.at("switch"), ep.sw);
         d.endpoints.push_back(ep);

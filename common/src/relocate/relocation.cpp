@@ -36,8 +36,8 @@ void check_topology_of(const Topology& topology, const Deployment& current) {
                              "): " + what);
     };
     if (topology.name != current.topology.name)
-        mismatch("it is named '" + topology.name + "', the deployment's '" +
-                 current.topology.name + "'");
+        mismatch("it is named '" + topology.name + "', the deployment's '" + current.topology.name +
+                 "'");
     for (const auto& s : current.topology.switches) {
         const Switch* now = topology.find_switch(s.name);
         if (!now)

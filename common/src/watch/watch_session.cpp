@@ -28,8 +28,8 @@ std::string measurement_problem(const nlohmann::json& event) {
         if (!event.contains(key))
             continue;
         const auto& v = event[key];
-        if (!v.is_number_integer() || (v.is_number_integer() && !v.is_number_unsigned() &&
-                                       v.get<int64_t>() < 0)) {
+        if (!v.is_number_integer() ||
+            (v.is_number_integer() && !v.is_number_unsigned() && v.get<int64_t>() < 0)) {
             return std::string("measurement with ") + key + " " + v.dump() +
                    " (expected an integer >= 0)";
         }

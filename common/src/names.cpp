@@ -53,6 +53,37 @@ std::string derived_name_problem(std::string_view name) {
     return problem_of(name, kMaxDerivedNameLength);
 }
 
+std::string image_ref_problem(std::string_view ref) {
+    if (ref.empty())
+        return "it is empty";
+    if (ref.size() > 255)
+        return "it has " + std::to_string(ref.size()) + " characters, at most 255 are allowed";
+    if (ref[0] == '-')
+        return "it starts with '-'";
+    for (size_t i = 0; i < ref.size(); ++i) {
+        char c = ref[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '_' || c == '/' || c == ':' || c == '@' || c == '+' || c == '-';
+        if (!ok)
+            return "character " + std::to_string(i + 1) + " is " + printable(c);
+    }
+    return {};
+}
+
+std::string env_name_problem(std::string_view name) {
+    if (name.empty())
+        return "it is empty";
+    for (size_t i = 0; i < name.size(); ++i) {
+        char c = name[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+                  (i > 0 && c >= '0' && c <= '9');
+        if (!ok)
+            return "character " + std::to_string(i + 1) + " is " + printable(c) +
+                   " (use [A-Za-z_][A-Za-z0-9_]*)";
+    }
+    return {};
+}
+
 void check_name(const std::string& name, const std::string& what) {
     if (auto problem = name_problem(name); !problem.empty())
         throw InputError(what + " \"" + name + "\" is not valid: " + problem, kNameRule);

@@ -191,6 +191,15 @@ TEST_CASE("names: one rule at every entry point") {
         CHECK_THROWS_AS(JsonReader(j, "t.json").name(), InputError);
     }
     CHECK(net::network_name("", "minimal") == "minimal");
+    // What reaches a container engine's command line besides names.
+    CHECK(image_ref_problem("docker.io/library/alpine:3.19@sha256:abc").empty());
+    CHECK(image_ref_problem("localhost/chima/echo:0123456789abcdef").empty());
+    for (std::string bad : {"", "-v", "--privileged", "a b", "a;b", "a\nb", "$(x)"})
+        CHECK_FALSE(image_ref_problem(bad).empty());
+    CHECK(env_name_problem("CHIMA_PORT").empty());
+    CHECK(env_name_problem("_x1").empty());
+    for (std::string bad : {"", "1A", "A=B", "A B", "A-B"})
+        CHECK_FALSE(env_name_problem(bad).empty());
 }
 
 TEST_CASE("YAML: duplicate keys at any depth, a second document, an unclosed ${") {
@@ -304,6 +313,10 @@ TEST_CASE("deployment.json: names, ranges, references and contradictions at thei
         {"/functions/{c}/netns", "../../x", "expected 'fn-"},
         {"/functions/{c}/port", 70000, "port 70000 is out of range 1..65535"},
         {"/functions/{c}/type", "vm", "unknown function type 'vm'"},
+        {"/functions/{c}/image", "--privileged",
+         "invalid image '--privileged': it starts with '-'"},
+        {"/functions/{c}/image", "alpine; rm -rf /", "invalid image 'alpine; rm -rf /'"},
+        {"/functions/{c}/env", {{"A=B", "x"}}, "invalid environment variable name 'A=B'"},
         {"/flows/0/pusher", "../../../../tmp/x", "invalid name '../../../../tmp/x'"},
         {"/flows/0/pusher", "s0", "neither the client nor a host"},
         {"/flows/0/direction", "sideways", "unknown direction"},

@@ -28,6 +28,14 @@ bool is_valid_name(std::string_view name);
 // The same for a derived name (the characters of the rule, up to kMaxDerivedNameLength).
 std::string derived_name_problem(std::string_view name);
 
+// What is wrong with a container image reference ("" when nothing): it reaches a container
+// engine's command line as an argument, so it may not start with '-' and holds only
+// [A-Za-z0-9._/:@+-] (registry, path, tag, digest), at most 255 characters.
+std::string image_ref_problem(std::string_view ref);
+
+// What is wrong with an environment variable's name ("" when nothing): [A-Za-z_][A-Za-z0-9_]*.
+std::string env_name_problem(std::string_view name);
+
 // Throws InputError '<what> "<name>" is not valid: <problem>' (with the rule as the hint).
 void check_name(const std::string& name, const std::string& what);
 

@@ -539,13 +539,20 @@ Deployment deployment_from_json(const json& doc, const std::string& file) {
             s.port = read_udp_port(f.at("port"));
             if (f.has("netns") && f.at("netns").str() != pf.netns())
                 f.at("netns").fail("expected '" + pf.netns() + "' (fn-<chain>-<name>)");
-            if (f.has("image"))
+            if (f.has("image")) {
                 s.image = f.at("image").str();
+                if (auto problem = image_ref_problem(s.image); !problem.empty())
+                    f.at("image").fail("invalid image '" + s.image + "': " + problem);
+            }
             if (f.has("build"))
                 s.build = f.at("build").str();
             for (const auto& a : f.at("command").items())
                 s.command.push_back(a.str());
             s.env = f.at("env").string_map();
+            for (const auto& [key, value] : s.env) {
+                if (auto problem = env_name_problem(key); !problem.empty())
+                    f.at("env").fail("invalid environment variable name '" + key + "': " + problem);
+            }
         } else {
             f.at("type").fail("unknown function type '" + type + "'");
         }

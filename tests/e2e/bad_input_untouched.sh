@@ -141,9 +141,14 @@ try chima-route 'network name "../x" is not valid' "$dep" -n ../x "${route_out[@
 try chima-route "routes-pusher.json: at /flows/0/pusher: invalid name '../../x'" \
     "$dep" --net "$net" --previous "$bad/routes-pusher.json" "${route_out[@]}"
 try chima-relocate "art-passwd.json: at /functions/0/object" -t "$ex/topology.yaml" -d "$dep" \
-    "${relocate_files[@]}" --artifacts "$bad/art-passwd.json" --once
+    --net "$net" --artifacts "$bad/art-passwd.json" --installed "$state/installed.json" \
+    --routes "$state/routes.json" -o "$state/deployment.json" --once
 try chima-relocate "inst-name.json: at /functions/0/name" -t "$ex/topology.yaml" -d "$dep" \
-    "${relocate_files[@]}" --installed "$bad/inst-name.json" --once
+    --net "$net" --artifacts "$state/artifacts.json" --installed "$bad/inst-name.json" \
+    --routes "$state/routes.json" -o "$state/deployment.json" --once
+try chima-relocate "routes-pusher.json: at /flows/0/pusher" -t "$ex/topology.yaml" -d "$dep" \
+    --net "$net" --artifacts "$state/artifacts.json" --installed "$state/installed.json" \
+    --routes "$bad/routes-pusher.json" -o "$state/deployment.json" --once
 try chima-relocate "to.yaml:2:63: invalid name '../d4'" -t "$ex/topology.yaml" -d "$dep" \
     "${relocate_files[@]}" --to "$bad/to.yaml" --once
 try chima-relocate "d9" -t "$ex/topology.yaml" -d "$dep" "${relocate_files[@]}" --to "$bad/to-unknown.yaml" --once

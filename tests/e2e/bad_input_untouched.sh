@@ -52,8 +52,14 @@ snapshot() {
     (cd "$state" && sha256sum deployment.json artifacts.json installed.json routes.json net.json)
 }
 snapshot > "$state/snapshot.before"
-grep -q '^## map' "$state/snapshot.before" || fail "no maps in the snapshot: $(head "$state/snapshot.before")"
-[ "$(grep -c '^[0-9a-f]\{64\} ' "$state/snapshot.before")" -ge 3 ] || fail "no containers in the snapshot"
+# The snapshot sees what a tool would change: the label stacks, the slots, the forwarding
+# entries, the programs, both containers, the namespaces.
+for what in '^## map .*/chima_flows$' '^## map .*/chima_slots$' '^## map .*/chima_mac_routes$' \
+    '^## prog ' "^chima\.$net\.fn-"; do
+    grep -q "$what" "$state/snapshot.before" || fail "the snapshot lacks $what: $(head "$state/snapshot.before")"
+done
+containers=$(awk '/^# containers/ {on = 1; next} /^#/ {on = 0} on' "$state/snapshot.before" | wc -l)
+[ "$containers" -ge 2 ] || fail "$containers containers in the snapshot"
 
 # The bad inputs, each a variant of the deployed files.
 dep=$state/deployment.json

@@ -89,20 +89,7 @@ std::string Mac::str() const {
     return buf;
 }
 
-bool is_valid_name(const std::string& name) {
-    if (name.empty() || name.size() > 32)
-        return false;
-    auto ok_first = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-    if (!ok_first(name[0]))
-        return false;
-    for (char c : name) {
-        if (!ok_first(c) && c != '_' && c != '-')
-            return false;
-    }
-    return true;
-}
-
-std::optional<std::string> expand_env(const std::string& text, std::string* missing) {
+std::optional<std::string> expand_env(const std::string& text, std::string* problem) {
     std::string out;
     for (size_t i = 0; i < text.size();) {
         if (text[i] != '$') {
@@ -118,7 +105,18 @@ std::optional<std::string> expand_env(const std::string& text, std::string* miss
                (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_'))
             ++end;
         std::string var = text.substr(start, end - start);
-        if (var.empty() || (braced && (end >= text.size() || text[end] != '}'))) {
+        if (braced && (var.empty() || end >= text.size() || text[end] != '}')) {
+            // A path with "${" in it is a typo, never a file name meant literally.
+            if (problem) {
+                size_t close = text.find('}', start);
+                *problem = close == std::string::npos
+                               ? "'${' at character " + std::to_string(i + 1) + " is not closed"
+                               : "'" + text.substr(i, close - i + 1) + "' at character " +
+                                     std::to_string(i + 1) + " is not a variable name";
+            }
+            return std::nullopt;
+        }
+        if (var.empty()) {
             out += text[i++];
             continue;
         }
@@ -129,8 +127,8 @@ std::optional<std::string> expand_env(const std::string& text, std::string* miss
         } else if (var == "CHIMA_ROOT") {
             v = CHIMA_DEFAULT_ROOT;
         } else {
-            if (missing)
-                *missing = var;
+            if (problem)
+                *problem = "environment variable $" + var + " is not set";
             return std::nullopt;
         }
         out += v;

@@ -68,8 +68,13 @@ if [ "$(id -u)" -eq 0 ] && [ "${CI:-}" = true ]; then
     command -v podman >/dev/null && command -v curl >/dev/null || fail "podman or curl missing under CI"
 fi
 if command -v podman >/dev/null && command -v curl >/dev/null && [ "$(id -u)" -eq 0 ]; then
+    # Artifacts it checks at start and never loads (no violation comes): BPF object headers.
+    printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000\001\000\367\000' > "$tmp/f.bpf.o"
+    jq -n '{kind: "chima.artifacts", version: 1, functions: [
+        {chain: "minimal", name: "changettl", object: "f.bpf.o"},
+        {chain: "minimal", name: "changettl2", object: "f.bpf.o"}]}' > "$tmp/artifacts.json"
     mkfifo "$tmp/stdin"
-    "$bin/chima-relocate" -v -t "$ex/topology.yaml" -d "$tmp/dep.json" --artifacts "$tmp/none.json" \
+    "$bin/chima-relocate" -v -t "$ex/topology.yaml" -d "$tmp/dep.json" --artifacts "$tmp/artifacts.json" \
         --backend podman < "$tmp/stdin" 2> "$tmp/relocate.log" &
     relocate=$!
     exec 3> "$tmp/stdin"  # stdin open: chima-relocate waits for violations
@@ -96,7 +101,7 @@ if command -v podman >/dev/null && command -v curl >/dev/null && [ "$(id -u)" -e
     # nothing: no file of a tool that is not running.
     left=$(ls "$(dirname "$socket")" | grep "^podman-$relocate-" || true)
     [ -z "$left" ] || { echo "left by the killed chima-relocate: $left"; exit 1; }
-    echo | "$bin/chima-relocate" -q -t "$ex/topology.yaml" -d "$tmp/dep.json" --artifacts "$tmp/none.json" \
+    echo | "$bin/chima-relocate" -q -t "$ex/topology.yaml" -d "$tmp/dep.json" --artifacts "$tmp/artifacts.json" \
         --backend podman
     for file in "$(dirname "$socket")"/podman-*; do
         [ -e "$file" ] || continue
@@ -104,7 +109,7 @@ if command -v podman >/dev/null && command -v curl >/dev/null && [ "$(id -u)" -e
         gone "$owner" && { echo "left behind: $file"; exit 1; }
     done
     # --podman-cli: none started.
-    echo | "$bin/chima-relocate" -v -t "$ex/topology.yaml" -d "$tmp/dep.json" --artifacts "$tmp/none.json" \
+    echo | "$bin/chima-relocate" -v -t "$ex/topology.yaml" -d "$tmp/dep.json" --artifacts "$tmp/artifacts.json" \
         --backend podman --podman-cli 2> "$tmp/cli.log"
     ! grep -q "podman API service" "$tmp/cli.log" || { echo "--podman-cli started a service"; exit 1; }
 fi

@@ -102,11 +102,19 @@ struct Lab {
     explicit Lab(const Deployment& d) {
         // The run-time records (a relocation's intent, the network lock) in the lab too.
         ::setenv("CHIMA_RUN_DIR", (dir.path() / "run").c_str(), 1);
-        // Objects the switches in memory never read; artifacts.json wants them to exist.
+        // Objects the switches in memory never read; artifacts.json wants regular files with
+        // an ELF header for BPF (64-bit, little endian, e_machine 247).
+        std::string elf_bpf(
+            "\x7f"
+            "ELF\x02\x01\x01",
+            7);
+        elf_bpf.resize(18, '\0');
+        elf_bpf += std::string("\xf7\x00", 2);
+        elf_bpf.resize(64, '\0');
         for (const auto& f : d.functions) {
             if (f.spec.type == FunctionType::P4) {
                 std::string object = (dir.path() / (f.spec.name + ".bpf.o")).string();
-                write_file_atomic(object, "not read");
+                write_file_atomic(object, elf_bpf);
                 artifacts.functions[f.chain + "/" + f.spec.name] = {
                     f.chain, f.spec.name, object, "", "", "hash-" + f.spec.name};
             }

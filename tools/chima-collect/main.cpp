@@ -10,6 +10,7 @@
 #include "chima/collector/deployment_sections.hpp"
 #include "chima/emulation/emulated_network.hpp"
 #include "chima/model/deployment.hpp"
+#include "chima/net/names.hpp"
 #include "chima/tool.hpp"
 
 int main(int argc, char** argv) {
@@ -50,6 +51,12 @@ int main(int argc, char** argv) {
         ->capture_default_str();
 
     return tool.run(argc, argv, [&] {
+        if (!(poll_seconds * 1000.0 >= 1.0) || poll_seconds > 86400.0)
+            throw chima::InputError("--poll: " + std::to_string(poll_seconds) +
+                                    " s is not from 0.001 to 86400 seconds");
+        if (!(options.alpha > 0.0 && options.alpha <= 1.0))
+            throw chima::InputError("--alpha: " + std::to_string(options.alpha) +
+                                    " is not in (0, 1]");
         options.poll = std::chrono::milliseconds(static_cast<long>(poll_seconds * 1000.0));
         static const std::map<std::string, chima::collector::XdpMode> modes{
             {"auto", chima::collector::XdpMode::Auto},
@@ -58,6 +65,8 @@ int main(int argc, char** argv) {
         options.mode = modes.at(mode);
         options.silence.after = chima::collector::parse_silence_after(silence_after);
         std::vector<chima::collector::WatchedSection> sections;
+        if (net)
+            chima::net::check_net_name(*net);
         if (net && !deployment)
             throw chima::InputError("--net needs --deployment (its topology places the collector)");
         if (!net && options.iface.empty())

@@ -55,8 +55,11 @@ int main(int argc, char** argv) {
         auto a = chima::deploy::load_artifacts(artifacts);
         net = chima::net::network_name(net, d.topology.name);  // checked before anything is opened
         std::optional<chima::Installed> before;
-        if (auto file = chima::previous_state_file(previous, out))
+        std::string before_file;
+        if (auto file = chima::previous_state_file(previous, out)) {
             before = chima::load_installed(*file);
+            before_file = *file;
+        }
         if (watch_only) {
             if (!out)
                 throw chima::InputError("--watch-only needs -o (the installed.json to follow)");
@@ -81,6 +84,11 @@ int main(int argc, char** argv) {
                 std::cout << f << "\n";
             return 0;
         }
+        // Every input checked before the first device is opened: a function without its
+        // object or build context, or a stale installed.json, stops the run here.
+        if (!remove)
+            chima::deploy::check_p4_inputs(d, a, artifacts);
+        chima::deploy::check_container_inputs(d, net, before, before_file, containers, !remove);
         // The podman work of this run goes through one API service (see podman_service.hpp),
         // when there is any: functions to start, or containers of the previous install.
         bool container_work = std::any_of(d.functions.begin(), d.functions.end(), [](auto& f) {

@@ -1,11 +1,16 @@
 // chima-relocate: violations in (chima-watch), a new deployment and its timeline out.
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "chima/container/backend.hpp"
 #include "chima/container/podman_service.hpp"
+#include "chima/deploy/artifacts.hpp"
+#include "chima/deploy/install.hpp"
 #include "chima/device/ebpf_devices.hpp"
+#include "chima/model/installed.hpp"
+#include "chima/model/routes.hpp"
 #include "chima/relocate/apply.hpp"
 #include "chima/relocate/relocation.hpp"
 #include "chima/state_file.hpp"
@@ -55,6 +60,7 @@ int main(int argc, char** argv) {
         auto topo = chima::load_topology(topology);
         auto current = chima::load_deployment(deployment);
         net = chima::net::network_name(net, topo.name);  // checked before anything is opened
+        chima::relocate::check_topology_of(topo, current);
         chima::relocate::RelocationOptions options;
         auto mc = chima::parse_duration(move_cost);
         if (!mc)
@@ -71,6 +77,22 @@ int main(int argc, char** argv) {
             options.target = legacy_service.empty()
                                  ? chima::load_placement(to)
                                  : chima::import_legacy(topo, legacy_service, to).placement;
+        }
+        // A --to placement is applied at the first violation; planned now (planning touches
+        // nothing), one that cannot be applied stops the run before it waits for one.
+        if (options.target)
+            chima::relocate::plan_relocation(topo, current, chima::relocate::Degradation{},
+                                             options);
+        // The state files are read again by each relocation (it rewrites them); read now,
+        // a bad one stops the run before the first violation is waited for.
+        if (!dry_run) {
+            // Every P4 function of a relocation's deployment is one of the current one's.
+            chima::deploy::check_p4_inputs(current, chima::deploy::load_artifacts(artifacts),
+                                           artifacts);
+            if (!installed.empty() && std::filesystem::exists(installed))
+                chima::load_installed(installed);
+            if (!routes.empty() && std::filesystem::exists(routes))
+                chima::load_routes(routes);
         }
         // podman answers a relocation's container starts and removals from a service started
         // now, before any violation arrives (see chima/container/podman_service.hpp).

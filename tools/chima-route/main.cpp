@@ -24,8 +24,12 @@ int main(int argc, char** argv) {
         auto d = chima::load_deployment(deployment);
         net = chima::net::network_name(net, d.topology.name);  // checked before anything is opened
         std::optional<chima::Routes> before;
-        if (auto file = chima::previous_state_file(previous, out))
+        std::string before_file;
+        if (auto file = chima::previous_state_file(previous, out)) {
             before = chima::load_routes(*file);
+            before_file = *file;
+        }
+        chima::deploy::check_route_inputs(d, net, before, before_file);
         auto devices = chima::device::open_emulated_devices(net, d.topology, {});
         // One tool at a time; a relocation a killed run left half done goes first.
         auto lock = chima::lock_network(net);

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "chima/names.hpp"
+
 namespace chima {
 
 using Nanoseconds = int64_t;
@@ -30,11 +32,10 @@ struct Mac {
     auto operator<=>(const Mac&) const = default;
 };
 
-// Names that reach a shell, a netns or a file path: [a-z0-9][a-z0-9_-]* (max 32 chars).
-bool is_valid_name(const std::string& name);
-
 // Expands $VAR and ${VAR} from the environment. CHIMA_ROOT defaults to the source tree the
-// tools were built from. An unset variable is an error: returns nullopt and sets `missing`.
-std::optional<std::string> expand_env(const std::string& text, std::string* missing = nullptr);
+// tools were built from. An unset variable, a "${" without its "}" and a "${...}" that is no
+// variable name are errors: returns nullopt and sets `problem` (e.g. "environment variable
+// $X is not set", "'${' at character 3 is not closed").
+std::optional<std::string> expand_env(const std::string& text, std::string* problem = nullptr);
 
 }  // namespace chima

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "chima/error.hpp"
+
 namespace chima::collector {
 
 std::vector<WatchedSection> sections_from_deployment(const Deployment& deployment) {
@@ -40,9 +42,18 @@ void defaults_from_deployment(const Deployment& deployment, CollectOptions& opti
     }
     if (!poll_given) {
         Nanoseconds poll = deployment.chains.front().poll;
-        for (const auto& c : deployment.chains)
+        for (size_t i = 0; i < deployment.chains.size(); ++i) {
+            const ChainInfo& c = deployment.chains[i];
+            // The collector polls in whole milliseconds: a shorter interval is not one it
+            // can keep (see chima-collect(1), EXIT STATUS).
+            if (c.poll < 1'000'000) {
+                throw InputError(SourceMark{options.deployment_file.value_or("deployment")},
+                                 "at /chains/" + std::to_string(i) + "/poll_ns: poll interval " +
+                                     std::to_string(c.poll) + " ns is under 1 ms");
+            }
             poll = std::min(poll, c.poll);
-        options.poll = std::chrono::milliseconds(std::max<Nanoseconds>(poll / 1'000'000, 1));
+        }
+        options.poll = std::chrono::milliseconds(poll / 1'000'000);
     }
 }
 

@@ -109,6 +109,37 @@ std::string resolve_build_context(const PlacedFunction& f, const std::string& fu
                          ") or set CHIMA_BUILD / --functions-dir");
 }
 
+void check_container_inputs(const Deployment& d, const std::string& net,
+                            const std::optional<Installed>& previous,
+                            const std::string& previous_file, const ContainerOptions& options,
+                            bool starting) {
+    if (previous) {
+        // A stale installed.json: what it records is taken down by the names it gives, on
+        // the hosts it names, in the network it names.
+        if (previous->net != net) {
+            throw InputError(SourceMark{previous_file}, "at /net: it describes network '" +
+                                                            previous->net + "', this run drives '" +
+                                                            net + "'");
+        }
+        for (size_t i = 0; i < previous->functions.size(); ++i) {
+            const InstalledFunction& e = previous->functions[i];
+            if (e.type == FunctionType::Container && !d.topology.find_host(e.node)) {
+                throw InputError(SourceMark{previous_file},
+                                 "at /functions/" + std::to_string(i) + "/node: '" + e.node +
+                                     "' is not a host of the deployment's topology");
+            }
+        }
+    }
+    if (!starting)
+        return;
+    std::string functions_dir =
+        options.functions_dir.empty() ? default_functions_dir() : options.functions_dir;
+    for (const PlacedFunction* f : container_functions(d)) {
+        if (f->spec.image.empty() || options.backend == "process")
+            resolve_build_context(*f, functions_dir);
+    }
+}
+
 std::string instance_name(const std::string& net, const PlacedFunction& f,
                           const std::string& suffix) {
     return "chima-" + net + "-" + f.chain + "-" + f.spec.name + suffix;

@@ -42,12 +42,44 @@ device::FunctionLoad function_load(const PlacedFunction& f, const FunctionArtifa
                              "' has table entries but its artifact has no p4info");
         return load;
     }
-    load.p4info = json::parse(read_file(art.p4info));
+    try {
+        load.p4info = json::parse(read_file(art.p4info));
+    } catch (const json::exception& e) {
+        throw InputError(SourceMark{art.p4info},
+                         std::string("not a P4Info JSON document: ") + e.what());
+    }
     load.entries = resolve_entries(f, load.p4info);
     return load;
 }
 
+// The P4 functions of `d`'s switches: each on an eBPF switch, with an artifact.
+const FunctionArtifact& artifact_of(const PlacedFunction& f, const Artifacts& artifacts,
+                                    const std::string& artifacts_file) {
+    const FunctionArtifact* art = artifacts.find(f.chain, f.spec.name);
+    if (!art) {
+        throw InputError(SourceMark{artifacts_file},
+                         "no object for function '" + f.chain + "/" + f.spec.name + "'",
+                         "run chima-compile on the deployment");
+    }
+    return *art;
+}
+
 }  // namespace
+
+void check_p4_inputs(const Deployment& d, const Artifacts& artifacts,
+                     const std::string& artifacts_file) {
+    for (const auto& f : d.functions) {
+        if (f.spec.type != FunctionType::P4)
+            continue;
+        const Switch* sw = d.topology.find_switch(f.node);
+        if (sw->target != SwitchTarget::Ebpf) {
+            throw RuntimeError("function '" + f.spec.name + "': switch '" + f.node +
+                               "' has target p4runtime, which chima-install cannot program yet");
+        }
+        // Its P4Info read and its table entries resolved against it, as loading will.
+        function_load(f, artifact_of(f, artifacts, artifacts_file));
+    }
+}
 
 void load_p4_functions(const Deployment& d, const Artifacts& artifacts,
                        device::DeviceRegistry& devices, const std::optional<Installed>& previous,

@@ -34,11 +34,46 @@ void plan_watches(const std::vector<WatchedFlow>& watched, const std::optional<R
 
 }  // namespace
 
+void check_route_inputs(const Deployment& d, const std::string& net_name,
+                        const std::optional<Routes>& previous, const std::string& previous_file) {
+    if (!previous)
+        return;
+    auto fail = [&](const std::string& pointer, const std::string& message) {
+        throw InputError(SourceMark{previous_file}, "at " + pointer + ": " + message);
+    };
+    // A stale routes.json: its flows are removed at the clients it names, its watches at the
+    // switches it names, in the network it names.
+    if (previous->net != net_name)
+        fail("/net",
+             "it describes network '" + previous->net + "', this run drives '" + net_name + "'");
+    for (size_t i = 0; i < previous->flows.size(); ++i) {
+        const std::string& pusher = previous->flows[i].pusher;
+        if (pusher != d.topology.client.name && !d.topology.find_host(pusher))
+            fail("/flows/" + std::to_string(i) + "/pusher",
+                 "'" + pusher + "' is neither the client nor a host of the deployment's topology");
+    }
+    for (size_t i = 0; i < previous->int_watch.size(); ++i) {
+        if (!d.topology.find_switch(previous->int_watch[i].sw))
+            fail(
+                "/int_watch/" + std::to_string(i) + "/switch",
+                "'" + previous->int_watch[i].sw + "' is not a switch of the deployment's topology");
+    }
+}
+
 size_t prepare_forwarding(const Deployment& d, device::DeviceRegistry& devices) {
+    // Every device opened before the first entry is written: one that cannot be opened
+    // stops the run with nothing changed.
+    std::vector<device::SwitchDevice*> switches;
+    for (const auto& s : d.topology.switches)
+        switches.push_back(&devices.switch_device(s.name));
+    for (const auto& e : d.endpoints)
+        if (e.kind != "function")
+            devices.host_device(e.name);
     // Forwarding for every endpoint (container functions included) on every switch.
     size_t entries = 0;
-    for (const auto& s : d.topology.switches) {
-        auto& sw = devices.switch_device(s.name);
+    for (size_t i = 0; i < d.topology.switches.size(); ++i) {
+        const auto& s = d.topology.switches[i];
+        auto& sw = *switches[i];
         for (const auto& e : d.forwarding_entries(s.name)) {
             sw.set_mac_route(e.mac, e.port);
             sw.set_prefix_route(e.ip, 32, e.port);
@@ -119,11 +154,13 @@ Routes switch_routes(const Deployment& d, const std::string& net_name,
 
 Routes apply_routes(const Deployment& d, const std::string& net_name,
                     device::DeviceRegistry& devices, const std::optional<Routes>& previous) {
+    // Planned first (it only reads the clients' stacks), then written.
+    auto plan = plan_routes(d, net_name, devices, previous);
     size_t entries = prepare_forwarding(d, devices);
     spdlog::info("{} forwarding entries", entries);
-    Routes doc = switch_routes(d, net_name, devices, previous);
-    doc.forwarding_entries = entries;
-    return doc;
+    commit_routes(devices, plan);
+    plan.doc.forwarding_entries = entries;
+    return plan.doc;
 }
 
 }  // namespace chima::deploy

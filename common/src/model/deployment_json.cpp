@@ -1,6 +1,9 @@
 // Deployment <-> JSON (deployment.json). The JSON is the contract between the tools: see
 // chima-formats(5). Readers reject a wrong kind/version and name the JSON path of errors.
 #include <functional>
+#include <limits>
+#include <map>
+#include <set>
 
 #include "chima/model/deployment.hpp"
 #include "chima/model/json_reader.hpp"
@@ -210,45 +213,146 @@ json to_json(const Deployment& d) {
 }
 
 // ---- reading -------------------------------------------------------------------------
+//
+// Every value is checked where it is read, so that an error names its JSON pointer: names
+// follow the one rule (chima/names.hpp), numbers their ranges (switch ids 14 bits, slots and
+// container function ids 18 bits, labels 20 bits, ports), and every reference (a function's
+// node, a flow's pusher and path, a section's segments, an endpoint's switch) names something
+// the document has. A deployment that reads is one the tools can act on without failing
+// half-way on its content.
 
 namespace {
+
+// INT carries a switch id in 14 bits; 0 means none.
+constexpr int64_t kMaxSwitchId = 0x3FFF;
+// Switch ports: the pipeline's port maps hold 1..511.
+constexpr int64_t kMaxSwitchPort = 511;
+
+int64_t read_positive_ns(const JsonReader& r, const char* what) {
+    return r.integer(1, std::numeric_limits<int64_t>::max(), what);
+}
 
 SlaSection read_sla(const JsonReader& r) {
     SlaSection s;
     if (r.has("latency_ns"))
-        s.latency = r.at("latency_ns").integer();
+        s.latency = read_positive_ns(r.at("latency_ns"), "latency_ns");
     if (r.has("jitter_ns"))
-        s.jitter = r.at("jitter_ns").integer();
+        s.jitter = read_positive_ns(r.at("jitter_ns"), "jitter_ns");
     return s;
 }
 
+uint32_t read_port(const JsonReader& r) {
+    return static_cast<uint32_t>(r.integer(1, kMaxSwitchPort, "switch port"));
+}
+
+uint16_t read_udp_port(const JsonReader& r) {
+    return static_cast<uint16_t>(r.integer(1, 65535, "port"));
+}
+
 Attachment read_attachment(const JsonReader& r) {
-    return {r.at("switch").str(), static_cast<uint32_t>(r.at("port").integer()),
-            r.at("delay_ns").integer()};
+    return {r.at("switch").name(), read_port(r.at("port")),
+            r.at("delay_ns").integer(0, std::numeric_limits<int64_t>::max(), "delay_ns")};
 }
 
 Endpoint read_endpoint(const JsonReader& r) {
     Endpoint e;
-    e.name = r.at("name").str();
+    e.name = r.at("name").name();
     e.ip = r.at("ip").ipv4();
     e.mac = r.at("mac").mac();
     e.at = read_attachment(r.at("attach"));
     return e;
 }
 
-Segment read_segment(const JsonReader& r) {
+// The strings of an object, in the document's order.
+std::vector<std::pair<std::string, std::string>> read_pairs(const JsonReader& r) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [k, v] : r.members())
+        out.emplace_back(k, v.str());
+    return out;
+}
+
+// A label of a stack: 20 bits in a CHIMA block, and its "sid" and "arg" (when written)
+// saying the same as the label.
+SegmentId read_stack_entry(const JsonReader& e) {
+    JsonReader label = e.at("label");
+    int64_t value = label.integer(0, (int64_t{1} << CHIMA_LABEL_BITS) - 1, "label");
+    SegmentId sid = SegmentId::int_to_host();
+    try {
+        sid = SegmentId::decode(static_cast<uint32_t>(value));
+    } catch (const InputError& err) {
+        label.fail(err.what());
+    }
+    if (e.has("sid")) {
+        std::string kind = e.at("sid").str();
+        bool known = false;
+        for (SidKind k :
+             {SidKind::Function, SidKind::Adjacency, SidKind::IntToHost, SidKind::FunctionEnd}) {
+            known = known || kind == SegmentId::kind_name(k);
+        }
+        if (!known) {
+            e.at("sid").fail("unknown SID kind '" + kind +
+                             "' (expected function, adjacency, int-to-host or function-end)");
+        }
+        if (kind != SegmentId::kind_name(sid.kind())) {
+            e.at("sid").fail("SID kind '" + kind + "' contradicts label " + std::to_string(value) +
+                             ", which is " + sid.str());
+        }
+    }
+    if (e.has("arg") && e.at("arg").integer() != static_cast<int64_t>(sid.arg())) {
+        e.at("arg").fail("argument " + std::to_string(e.at("arg").integer()) +
+                         " contradicts label " + std::to_string(value) + ", which is " + sid.str());
+    }
+    return sid;
+}
+
+// The names a deployment's references may point at.
+struct Names {
+    std::map<std::string, const Switch*> switches;
+    std::map<std::string, const Host*> hosts;
+    std::set<std::string> pushers;  // the client and the hosts
+    std::set<std::string> chains;
+};
+
+void check_switch_ref(const Topology& t, const JsonReader& r, const std::string& name) {
+    if (!t.find_switch(name))
+        r.fail("unknown switch '" + name + "'");
+}
+
+Segment read_segment(const JsonReader& r, const Topology& t,
+                     const std::map<std::string, const PlacedFunction*>& containers) {
     Segment s;
     std::string type = r.at("type").str();
     if (type == "link") {
         s.kind = SegmentKind::Link;
-        s.a = r.at("a").str();
-        s.b = r.at("b").str();
-        s.a_id = static_cast<uint32_t>(r.at("a_id").integer());
-        s.b_id = static_cast<uint32_t>(r.at("b_id").integer());
+        s.a = r.at("a").name();
+        s.b = r.at("b").name();
+        s.a_id = static_cast<uint32_t>(r.at("a_id").integer(1, kMaxSwitchId, "switch id"));
+        s.b_id = static_cast<uint32_t>(r.at("b_id").integer(1, kMaxSwitchId, "switch id"));
+        const Switch* a = t.find_switch(s.a);
+        const Switch* b = t.find_switch(s.b);
+        if (!a)
+            r.at("a").fail("unknown switch '" + s.a + "'");
+        if (!b)
+            r.at("b").fail("unknown switch '" + s.b + "'");
+        if (a->id != s.a_id)
+            r.at("a_id").fail("switch '" + s.a + "' has id " + std::to_string(a->id));
+        if (b->id != s.b_id)
+            r.at("b_id").fail("switch '" + s.b + "' has id " + std::to_string(b->id));
+        if (!t.find_link(s.a, s.b))
+            r.fail("no link between '" + s.a + "' and '" + s.b + "'");
     } else if (type == "function") {
         s.kind = SegmentKind::Function;
-        s.function = r.at("function").str();
-        s.function_id = static_cast<uint32_t>(r.at("function_id").integer());
+        s.function = r.at("function").name();
+        s.function_id = static_cast<uint32_t>(
+            r.at("function_id").integer(1, CHIMA_SID_ARG_MAX, "container function id"));
+        auto it = containers.find(s.function);
+        if (it == containers.end())
+            r.at("function").fail("no container function '" + s.function + "'");
+        if (it->second->function_id != s.function_id) {
+            r.at("function_id")
+                .fail("function '" + s.function + "' has id " +
+                      std::to_string(it->second->function_id));
+        }
     } else {
         r.at("type").fail("unknown segment type '" + type + "'");
     }
@@ -260,12 +364,21 @@ Segment read_segment(const JsonReader& r) {
 Topology topology_from_json(const json& j, const std::string& file) {
     JsonReader r(j, file, "/topology");
     Topology t;
-    t.name = r.at("name").str();
+    t.name = r.at("name").name();
     t.file = r.at("file").str();
+    std::set<std::string> names;
+    std::set<uint32_t> ids;
+    auto claim = [&names](const JsonReader& at, const std::string& name) {
+        if (!names.insert(name).second)
+            at.fail("duplicate node name '" + name + "'");
+    };
     for (const auto& s : r.at("switches").items()) {
         Switch sw;
-        sw.name = s.at("name").str();
-        sw.id = static_cast<uint32_t>(s.at("id").integer());
+        sw.name = s.at("name").name();
+        claim(s.at("name"), sw.name);
+        sw.id = static_cast<uint32_t>(s.at("id").integer(1, kMaxSwitchId, "switch id"));
+        if (!ids.insert(sw.id).second)
+            s.at("id").fail("duplicate switch id " + std::to_string(sw.id));
         std::string target = s.at("target").str();
         if (target == "ebpf")
             sw.target = SwitchTarget::Ebpf;
@@ -273,35 +386,52 @@ Topology topology_from_json(const json& j, const std::string& file) {
             sw.target = SwitchTarget::P4Runtime;
         else
             s.at("target").fail("unknown target '" + target + "'");
-        sw.slots = static_cast<uint32_t>(s.at("slots").integer());
+        sw.slots =
+            static_cast<uint32_t>(s.at("slots").integer(0, CHIMA_SID_ARG_MAX, "function slots"));
         if (s.has("address"))
             sw.address = s.at("address").str();
         t.switches.push_back(sw);
     }
+    if (t.switches.empty())
+        r.at("switches").fail("a topology needs at least one switch");
     for (const auto& h : r.at("hosts").items()) {
         Host host;
-        host.name = h.at("name").str();
+        host.name = h.at("name").name();
+        claim(h.at("name"), host.name);
         host.ip = h.at("ip").ipv4();
         host.mac = h.at("mac").mac();
         host.at = read_attachment(h.at("attach"));
-        host.capacity = static_cast<uint32_t>(h.at("capacity").integer());
+        check_switch_ref(t, h.at("attach").at("switch"), host.at.sw);
+        host.capacity = static_cast<uint32_t>(h.at("capacity").integer(0, 100000, "capacity"));
         t.hosts.push_back(host);
     }
     for (const auto& l : r.at("links").items()) {
         Link link;
-        link.a = l.at("a").str();
-        link.b = l.at("b").str();
-        link.a_port = static_cast<uint32_t>(l.at("a_port").integer());
-        link.b_port = static_cast<uint32_t>(l.at("b_port").integer());
-        link.delay = l.at("delay_ns").integer();
+        link.a = l.at("a").name();
+        link.b = l.at("b").name();
+        check_switch_ref(t, l.at("a"), link.a);
+        check_switch_ref(t, l.at("b"), link.b);
+        if (link.a == link.b)
+            l.fail("link from switch '" + link.a + "' to itself");
+        if (t.find_link(link.a, link.b))
+            l.fail("duplicate link " + link.a + "-" + link.b);
+        link.a_port = read_port(l.at("a_port"));
+        link.b_port = read_port(l.at("b_port"));
+        link.delay = l.at("delay_ns").integer(0, std::numeric_limits<int64_t>::max(), "delay_ns");
         t.links.push_back(link);
     }
     t.client = read_endpoint(r.at("client"));
+    claim(r.at("client").at("name"), t.client.name);
+    check_switch_ref(t, r.at("client").at("attach").at("switch"), t.client.at.sw);
     auto col = r.at("collector");
-    t.collector.udp_port = static_cast<uint16_t>(col.at("udp_port").integer());
+    t.collector.udp_port = read_udp_port(col.at("udp_port"));
     t.collector.separate = col.at("separate").boolean();
-    if (t.collector.separate)
+    if (t.collector.separate) {
         t.collector.endpoint = read_endpoint(col.at("endpoint"));
+        claim(col.at("endpoint").at("name"), t.collector.endpoint.name);
+        check_switch_ref(t, col.at("endpoint").at("attach").at("switch"),
+                         t.collector.endpoint.at.sw);
+    }
     return t;
 }
 
@@ -310,60 +440,121 @@ Deployment deployment_from_json(const json& doc, const std::string& file) {
     check_state_header(r, kDeploymentKind, kDeploymentVersion);
     Deployment d;
     d.id = r.at("id").str();
-    d.topology = topology_from_json(doc.at("topology"), file);
-    for (const auto& c : r.at("chains").items()) {
+    d.topology = topology_from_json(r.at("topology").raw(), file);
+    const Topology& t = d.topology;
+    std::set<std::string> chain_names;
+    std::vector<JsonReader> chain_readers = r.at("chains").items();
+    for (const auto& c : chain_readers) {
         ChainInfo info;
-        info.name = c.at("name").str();
+        info.name = c.at("name").name();
+        if (!chain_names.insert(info.name).second)
+            c.at("name").fail("duplicate chain '" + info.name + "'");
         info.client.ip = c.at("client").at("ip").ipv4();
-        info.client.port = static_cast<uint16_t>(c.at("client").at("port").integer());
+        info.client.port = read_udp_port(c.at("client").at("port"));
         info.client.protocol = c.at("client").at("protocol").str();
+        if (info.client.protocol != "udp" && info.client.protocol != "tcp") {
+            c.at("client")
+                .at("protocol")
+                .fail("unknown protocol '" + info.client.protocol + "' (expected udp or tcp)");
+        }
         info.sla = read_sla(c.at("sla"));
         info.alpha = c.at("alpha").number();
-        info.poll = c.at("poll_ns").integer();
+        if (!(info.alpha > 0.0 && info.alpha <= 1.0))
+            c.at("alpha").fail("alpha " + c.at("alpha").raw().dump() + " is not in (0, 1]");
+        info.poll = read_positive_ns(c.at("poll_ns"), "poll_ns");
         for (const auto& f : c.at("functions").items())
-            info.functions.push_back(f.str());
+            info.functions.push_back(f.name());
         d.chains.push_back(info);
     }
+    std::set<std::string> function_keys;
+    std::map<std::string, const PlacedFunction*> containers;  // by name, for the segments
+    std::map<uint32_t, std::string> function_ids;
+    std::map<std::pair<std::string, uint32_t>, std::string> slots;
     for (const auto& f : r.at("functions").items()) {
         PlacedFunction pf;
-        pf.chain = f.at("chain").str();
-        pf.node = f.at("node").str();
+        pf.chain = f.at("chain").name();
+        if (!chain_names.count(pf.chain))
+            f.at("chain").fail("unknown chain '" + pf.chain + "'");
+        pf.node = f.at("node").name();
         Function& s = pf.spec;
-        s.name = f.at("name").str();
+        s.name = f.at("name").name();
+        std::string key = pf.chain + "/" + s.name;
+        if (!function_keys.insert(key).second)
+            f.at("name").fail("duplicate function '" + key + "'");
         std::string type = f.at("type").str();
         if (f.has("sla"))
             s.sla = read_sla(f.at("sla"));
         if (type == "p4") {
             s.type = FunctionType::P4;
-            pf.slot = static_cast<uint32_t>(f.at("slot").integer());
+            const Switch* sw = t.find_switch(pf.node);
+            if (!sw)
+                f.at("node").fail("P4 function '" + key + "' on '" + pf.node +
+                                  "', which is not a switch");
+            JsonReader slot = f.at("slot");
+            pf.slot = static_cast<uint32_t>(slot.integer(1, CHIMA_SID_ARG_MAX, "function slot"));
+            if (pf.slot > sw->slots) {
+                slot.fail("switch '" + sw->name + "' has function slots 1.." +
+                          std::to_string(sw->slots) + ", not " + std::to_string(pf.slot));
+            }
+            if (auto [it, fresh] = slots.emplace(std::pair{pf.node, pf.slot}, key); !fresh)
+                slot.fail("slot " + std::to_string(pf.slot) + " of '" + pf.node +
+                          "' is also function '" + it->second + "'");
+            if (f.has("sid") &&
+                f.at("sid").integer() != int64_t{SegmentId::function(pf.slot).label()}) {
+                f.at("sid").fail("SID " + f.at("sid").raw().dump() + " contradicts slot " +
+                                 std::to_string(pf.slot) + " (function SID " +
+                                 std::to_string(SegmentId::function(pf.slot).label()) + ")");
+            }
             s.file = f.at("file").str();
             s.control = f.at("control").str();
             for (const auto& e : f.at("entries").items()) {
                 TableEntry te;
                 te.table = e.at("table").str();
                 te.action = e.at("action").str();
-                te.priority = static_cast<int32_t>(e.at("priority").integer());
-                for (const auto& [k, val] : e.at("match").raw().items())
-                    te.match.emplace_back(k, val.get<std::string>());
-                for (const auto& [k, val] : e.at("params").raw().items())
-                    te.params.emplace_back(k, val.get<std::string>());
+                te.priority =
+                    static_cast<int32_t>(e.at("priority").integer(0, 1 << 30, "priority"));
+                te.match = read_pairs(e.at("match"));
+                te.params = read_pairs(e.at("params"));
                 s.entries.push_back(te);
             }
         } else if (type == "container") {
             s.type = FunctionType::Container;
-            pf.function_id = static_cast<uint32_t>(f.at("function_id").integer());
+            if (!t.find_host(pf.node))
+                f.at("node").fail("container function '" + key + "' on '" + pf.node +
+                                  "', which is not a host");
+            JsonReader id = f.at("function_id");
+            pf.function_id = static_cast<uint32_t>(
+                id.integer(1, CHIMA_SID_ARG_MAX, "container function id (18 bits)"));
+            if (auto [it, fresh] = function_ids.emplace(pf.function_id, key); !fresh)
+                id.fail("function id " + std::to_string(pf.function_id) + " is also '" +
+                        it->second + "'");
+            if (f.has("end_sid") && f.at("end_sid").integer() !=
+                                        int64_t{SegmentId::function_end(pf.function_id).label()}) {
+                f.at("end_sid").fail(
+                    "SID " + f.at("end_sid").raw().dump() + " contradicts function id " +
+                    std::to_string(pf.function_id) + " (function-end SID " +
+                    std::to_string(SegmentId::function_end(pf.function_id).label()) + ")");
+            }
             pf.ip = f.at("ip").ipv4();
             pf.mac = f.at("mac").mac();
             s.ip = pf.ip;
-            s.port = static_cast<uint16_t>(f.at("port").integer());
-            if (f.has("image"))
+            s.port = read_udp_port(f.at("port"));
+            if (f.has("netns") && f.at("netns").str() != pf.netns())
+                f.at("netns").fail("expected '" + pf.netns() + "' (fn-<chain>-<name>)");
+            if (f.has("image")) {
                 s.image = f.at("image").str();
+                if (auto problem = image_ref_problem(s.image); !problem.empty())
+                    f.at("image").fail("invalid image '" + s.image + "': " + problem);
+            }
             if (f.has("build"))
                 s.build = f.at("build").str();
             for (const auto& a : f.at("command").items())
                 s.command.push_back(a.str());
-            for (const auto& [k, val] : f.at("env").raw().items())
-                s.env[k] = val.get<std::string>();
+            s.env = f.at("env").string_map();
+            for (const auto& [key, value] : s.env) {
+                if (auto problem = env_name_problem(key); !problem.empty())
+                    f.at("env").fail("invalid environment variable name '" + key + "': " + problem);
+            }
             if (f.has("capabilities"))
                 s.capabilities = capability_list(f.at("capabilities"));
         } else {
@@ -371,44 +562,89 @@ Deployment deployment_from_json(const json& doc, const std::string& file) {
         }
         d.functions.push_back(pf);
     }
+    for (const auto& pf : d.functions)
+        if (pf.spec.type == FunctionType::Container)
+            containers[pf.spec.name] = &pf;
+    for (size_t i = 0; i < d.chains.size(); ++i) {
+        auto names = chain_readers[i].at("functions").items();
+        for (size_t k = 0; k < d.chains[i].functions.size(); ++k) {
+            if (!d.find_function(d.chains[i].name, d.chains[i].functions[k]))
+                names[k].fail("chain '" + d.chains[i].name + "' lists function '" +
+                              d.chains[i].functions[k] + "', which the deployment does not place");
+        }
+    }
     for (const auto& f : r.at("flows").items()) {
         Flow fl;
-        fl.chain = f.at("chain").str();
+        fl.chain = f.at("chain").name();
+        if (!chain_names.count(fl.chain))
+            f.at("chain").fail("unknown chain '" + fl.chain + "'");
         fl.direction = f.at("direction").str();
-        fl.src = f.at("src").str();
-        fl.dst = f.at("dst").str();
+        if (fl.direction != "forward" && fl.direction != "reverse")
+            f.at("direction")
+                .fail("unknown direction '" + fl.direction + "' (expected forward or reverse)");
+        fl.src = f.at("src").name();
+        fl.dst = f.at("dst").name();
         fl.src_ip = f.at("src_ip").ipv4();
         fl.dst_ip = f.at("dst_ip").ipv4();
-        fl.pusher = f.at("pusher").str();
-        for (const auto& p : f.at("path").items())
-            fl.path.push_back(p.str());
+        fl.pusher = f.at("pusher").name();
+        if (fl.pusher != t.client.name && !t.find_host(fl.pusher)) {
+            f.at("pusher").fail("pusher '" + fl.pusher +
+                                "' is neither the client nor a host of the topology");
+        }
+        for (const auto& p : f.at("path").items()) {
+            fl.path.push_back(p.name());
+            check_switch_ref(t, p, fl.path.back());
+        }
         for (const auto& e : f.at("stack").items()) {
-            try {
-                fl.stack.push_back(
-                    SegmentId::decode(static_cast<uint32_t>(e.at("label").integer())));
-            } catch (const InputError& err) {
-                e.fail(err.what());
-            }
+            SegmentId sid = read_stack_entry(e);
+            if (fl.stack.size() >= LabelStack::kMaxDepth)
+                e.fail("more than " + std::to_string(LabelStack::kMaxDepth) + " labels");
+            fl.stack.push_back(sid);
         }
         d.flows.push_back(fl);
     }
     for (const auto& s : r.at("sections").items()) {
         Section sec;
-        sec.chain = s.at("chain").str();
-        sec.name = s.at("name").str();
+        sec.chain = s.at("chain").name();
+        if (!chain_names.count(sec.chain))
+            s.at("chain").fail("unknown chain '" + sec.chain + "'");
+        sec.name = s.at("name").name();
         sec.sla = read_sla(s.at("sla"));
         for (const auto& seg : s.at("segments").items())
-            sec.segments.push_back(read_segment(seg));
+            sec.segments.push_back(read_segment(seg, t, containers));
         d.sections.push_back(sec);
     }
     for (const auto& e : r.at("endpoints").items()) {
-        d.endpoints.push_back({e.at("name").str(), e.at("kind").str(), e.at("ip").ipv4(),
-                               e.at("mac").mac(), e.at("switch").str(),
-                               static_cast<uint32_t>(e.at("port").integer())});
+        std::string kind = e.at("kind").str();
+        if (kind != "client" && kind != "collector" && kind != "host" && kind != "function") {
+            e.at("kind").fail("unknown endpoint kind '" + kind +
+                              "' (expected client, collector, host or function)");
+        }
+        // A node is opened by its endpoint's name; a function's endpoint is "chain/function".
+        std::string name = e.at("name").str();
+        if (kind == "function") {
+            auto slash = name.find('/');
+            if (slash == std::string::npos ||
+                !d.find_function(name.substr(0, slash), name.substr(slash + 1)))
+                e.at("name").fail("no function '" + name + "' (expected chain/function)");
+        } else {
+            name = e.at("name").name();
+        }
+        NetEndpoint ep{name,
+                       kind,
+                       e.at("ip").ipv4(),
+                       e.at("mac").mac(),
+                       e.at("switch").name(),
+                       read_port(e.at("port"))};
+        check_switch_ref(t, e.at("switch"), ep.sw);
+        d.endpoints.push_back(ep);
     }
-    for (const auto& [sw, row] : r.at("next_port").raw().items()) {
-        for (const auto& [to, port] : row.items())
-            d.next_port[sw][to] = port.get<uint32_t>();
+    for (const auto& [sw, row] : r.at("next_port").members()) {
+        check_switch_ref(t, row, sw);
+        for (const auto& [to, port] : row.members()) {
+            check_switch_ref(t, port, to);
+            d.next_port[sw][to] = read_port(port);
+        }
     }
     return d;
 }

@@ -3,6 +3,7 @@
 #include "chima/model/installed.hpp"
 
 #include "chima/model/json_reader.hpp"
+#include "chima/segment_id.hpp"
 #include "chima/state_file.hpp"
 
 namespace chima {
@@ -86,15 +87,15 @@ namespace {
 
 InstalledFunction read_function(const JsonReader& r) {
     InstalledFunction f;
-    f.chain = r.at("chain").str();
-    f.name = r.at("name").str();
-    f.node = r.at("node").str();
+    f.chain = r.at("chain").name();
+    f.name = r.at("name").name();
+    f.node = r.at("node").name();
     f.state = r.at("state").str();
     std::string type = r.at("type").str();
     if (type == "p4") {
         f.type = FunctionType::P4;
         InstalledSlot& s = f.p4;
-        s.slot = r.at("slot").uint32();
+        s.slot = static_cast<uint32_t>(r.at("slot").integer(1, CHIMA_SID_ARG_MAX, "function slot"));
         s.object = r.at("object").str();
         s.object_hash = r.at("object_hash").str();
         // The first version 1 files had no entries hash: "" makes the slot count as changed
@@ -108,10 +109,16 @@ InstalledFunction read_function(const JsonReader& r) {
         InstalledContainer& c = f.container;
         c.ip = r.at("ip").ipv4();
         c.mac = r.at("mac").mac();
-        c.function_id = r.at("function_id").uint32();
-        c.netns = r.at("netns").str();
+        c.function_id = static_cast<uint32_t>(
+            r.at("function_id").integer(1, CHIMA_SID_ARG_MAX, "container function id (18 bits)"));
+        // The instance and its netns are removed by these names: they must be names.
+        c.netns = r.at("netns").derived_name();
         c.backend = r.at("backend").str();
-        c.instance = r.at("instance").str();
+        if (c.backend != "podman" && c.backend != "docker" && c.backend != "process") {
+            r.at("backend").fail("unknown backend '" + c.backend +
+                                 "' (expected podman, docker or process)");
+        }
+        c.instance = r.at("instance").derived_name();
         c.id = r.at("id").str();
         c.pid = r.at("pid").integer();
         c.image = r.at("image").str();
@@ -145,9 +152,13 @@ Installed installed_from_json(const json& doc, const std::string& file) {
     check_state_header(r, kInstalledKind, kInstalledVersion);
     Installed out;
     out.deployment = r.at("deployment").str();
-    out.net = r.at("net").str();
-    for (const auto& f : r.at("functions").items())
+    out.net = r.at("net").name();
+    for (const auto& f : r.at("functions").items()) {
         out.functions.push_back(read_function(f));
+        const InstalledFunction& added = out.functions.back();
+        if (&out.find(added.chain, added.name)->name != &added.name)
+            f.at("name").fail("duplicate function '" + added.key() + "'");
+    }
     if (r.has("changes")) {
         // A summary nothing reads back; the first files had only the slot counters.
         JsonReader c = r.at("changes");

@@ -5,6 +5,7 @@
 
 #include "chima/capabilities.hpp"
 #include "chima/error.hpp"
+#include "chima/names.hpp"
 #include "chima/state_file.hpp"
 
 namespace chima {
@@ -76,6 +77,34 @@ std::string JsonReader::str() const {
     if (!value_.is_string())
         fail("expected a string");
     return value_.get<std::string>();
+}
+
+std::string JsonReader::name() const {
+    std::string s = str();
+    if (auto problem = name_problem(s); !problem.empty())
+        fail("invalid name '" + s + "': " + problem + " (" + kNameRule + ")");
+    return s;
+}
+
+std::string JsonReader::derived_name() const {
+    std::string s = str();
+    if (auto problem = derived_name_problem(s); !problem.empty())
+        fail("invalid name '" + s + "': " + problem);
+    return s;
+}
+
+int64_t JsonReader::integer(int64_t min, int64_t max, const std::string& what) const {
+    if (!value_.is_number_integer() ||
+        (value_.is_number_unsigned() &&
+         value_.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))) {
+        fail("expected an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    }
+    int64_t v = value_.get<int64_t>();
+    if (v < min || v > max) {
+        fail(what + " " + std::to_string(v) + " is out of range " + std::to_string(min) + ".." +
+             std::to_string(max));
+    }
+    return v;
 }
 
 int64_t JsonReader::integer() const {

@@ -84,12 +84,12 @@ NetState net_state_from_json(const json& doc, const std::string& file) {
     JsonReader r(doc, file);
     check_state_header(r, kNetKind, kNetVersion);
     NetState out;
-    out.name = r.at("name").str();
+    out.name = r.at("name").name();
     out.topology = r.at("topology").str();
     for (const auto& s : r.at("switches").items()) {
         NetState::Switch sw;
-        sw.name = s.at("name").str();
-        sw.id = s.at("id").uint32();
+        sw.name = s.at("name").name();
+        sw.id = static_cast<uint32_t>(s.at("id").integer(1, 0x3FFF, "switch id"));
         sw.netns = s.at("netns").str();
         sw.pins = s.at("pins").str();
         for (const auto& p : s.at("ports").items())
@@ -100,7 +100,7 @@ NetState net_state_from_json(const json& doc, const std::string& file) {
     }
     for (const auto& e : r.at("endpoints").items()) {
         NetState::Endpoint ep;
-        ep.name = e.at("name").str();
+        ep.name = e.at("name").name();
         ep.kind = e.at("kind").str();
         if (ep.kind != "host" && ep.kind != "endpoint")
             e.at("kind").fail("unknown endpoint kind '" + ep.kind +

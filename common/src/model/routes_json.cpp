@@ -1,6 +1,7 @@
 // Routes <-> routes.json, and the routes a deployment implies.
 #include <set>
 
+#include "chima/label_stack.hpp"
 #include "chima/model/json_reader.hpp"
 #include "chima/model/routes.hpp"
 #include "chima/state_file.hpp"
@@ -62,22 +63,32 @@ Routes routes_from_json(const json& doc, const std::string& file) {
     check_state_header(r, kRoutesKind, kRoutesVersion);
     Routes out;
     out.deployment = r.at("deployment").str();
-    out.net = r.at("net").str();
+    out.net = r.at("net").name();
     for (const auto& f : r.at("flows").items()) {
-        RoutedFlow flow{f.at("chain").str(),
-                        f.at("pusher").str(),
+        RoutedFlow flow{f.at("chain").name(),
+                        f.at("pusher").name(),
                         f.at("src_ip").ipv4(),
                         f.at("dst_ip").ipv4(),
                         {}};
-        for (const auto& label : f.at("labels").items())
-            flow.labels.push_back(label.uint32());
+        for (const auto& label : f.at("labels").items()) {
+            auto value = static_cast<uint32_t>(
+                label.integer(0, (int64_t{1} << CHIMA_LABEL_BITS) - 1, "label"));
+            try {
+                SegmentId::decode(value);
+            } catch (const InputError& e) {
+                label.fail(e.what());
+            }
+            if (flow.labels.size() >= LabelStack::kMaxDepth)
+                label.fail("more than " + std::to_string(LabelStack::kMaxDepth) + " labels");
+            flow.labels.push_back(value);
+        }
         out.flows.push_back(std::move(flow));
     }
     // Version 1 files from before INT watches (and hand-made ones) have no "int_watch",
     // "changed" or "removed": none, 0, as the tools that wrote them meant.
     if (r.has("int_watch")) {
         for (const auto& w : r.at("int_watch").items()) {
-            out.int_watch.push_back({w.at("chain").str(), w.at("switch").str(),
+            out.int_watch.push_back({w.at("chain").name(), w.at("switch").name(),
                                      w.at("src_ip").ipv4(), w.at("dst_ip").ipv4()});
         }
     }

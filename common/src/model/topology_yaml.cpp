@@ -9,29 +9,35 @@
 
 namespace chima {
 
-const char* to_string(SwitchTarget t) { return t == SwitchTarget::Ebpf ? "ebpf" : "p4runtime"; }
+const char* to_string(SwitchTarget t) {
+    return t == SwitchTarget::Ebpf ? "ebpf" : "p4runtime";
+}
 
 const Switch* Topology::find_switch(const std::string& n) const {
     for (const auto& s : switches)
-        if (s.name == n) return &s;
+        if (s.name == n)
+            return &s;
     return nullptr;
 }
 
 const Host* Topology::find_host(const std::string& n) const {
     for (const auto& h : hosts)
-        if (h.name == n) return &h;
+        if (h.name == n)
+            return &h;
     return nullptr;
 }
 
 const Host* Topology::find_host_by_ip(Ipv4 ip) const {
     for (const auto& h : hosts)
-        if (h.ip == ip) return &h;
+        if (h.ip == ip)
+            return &h;
     return nullptr;
 }
 
 const Link* Topology::find_link(const std::string& a, const std::string& b) const {
     for (const auto& l : links)
-        if ((l.a == a && l.b == b) || (l.a == b && l.b == a)) return &l;
+        if ((l.a == a && l.b == b) || (l.a == b && l.b == a))
+            return &l;
     return nullptr;
 }
 
@@ -43,13 +49,20 @@ Mac default_mac(uint8_t kind, uint32_t index) {
                (uint64_t((index >> 8) & 0xff) << 16)};
 }
 
-uint32_t port_value(const YamlView& v) { return static_cast<uint32_t>(v.integer(1, 511)); }
+// INT carries a switch id in 14 bits, and 0 means none.
+constexpr uint32_t kMaxSwitchId = 0x3FFF;
+
+uint32_t port_value(const YamlView& v) {
+    return static_cast<uint32_t>(v.integer(1, 511));
+}
 
 Attachment parse_attachment(const YamlView& v) {
     Attachment at;
     at.sw = v.at("switch").str();
-    if (auto p = v.get("port")) at.port = port_value(*p);
-    if (auto d = v.get("delay")) at.delay = d->duration();
+    if (auto p = v.get("port"))
+        at.port = port_value(*p);
+    if (auto d = v.get("delay"))
+        at.delay = d->duration();
     return at;
 }
 
@@ -69,22 +82,23 @@ Endpoint parse_endpoint(const YamlView& v, const std::string& default_name, uint
 // collector, links (document order), hosts (document order), each taking the lowest free
 // port of its switch.
 class PortAllocator {
-public:
+  public:
     void reserve(const std::string& sw, uint32_t port, const SourceMark& mark) {
         if (!used_[sw].insert(port).second) {
-            throw InputError(mark, "port " + std::to_string(port) + " of switch '" + sw +
-                                       "' is used twice");
+            throw InputError(
+                mark, "port " + std::to_string(port) + " of switch '" + sw + "' is used twice");
         }
     }
     uint32_t next(const std::string& sw) {
         auto& used = used_[sw];
         uint32_t p = 1;
-        while (used.count(p)) ++p;
+        while (used.count(p))
+            ++p;
         used.insert(p);
         return p;
     }
 
-private:
+  private:
     std::map<std::string, std::set<uint32_t>> used_;
 };
 
@@ -93,8 +107,8 @@ private:
 Topology parse_topology(const std::string& text, const std::string& file) {
     YamlView root = YamlView::load_text(text, file);
     root.expect_map("topology");
-    root.allow_keys({"kind", "version", "name", "switches", "hosts", "links", "client",
-                     "collector"});
+    root.allow_keys(
+        {"kind", "version", "name", "switches", "hosts", "links", "client", "collector"});
     if (auto k = root.get("kind"); k && k->str() != "chima.topology") {
         k->fail("wrong kind '" + k->str() + "', expected 'chima.topology'");
     }
@@ -105,7 +119,8 @@ Topology parse_topology(const std::string& text, const std::string& file) {
     std::set<uint32_t> ids;
     std::set<std::string> names;
     auto claim_name = [&](const std::string& n, const YamlView& at) {
-        if (!names.insert(n).second) at.fail("duplicate name '" + n + "'");
+        if (!names.insert(n).second)
+            at.fail("duplicate name '" + n + "'");
     };
 
     uint32_t index = 0;
@@ -117,17 +132,26 @@ Topology parse_topology(const std::string& text, const std::string& file) {
         s.mark = v.mark();
         s.name = v.at("name").name();
         claim_name(s.name, v.at("name"));
-        s.id = v.has("id") ? static_cast<uint32_t>(v.at("id").integer(1, 0x3FFF)) : index;
+        if (!v.has("id") && index > kMaxSwitchId) {
+            v.fail("switch '" + s.name + "' would get id " + std::to_string(index) +
+                   ", past the range of switch ids 1.." + std::to_string(kMaxSwitchId) +
+                   " (INT carries 14 bits)");
+        }
+        s.id = v.has("id") ? static_cast<uint32_t>(v.at("id").integer(1, kMaxSwitchId)) : index;
         if (!ids.insert(s.id).second) {
             (v.has("id") ? v.at("id") : v).fail("duplicate switch id " + std::to_string(s.id));
         }
         if (auto tg = v.get("target")) {
             std::string x = tg->str();
-            if (x == "ebpf") s.target = SwitchTarget::Ebpf;
-            else if (x == "p4runtime") s.target = SwitchTarget::P4Runtime;
-            else tg->fail("unknown target '" + x + "' (expected ebpf or p4runtime)");
+            if (x == "ebpf")
+                s.target = SwitchTarget::Ebpf;
+            else if (x == "p4runtime")
+                s.target = SwitchTarget::P4Runtime;
+            else
+                tg->fail("unknown target '" + x + "' (expected ebpf or p4runtime)");
         }
-        if (auto a = v.get("address")) s.address = a->str();
+        if (auto a = v.get("address"))
+            s.address = a->str();
         if (s.target == SwitchTarget::P4Runtime && s.address.empty()) {
             v.fail("switch '" + s.name + "' has target p4runtime but no address");
         }
@@ -136,10 +160,12 @@ Topology parse_topology(const std::string& text, const std::string& file) {
         }
         t.switches.push_back(s);
     }
-    if (t.switches.empty()) root.at("switches").fail("a topology needs at least one switch");
+    if (t.switches.empty())
+        root.at("switches").fail("a topology needs at least one switch");
 
     auto check_switch = [&](const std::string& sw, const YamlView& at) {
-        if (!t.find_switch(sw)) at.fail("unknown switch '" + sw + "'");
+        if (!t.find_switch(sw))
+            at.fail("unknown switch '" + sw + "'");
     };
 
     t.client = parse_endpoint(root.at("client"), "client", 0xfe);
@@ -154,7 +180,8 @@ Topology parse_topology(const std::string& text, const std::string& file) {
         } else {
             c->allow_keys({"udp_port"});
         }
-        if (auto p = c->get("udp_port")) t.collector.udp_port = uint16_t(p->integer(1, 65535));
+        if (auto p = c->get("udp_port"))
+            t.collector.udp_port = uint16_t(p->integer(1, 65535));
     }
 
     index = 0;
@@ -169,11 +196,13 @@ Topology parse_topology(const std::string& text, const std::string& file) {
         h.name = v.at("name").name();
         claim_name(h.name, v.at("name"));
         h.ip = v.at("ip").ipv4();
-        if (!ips.insert(h.ip.value).second) v.at("ip").fail("duplicate address " + h.ip.str());
+        if (!ips.insert(h.ip.value).second)
+            v.at("ip").fail("duplicate address " + h.ip.str());
         h.mac = v.has("mac") ? v.at("mac").mac() : default_mac(0x01, index);
         h.at = parse_attachment(v);
         check_switch(h.at.sw, v.at("switch"));
-        if (auto c = v.get("capacity")) h.capacity = static_cast<uint32_t>(c->integer(0, 100000));
+        if (auto c = v.get("capacity"))
+            h.capacity = static_cast<uint32_t>(c->integer(0, 100000));
         t.hosts.push_back(h);
     }
     if (t.collector.separate && !ips.insert(t.collector.endpoint.ip.value).second) {
@@ -191,39 +220,52 @@ Topology parse_topology(const std::string& text, const std::string& file) {
         l.b = v.at("b").str();
         check_switch(l.a, v.at("a"));
         check_switch(l.b, v.at("b"));
-        if (l.a == l.b) v.fail("link from switch '" + l.a + "' to itself");
-        if (t.find_link(l.a, l.b)) v.fail("duplicate link " + l.a + "-" + l.b);
-        if (auto p = v.get("a_port")) l.a_port = port_value(*p);
-        if (auto p = v.get("b_port")) l.b_port = port_value(*p);
-        if (auto d = v.get("delay")) l.delay = d->duration();
+        if (l.a == l.b)
+            v.fail("link from switch '" + l.a + "' to itself");
+        if (t.find_link(l.a, l.b))
+            v.fail("duplicate link " + l.a + "-" + l.b);
+        if (auto p = v.get("a_port"))
+            l.a_port = port_value(*p);
+        if (auto p = v.get("b_port"))
+            l.b_port = port_value(*p);
+        if (auto d = v.get("delay"))
+            l.delay = d->duration();
         t.links.push_back(l);
         link_views.push_back(v);
     }
 
     // Ports: explicit ones first (each used once), then the rest in a fixed order.
     PortAllocator ports;
-    if (t.client.at.port) ports.reserve(t.client.at.sw, t.client.at.port, t.client.mark);
+    if (t.client.at.port)
+        ports.reserve(t.client.at.sw, t.client.at.port, t.client.mark);
     if (t.collector.separate && t.collector.endpoint.at.port) {
         ports.reserve(t.collector.endpoint.at.sw, t.collector.endpoint.at.port,
                       t.collector.endpoint.mark);
     }
     for (const auto& l : t.links) {
-        if (l.a_port) ports.reserve(l.a, l.a_port, l.mark);
-        if (l.b_port) ports.reserve(l.b, l.b_port, l.mark);
+        if (l.a_port)
+            ports.reserve(l.a, l.a_port, l.mark);
+        if (l.b_port)
+            ports.reserve(l.b, l.b_port, l.mark);
     }
     for (const auto& h : t.hosts) {
-        if (h.at.port) ports.reserve(h.at.sw, h.at.port, h.mark);
+        if (h.at.port)
+            ports.reserve(h.at.sw, h.at.port, h.mark);
     }
-    if (!t.client.at.port) t.client.at.port = ports.next(t.client.at.sw);
+    if (!t.client.at.port)
+        t.client.at.port = ports.next(t.client.at.sw);
     if (t.collector.separate && !t.collector.endpoint.at.port) {
         t.collector.endpoint.at.port = ports.next(t.collector.endpoint.at.sw);
     }
     for (auto& l : t.links) {
-        if (!l.a_port) l.a_port = ports.next(l.a);
-        if (!l.b_port) l.b_port = ports.next(l.b);
+        if (!l.a_port)
+            l.a_port = ports.next(l.a);
+        if (!l.b_port)
+            l.b_port = ports.next(l.b);
     }
     for (auto& h : t.hosts) {
-        if (!h.at.port) h.at.port = ports.next(h.at.sw);
+        if (!h.at.port)
+            h.at.port = ports.next(h.at.sw);
     }
     return t;
 }

@@ -4,28 +4,15 @@
 #include <cctype>
 
 #include "chima/error.hpp"
+#include "chima/names.hpp"
 
 namespace chima::net {
-namespace {
-
-void check_simple_name(const std::string& name, const char* what) {
-    bool ok =
-        !name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
-            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-        });
-    if (!ok) {
-        throw InputError(std::string(what) + " \"" + name + "\" is not valid",
-                         "use 1..32 characters from [A-Za-z0-9_-]");
-    }
-}
-
-}  // namespace
-
+// Net and node names follow the one rule of every name (chima/names.hpp).
 void check_net_name(const std::string& name) {
-    check_simple_name(name, "network name");
+    check_name(name, "network name");
 }
 void check_node_name(const std::string& name) {
-    check_simple_name(name, "node name");
+    check_name(name, "node name");
 }
 
 void check_ifname(const std::string& name) {

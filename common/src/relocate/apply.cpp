@@ -117,6 +117,11 @@ json apply_relocation(const Deployment& current, const Deployment& next, const A
     auto routes = read_if_exists(files.routes, load_routes);
     deploy::ContainerOptions copts;
     copts.backend = files.backend;
+    // Every input checked before the first device changes (an InputError, exit 2, with the
+    // network as it was): the objects and build contexts of `next`, stale state files.
+    deploy::check_p4_inputs(next, artifacts, files.artifacts);
+    deploy::check_container_inputs(next, files.net, installed, files.installed, copts);
+    deploy::check_route_inputs(next, files.net, routes, files.routes);
 
     int64_t p4_start = 0, p4_end = 0, ct_start = 0, ct_end = 0, prep_start = 0, prep_end = 0;
     deploy::SlotLoad slots;

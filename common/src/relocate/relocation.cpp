@@ -29,6 +29,31 @@ Service service_of(const Deployment& d) {
     return s;
 }
 
+void check_topology_of(const Topology& topology, const Deployment& current) {
+    auto mismatch = [&](const std::string& what) {
+        throw InputError(SourceMark{topology.file},
+                         "the topology does not match the deployment's (" + current.topology.file +
+                             "): " + what);
+    };
+    if (topology.name != current.topology.name)
+        mismatch("it is named '" + topology.name + "', the deployment's '" + current.topology.name +
+                 "'");
+    for (const auto& s : current.topology.switches) {
+        const Switch* now = topology.find_switch(s.name);
+        if (!now)
+            mismatch("it has no switch '" + s.name + "'");
+        if (now->id != s.id)
+            mismatch("switch '" + s.name + "' has id " + std::to_string(now->id) + ", not " +
+                     std::to_string(s.id));
+    }
+    for (const auto& h : current.topology.hosts)
+        if (!topology.find_host(h.name))
+            mismatch("it has no host '" + h.name + "'");
+    if (topology.client.name != current.topology.client.name)
+        mismatch("its client is '" + topology.client.name + "', not '" +
+                 current.topology.client.name + "'");
+}
+
 namespace {
 
 Nanoseconds nominal_delay(const Topology& t, const std::string& a, const std::string& b) {

@@ -18,6 +18,29 @@ int64_t now_ns() {
         .count();
 }
 
+// Why a measurement line cannot be used ("" when it can): its delays are durations, so
+// integers >= 0, and its time an integer >= 0. A stream goes on past a bad line (see
+// chima-watch(1), INPUT): the line is skipped with a warning naming it.
+std::string measurement_problem(const nlohmann::json& event) {
+    if (!event.is_object() || event.value("type", nlohmann::json()) != "measurement")
+        return {};
+    for (const char* key : {"latency_ns", "jitter_ns", "ts", "ts_ns"}) {
+        if (!event.contains(key))
+            continue;
+        const auto& v = event[key];
+        if (!v.is_number_integer() ||
+            (v.is_number_integer() && !v.is_number_unsigned() && v.get<int64_t>() < 0)) {
+            return std::string("measurement with ") + key + " " + v.dump() +
+                   " (expected an integer >= 0)";
+        }
+    }
+    for (const char* key : {"chain", "segment"}) {
+        if (event.contains(key) && !event[key].is_string())
+            return std::string("measurement with a ") + key + " that is not a string";
+    }
+    return {};
+}
+
 }  // namespace
 
 void run_watch(const std::string& deployment_file, const WatchOptions& options, std::istream& in,
@@ -51,6 +74,11 @@ void run_watch(const std::string& deployment_file, const WatchOptions& options, 
                 spdlog::warn("stdin:{}: not JSON, ignored", lineno);
             continue;
         }
+        if (auto problem = measurement_problem(event); !problem.empty()) {
+            if (++bad <= 10)
+                spdlog::warn("stdin:{}: {}, ignored", lineno, problem);
+            continue;
+        }
         for (const auto& v : watcher.consume(event, now_ns())) {
             out << v.to_json().dump() << std::endl;
             spdlog::info("violation: chain {} section {} {} {} > {}", v.chain, v.section, v.metric,
@@ -58,7 +86,7 @@ void run_watch(const std::string& deployment_file, const WatchOptions& options, 
         }
     }
     if (bad)
-        spdlog::warn("{} input line(s) were not JSON", bad);
+        spdlog::warn("{} input line(s) were not JSON or not a usable measurement", bad);
 }
 
 }  // namespace chima

@@ -25,7 +25,14 @@ struct Artifacts {
     const FunctionArtifact* find(const std::string& chain, const std::string& name) const;
 };
 
+// Reads artifacts.json; InputError naming its JSON pointer for a bad entry: a chain or
+// function name against the rule, a duplicate, a relative path leaving the file's directory
+// (the build directory; absolute paths are explicit and allowed), an object that is not a
+// regular file holding an ELF BPF object, a P4Info that is not a regular file.
 Artifacts load_artifacts(const std::string& path);
+
+// What is wrong with a file as a BPF object ("" when nothing): see load_artifacts.
+std::string check_bpf_object(const std::string& path);
 nlohmann::json to_json(const Artifacts& a);
 
 // 16 hex digits of a file's content hash (FNV-1a 64).

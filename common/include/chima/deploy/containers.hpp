@@ -52,6 +52,16 @@ std::string default_functions_dir();
 // the function's source mark when none of the candidates holds a Containerfile.
 std::string resolve_build_context(const PlacedFunction& f, const std::string& functions_dir);
 
+// Checks what starting (`starting`) or removing `d`'s container functions needs before
+// anything is touched: when starting, every function's build context (unless it names an
+// image a container backend runs); always, that
+// `previous` (read from `previous_file`) describes network `net` with its container
+// functions on hosts of `d`'s topology. InputError otherwise.
+void check_container_inputs(const Deployment& d, const std::string& net,
+                            const std::optional<Installed>& previous,
+                            const std::string& previous_file, const ContainerOptions& options,
+                            bool starting = true);
+
 // Instance (container / process) name of a function, given its netns suffix ("" or "-b").
 std::string instance_name(const std::string& net, const PlacedFunction& f,
                           const std::string& suffix = {});

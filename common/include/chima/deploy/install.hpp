@@ -33,6 +33,12 @@ struct SlotLoad {
     std::vector<SlotRef> stale;   // slots of `previous` that `d` no longer uses
 };
 
+// Checks what loading `d`'s P4 functions needs before anything is loaded: every P4
+// function has an artifact (InputError naming `artifacts_file`), its P4Info reads and its
+// table entries resolve; a p4runtime switch is a RuntimeError (not supported yet).
+void check_p4_inputs(const Deployment& d, const Artifacts& artifacts,
+                     const std::string& artifacts_file);
+
 // The make half: loads every P4 function of `d` whose slot does not already serve the same
 // object and entries (per `previous`, an earlier installed.json). Empties nothing.
 void load_p4_functions(const Deployment& d, const Artifacts& artifacts,

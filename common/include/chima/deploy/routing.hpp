@@ -14,6 +14,13 @@
 
 namespace chima::deploy {
 
+// Checks `previous` (an earlier routes.json, read from `previous_file`) against the run
+// before anything is touched: it describes network `net_name`, its flows' pushers are the
+// client or hosts of `d`'s topology and its INT watches are at its switches. InputError
+// naming the file and the JSON pointer otherwise.
+void check_route_inputs(const Deployment& d, const std::string& net_name,
+                        const std::optional<Routes>& previous, const std::string& previous_file);
+
 // What can be in place before any flow uses it: the forwarding entries of every endpoint
 // (function addresses included) on every switch and the endpoints' permanent neighbour
 // entries for the function addresses. Only adds or replaces entries; the flows of an older

@@ -35,7 +35,13 @@ class JsonReader {
     std::vector<std::pair<std::string, JsonReader>> members() const;
 
     std::string str() const;
+    // A string that follows the one rule of names (chima/names.hpp).
+    std::string name() const;
+    // A string built from names ("fn-<chain>-<function>"): the characters of the rule.
+    std::string derived_name() const;
     int64_t integer() const;
+    // An integer from min to max; `what` names it in the message ("switch id").
+    int64_t integer(int64_t min, int64_t max, const std::string& what = "a value") const;
     uint32_t uint32() const;  // 0 to 2^32-1
     uint64_t uint64() const;  // any integer >= 0
     double number() const;

@@ -6,7 +6,8 @@
 //                                                      switch port it was spliced behind
 //   BPF pins          /sys/fs/bpf/chima/<net>/
 //
-// Net and node names are [A-Za-z0-9_-], 1..32 characters: no dots, so the prefix
+// Net and node names follow the one rule of every name (chima/names.hpp: [a-z0-9][a-z0-9_-]*,
+// 1..32 characters): no dots, so the prefix
 // "chima.<net>." never matches another network (net "a" vs net "a-b" differ at the dot),
 // and a node netns (two dots) never looks like a delay-line netns (four dots).
 // Interface names are chosen by the caller, one namespace each, so they are only checked
@@ -24,7 +25,7 @@ inline constexpr const char* kPinRoot = "/sys/fs/bpf/chima";
 // Label on every container function started in network NET: chima.net=NET.
 inline constexpr const char* kNetLabel = "chima.net";
 
-// Throw InputError (with a hint) when the name breaks the rules above.
+// Throw InputError (with a hint) when the name breaks the rules above (check_name).
 void check_net_name(const std::string& name);
 void check_node_name(const std::string& name);
 void check_ifname(const std::string& name);

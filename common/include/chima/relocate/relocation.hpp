@@ -45,6 +45,10 @@ struct Degradation {
 // The service of a deployment (its chains and function specs), to compose it again.
 Service service_of(const Deployment& d);
 
+// InputError (naming the topology file) unless `topology` is the one `current` was composed
+// on: the same name, switches (with their ids), hosts and client.
+void check_topology_of(const Topology& topology, const Deployment& current);
+
 // Reads a violation line (chima-watch); std::nullopt when it names nothing to avoid.
 // latency/jitter: the worst segment costs what was measured; link, silence: the worst
 // segment (a link, or a function's node) is down; node: a missing switch takes its links

@@ -58,7 +58,7 @@ class YamlView {
     Nanoseconds positive_duration() const;  // > 0
     Ipv4 ipv4() const;
     Mac mac() const;
-    std::string name() const;                   // validated with is_valid_name
+    std::string name() const;                   // the one rule of names (chima/names.hpp)
     std::string path() const;                   // $VAR expanded
     std::vector<std::string> str_list() const;  // a scalar or a sequence of scalars
 

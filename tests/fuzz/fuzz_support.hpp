@@ -40,8 +40,8 @@ void expect_only_input_errors(Fn&& fn) {
 // A scratch directory of this process for loaders that read files, removed at exit.
 inline const std::filesystem::path& scratch_dir() {
     static const std::filesystem::path dir = [] {
-        auto d = std::filesystem::temp_directory_path() /
-                 ("chima-fuzz-" + std::to_string(::getpid()));
+        auto d =
+            std::filesystem::temp_directory_path() / ("chima-fuzz-" + std::to_string(::getpid()));
         std::filesystem::create_directories(d);
         std::atexit([] {
             std::error_code ec;

@@ -308,7 +308,7 @@ Deployment deployment_from_json(const json& doc, const std::string& file) {
     check_state_header(r, kDeploymentKind, kDeploymentVersion);
     Deployment d;
     d.id = r.at("id").str();
-    d.topology = topology_from_json(doc.at("topology"), file);
+    d.topology = topology_from_json(r.at("topology").raw(), file);
     for (const auto& c : r.at("chains").items()) {
         ChainInfo info;
         info.name = c.at("name").str();
@@ -341,10 +341,10 @@ Deployment deployment_from_json(const json& doc, const std::string& file) {
                 te.table = e.at("table").str();
                 te.action = e.at("action").str();
                 te.priority = static_cast<int32_t>(e.at("priority").integer());
-                for (const auto& [k, val] : e.at("match").raw().items())
-                    te.match.emplace_back(k, val.get<std::string>());
-                for (const auto& [k, val] : e.at("params").raw().items())
-                    te.params.emplace_back(k, val.get<std::string>());
+                for (const auto& [k, val] : e.at("match").string_map())
+                    te.match.emplace_back(k, val);
+                for (const auto& [k, val] : e.at("params").string_map())
+                    te.params.emplace_back(k, val);
                 s.entries.push_back(te);
             }
         } else if (type == "container") {
@@ -360,8 +360,8 @@ Deployment deployment_from_json(const json& doc, const std::string& file) {
                 s.build = f.at("build").str();
             for (const auto& a : f.at("command").items())
                 s.command.push_back(a.str());
-            for (const auto& [k, val] : f.at("env").raw().items())
-                s.env[k] = val.get<std::string>();
+            for (const auto& [k, val] : f.at("env").string_map())
+                s.env[k] = val;
         } else {
             f.at("type").fail("unknown function type '" + type + "'");
         }
@@ -402,9 +402,9 @@ Deployment deployment_from_json(const json& doc, const std::string& file) {
                                e.at("mac").mac(), e.at("switch").str(),
                                static_cast<uint32_t>(e.at("port").integer())});
     }
-    for (const auto& [sw, row] : r.at("next_port").raw().items()) {
-        for (const auto& [to, port] : row.items())
-            d.next_port[sw][to] = port.get<uint32_t>();
+    for (const auto& [sw, row] : r.at("next_port").members()) {
+        for (const auto& [to, port] : row.members())
+            d.next_port[sw][to] = port.uint32();
     }
     return d;
 }

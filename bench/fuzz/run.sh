@@ -24,12 +24,17 @@ for t in "${targets[@]}"; do
     bin=$build/tests/fuzz/${t}_fuzz
     [ -x "$bin" ] || { echo "$t: $bin is not built (clang++ missing?)" >&2; exit 1; }
     mkdir -p "$out/corpus/$t" "$out/artifacts/$t"
-    max_len=
+    max_len= dict=
     [ "$t" = p4_frontend ] && max_len=-max_len=16384
+    case $t in
+        yaml_loaders | legacy_loader) dict=-dict=$root/tests/fuzz/dict/yaml.dict ;;
+        state_files) dict=-dict=$root/tests/fuzz/dict/state_files.dict ;;
+        p4_frontend) dict=-dict=$root/tests/fuzz/dict/p4.dict ;;
+    esac
     log=$out/$t.log
     start=$(date +%s)
     # A finding stops the target (libFuzzer saves the input under artifacts/).
-    "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 $max_len \
+    "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 $max_len $dict \
         -artifact_prefix="$out/artifacts/$t/" -print_final_stats=1 \
         "$out/corpus/$t" "$root/tests/fuzz/corpus/$t" >"$log" 2>&1 || true
     elapsed=$(($(date +%s) - start))

@@ -43,10 +43,8 @@ class Scratch {
     fs::path dir_;
 };
 
-// The deployment.json chima-compose writes for examples/minimal.
+// The deployment.json chima-compose writes for examples/minimal (the fuzz seed).
 json minimal_deployment() {
-    const Topology topo =
-        load_topology((source_root() / "examples/minimal/topology.yaml").string());
     std::ifstream in(source_root() / "tests/fuzz/corpus/state_files/deployment-minimal");
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     REQUIRE(text.size() > 1);
@@ -83,10 +81,8 @@ TEST_CASE("fuzz findings: deployment.json without topology, or with wrong member
     json doc = minimal_deployment();
     doc.erase("topology");
     std::string path = s.write("deployment.json", doc.dump(2));
-    CHECK(input_error_of([&] { (void)load_deployment(path); }).find("at /topology: missing") ==
-          std::string::npos);  // the member is absent:
     CHECK(input_error_of([&] { (void)load_deployment(path); }).find("at /: missing \"topology\"") !=
-          std::string::npos);  // named at its parent
+          std::string::npos);
 
     doc = minimal_deployment();
     doc["next_port"] = {{"s0", {{"s1", "two"}}}};

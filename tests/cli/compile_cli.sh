@@ -94,7 +94,7 @@ expect_table chima-compile <<'ROWS'
 2      | [E0200] syntax error                                     | --check "$tmp/broken.p4"
 2      | parens.p4:4:148: [E0600] expressions or types nested deeper than 128 levels | --check "$tmp/parens.p4"
 2      | ifs.p4:130:25: [E0600] blocks and statements nested deeper than 128 levels | --check "$tmp/ifs.p4"
-2      | bangs.p4:4:1042: [E0601] expression longer than 1024 operands | --check "$tmp/bangs.p4"
+2      | bangs.p4:4:146: [E0600] expressions or types nested deeper than 128 levels | --check "$tmp/bangs.p4"
 2      | sum.p4:4:3860: [E0601] expression longer than 1024 operands    | --check "$tmp/sum.p4"
 2      | recursive.p4:2:18: [E0315] recursive call: action 'a' calls itself through a -> a | --check "$tmp/recursive.p4"
 2      | register0.p4:2:23: [E0510] register size must be in 1..16777216, not 0 | --check "$tmp/register0.p4"

@@ -1045,6 +1045,9 @@ class Parser {
             Token op = take();
             auto u = std::make_unique<Expr>(ExprKind::Unary, op.loc);
             u->name = op.text;
+            // The operand nests one level deeper: the back end's C wraps each unary
+            // operator in parentheses, and clang overflows its stack on a long chain.
+            ExpressionLevel level(*this);
             u->kids.push_back(unary());
             return u;
         }
@@ -1055,6 +1058,7 @@ class Parser {
             auto c = std::make_unique<Expr>(ExprKind::Cast, open.loc);
             c->cast_type = type_ref();
             expect(")");
+            ExpressionLevel level(*this);
             c->kids.push_back(unary());
             return c;
         }

@@ -10,7 +10,8 @@
 namespace chima::p4 {
 
 // Nested blocks and statements (if, switch, declarations inside declarations), and,
-// separately, nested parentheses, sub-expressions and type arguments (E0600).
+// separately, nested parentheses, sub-expressions, operands of unary operators and casts,
+// and type arguments (E0600).
 inline constexpr int kMaxNesting = 128;
 
 // Operands and operators of one expression, counting all its sub-expressions (E0601).

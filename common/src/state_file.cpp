@@ -59,6 +59,19 @@ nlohmann::json parse_json(const std::string& text, const std::string& file) {
         if (colon != std::string::npos)
             msg = msg.substr(colon + 2);
         throw InputError(mark_of_offset(text, at, file), "invalid JSON: " + msg);
+    } catch (const nlohmann::json::exception& e) {
+        // A number beyond a double ("number overflow parsing '1e345'") is out_of_range, with
+        // no position: the quoted text's first occurrence is where it is.
+        std::string msg = e.what();
+        auto colon = msg.find("] ");
+        if (colon != std::string::npos)
+            msg = msg.substr(colon + 2);
+        size_t open = msg.find('\''), close = msg.rfind('\'');
+        size_t at = 0;
+        if (open != std::string::npos && close > open + 1)
+            at = text.find(msg.substr(open + 1, close - open - 1));
+        throw InputError(mark_of_offset(text, at == std::string::npos ? 0 : at, file),
+                         "invalid JSON: " + msg);
     }
 }
 

@@ -62,6 +62,27 @@ grep -q "^chima-compile: error: .*function 'minimal/changettl2': entry 0 (table 
 
 fn=$CHIMA_ROOT/p4/functions/changettl.p4
 printf 'control broken_control(\n' > "$tmp/broken.p4"
+
+# Inputs beyond the front end's limits (chima-compile(1), LIMITS), each a function whose
+# apply block starts on line 3 (each used to crash --check with SIGSEGV, or was accepted).
+many() { local i; for ((i = 0; i < $2; i++)); do printf '%s' "$1"; done; }
+deep() {  # deep NAME LOCALS BODY
+    printf 'control f(inout headers_t hdr, inout local_metadata_t m, inout standard_metadata_t s) {\n%s\n    apply {\n%s\n    }\n}\n' \
+        "$2" "$3" > "$tmp/$1.p4"
+}
+deep parens "" "        bit<8> r = $(many '(' 10000)hdr.ipv4.ttl$(many ')' 10000);"
+deep ifs "" "$(many $'if (hdr.ipv4.isValid()) {\n' 10000)hdr.ipv4.ttl = 1;$(many '}' 10000)"
+deep bangs "" "        bool r = $(many '!' 100000)true;"
+deep sum "" "        bit<8> r = hdr.ipv4.ttl$(many ' + hdr.ipv4.ttl' 49999);"
+deep recursive "    action a() { a(); }" "        a();"
+deep register0 "    register<bit<32>>(0) reg;" ""
+deep register31 "    register<bit<32>>(2147483648) reg;" ""
+# Each answers at once (a hang is a failure, not a slow pass).
+for f in parens ifs bangs sum recursive register0 register31; do
+    code=0
+    timeout 10 "$bin/chima-compile" --check "$tmp/$f.p4" 2>/dev/null || code=$?
+    [ "$code" -eq 2 ] || fail "--check $f.p4: exit $code, expected 2"
+done
 jq '.version = 99' "$tmp/dep.json" > "$tmp/dep-v99.json"
 expect_table chima-compile <<'ROWS'
 # exit | message                                                  | arguments
@@ -71,6 +92,14 @@ expect_table chima-compile <<'ROWS'
 2      | unknown chima.deployment version 99                      | "$tmp/dep-v99.json" -o "$tmp/x.json" --build-dir "$tmp/build"
 2      | cannot read P4 file                                      | --check "$tmp/missing.p4"
 2      | [E0200] syntax error                                     | --check "$tmp/broken.p4"
+2      | parens.p4:4:148: [E0600] expressions or types nested deeper than 128 levels | --check "$tmp/parens.p4"
+2      | ifs.p4:130:25: [E0600] blocks and statements nested deeper than 128 levels | --check "$tmp/ifs.p4"
+2      | bangs.p4:4:146: [E0600] expressions or types nested deeper than 128 levels | --check "$tmp/bangs.p4"
+2      | sum.p4:4:3860: [E0601] expression longer than 1024 operands    | --check "$tmp/sum.p4"
+2      | recursive.p4:2:18: [E0315] recursive call: action 'a' calls itself through a -> a | --check "$tmp/recursive.p4"
+2      | register0.p4:2:23: [E0510] register size must be in 1..16777216, not 0 | --check "$tmp/register0.p4"
+2      | register31.p4:2:23: [E0510] register size must be in 1..16777216, not 2147483648 | --check "$tmp/register31.p4"
+2      | parens.p4:4:148: [E0600]                                 | --function "$tmp/parens.p4" --build-dir "$tmp/build"
 2      | no control named 'nope'                                  | --check "$fn" --control nope
 2      | --check excludes --function                              | --check "$fn" --function "$fn"
 2      | cannot read P4 file                                      | --function "$tmp/missing.p4" --build-dir "$tmp/build"

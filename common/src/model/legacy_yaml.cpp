@@ -18,16 +18,25 @@ Nanoseconds micros(const YamlView& v) {
 
 std::optional<SlaSection> legacy_sla(const YamlView& v) {
     SlaSection s;
-    if (auto l = v.get("latency")) s.latency = micros(*l);
-    if (auto j = v.get("jitter")) s.jitter = micros(*j);
-    if (s.empty()) return std::nullopt;
+    if (auto l = v.get("latency"))
+        s.latency = micros(*l);
+    if (auto j = v.get("jitter"))
+        s.jitter = micros(*j);
+    if (s.empty())
+        return std::nullopt;
     return s;
 }
 
 // The build context or image a prototype compose file names for its first service.
 void read_compose(Function& f, const YamlView& file_key) {
     std::string path = file_key.path();
-    if (!std::filesystem::exists(path)) {
+    std::error_code ec;
+    auto status = std::filesystem::status(path, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory)
+        file_key.fail("compose file " + path + ": " + ec.message());
+    if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+        file_key.fail("compose file " + path + " is not a regular file");
+    if (!std::filesystem::exists(status)) {
         // The prototype's compose files and Dockerfiles often live outside this tree: run
         // the example function of the same name instead.
         std::string fallback = std::string(CHIMA_DEFAULT_ROOT) + "/examples/functions/" + f.name;
@@ -40,18 +49,22 @@ void read_compose(Function& f, const YamlView& file_key) {
     }
     YamlView compose = YamlView::load_file(path);
     auto services = compose.at("services").expect_map("services").entries();
-    if (services.empty()) compose.at("services").fail("no services");
+    if (services.empty())
+        compose.at("services").fail("no services");
     const YamlView& svc = services.front().second;
-    if (auto image = svc.get("image")) f.image = image->str();
+    if (auto image = svc.get("image"))
+        f.image = image->str();
     if (auto build = svc.get("build")) {
         if (build->is_map()) {
             f.build = build->at("context").path();
-            if (auto df = build->get("dockerfile")) f.env["CHIMA_CONTAINERFILE"] = df->str();
+            if (auto df = build->get("dockerfile"))
+                f.env["CHIMA_CONTAINERFILE"] = df->str();
         } else {
             f.build = build->path();
         }
     }
-    if (f.image.empty() && f.build.empty()) svc.fail("service has neither image nor build");
+    if (f.image.empty() && f.build.empty())
+        svc.fail("service has neither image nor build");
 }
 
 std::string chain_name_for(const std::string& service_path) {
@@ -64,15 +77,18 @@ std::string chain_name_for(const std::string& service_path) {
 std::string resolve_device(const Topology& topo, const YamlView& v) {
     std::string dev = v.str();
     if (auto ip = Ipv4::parse(dev)) {
-        if (const Host* h = topo.find_host_by_ip(*ip)) return h->name;
+        if (const Host* h = topo.find_host_by_ip(*ip))
+            return h->name;
         v.fail("no host with address " + dev + " in the topology");
     }
     std::string name = dev.substr(dev.rfind(':') == std::string::npos ? 0 : dev.rfind(':') + 1);
-    if (topo.find_switch(name)) return name;
+    if (topo.find_switch(name))
+        return name;
     // The prototype's s<i><i> naming: s11 -> s1, s00 -> s0.
     if (name.size() >= 3 && name[0] == 's' && name.size() % 2 == 1) {
         std::string half = name.substr(1, (name.size() - 1) / 2);
-        if (name.substr(1) == half + half && topo.find_switch("s" + half)) return "s" + half;
+        if (name.substr(1) == half + half && topo.find_switch("s" + half))
+            return "s" + half;
     }
     v.fail("unknown device '" + dev + "'");
 }
@@ -103,8 +119,10 @@ LegacyImport import_legacy(const Topology& topo, const std::string& service_path
     svc.expect_map("service");
     chain.client.mark = svc.mark();
     chain.client.ip = svc.at("client").ipv4();
-    if (auto p = svc.get("port")) chain.client.port = static_cast<uint16_t>(p->integer(1, 65535));
-    if (auto sla = legacy_sla(svc)) chain.sla = *sla;
+    if (auto p = svc.get("port"))
+        chain.client.port = static_cast<uint16_t>(p->integer(1, 65535));
+    if (auto sla = legacy_sla(svc))
+        chain.sla = *sla;
 
     std::optional<YamlView> dep;
     if (dep_path) {
@@ -112,7 +130,8 @@ LegacyImport import_legacy(const Topology& topo, const std::string& service_path
         dep->expect_map("legacy deployment file");
     }
     std::optional<YamlView> dep_functions;
-    if (dep && dep->has("functions")) dep_functions = dep->at("functions").expect_map("functions");
+    if (dep && dep->has("functions"))
+        dep_functions = dep->at("functions").expect_map("functions");
 
     std::vector<Function> functions;
     std::vector<std::pair<std::string, SourceMark>> next;
@@ -132,7 +151,8 @@ LegacyImport import_legacy(const Topology& topo, const std::string& service_path
             f.type = FunctionType::Container;
             read_compose(f, v.at("file"));
         } else {
-            v.at("type").fail("unknown function type '" + type + "' (expected switch or container)");
+            v.at("type").fail("unknown function type '" + type +
+                              "' (expected switch or container)");
         }
         f.sla = legacy_sla(v);
         if (auto n = v.get("next")) {
@@ -144,22 +164,27 @@ LegacyImport import_legacy(const Topology& topo, const std::string& service_path
         int64_t id = static_cast<int64_t>(functions.size()) + 1;
         if (dep_functions && dep_functions->has(f.name)) {
             const YamlView df = dep_functions->at(f.name);
-            if (auto i = df.get("id")) id = i->integer(0, CHIMA_SID_ARG_MAX);
-            if (auto ip = df.get("ip")) f.ip = ip->ipv4();
+            if (auto i = df.get("id"))
+                id = i->integer(0, CHIMA_SID_ARG_MAX);
+            if (auto ip = df.get("ip"))
+                f.ip = ip->ipv4();
         }
         ids.push_back(id);
         functions.push_back(std::move(f));
     }
-    if (functions.empty()) root.at("functions").fail("no functions");
+    if (functions.empty())
+        root.at("functions").fail("no functions");
     if (any_next) {
         chain.functions = order_by_next(std::move(functions), next, root.at("functions").mark());
     } else {
         // The prototype processed functions in the order of their dep.yaml ids.
         std::vector<size_t> order(functions.size());
-        for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+        for (size_t i = 0; i < order.size(); ++i)
+            order[i] = i;
         std::stable_sort(order.begin(), order.end(),
                          [&](size_t a, size_t b) { return ids[a] < ids[b]; });
-        for (size_t i : order) chain.functions.push_back(functions[i]);
+        for (size_t i : order)
+            chain.functions.push_back(functions[i]);
     }
 
     LegacyImport out;
@@ -171,9 +196,12 @@ LegacyImport import_legacy(const Topology& topo, const std::string& service_path
         for (const auto& [key, v] : dep_functions->entries()) {
             std::string name = key.str();
             bool known = false;
-            for (const auto& f : chain.functions) known = known || f.name == name;
-            if (!known) key.fail("dep.yaml names function '" + name + "' that service.yaml lacks");
-            p.entries[name] = PlacementEntry{resolve_device(topo, v.at("device")), v.at("device").mark()};
+            for (const auto& f : chain.functions)
+                known = known || f.name == name;
+            if (!known)
+                key.fail("dep.yaml names function '" + name + "' that service.yaml lacks");
+            p.entries[name] =
+                PlacementEntry{resolve_device(topo, v.at("device")), v.at("device").mark()};
             if (auto paths = v.get("paths")) {
                 for (const auto& path : paths->expect_seq("paths").items()) {
                     path.at("dst").ipv4();
@@ -181,7 +209,8 @@ LegacyImport import_legacy(const Topology& topo, const std::string& service_path
                 }
             }
         }
-        if (dep->has("path")) check_stack(dep->at("path"));
+        if (dep->has("path"))
+            check_stack(dep->at("path"));
         out.placement = p;
     }
     return out;

@@ -52,6 +52,8 @@ CheckedFunction check_function(const std::string& text, const std::string& file,
     out.program = std::make_unique<Program>();
     size_t before = diags.list().size();
     parse_into(*out.program, text, file, parse_options(options, true), diags);
+    if (out.program->limit_reached)
+        return out;  // the program is incomplete: its only diagnostic is the limit
     Checker(*out.program, diags, true).run();
     const Decl* found = nullptr;
     int controls = 0;
@@ -87,7 +89,8 @@ std::unique_ptr<Program> check_program(const std::string& text, const std::strin
                                        const FrontEndOptions& options, Diagnostics& diags) {
     auto prog = std::make_unique<Program>();
     parse_into(*prog, text, file, parse_options(options, false), diags);
-    Checker(*prog, diags, false).run();
+    if (!prog->limit_reached)
+        Checker(*prog, diags, false).run();
     return prog;
 }
 

@@ -8,6 +8,7 @@
 #include "chima/content_hash.hpp"
 #include "chima/p4/ebpf_codegen.hpp"
 #include "chima/p4/layout.hpp"
+#include "chima/p4/limits.hpp"
 #include "chima/process/child_process.hpp"
 #include "chima/state_file.hpp"
 
@@ -79,20 +80,14 @@ const char* bpf_arch_define() {
 void run_clang(const CompileOptions& o, const fs::path& c, const fs::path& obj) {
     fs::path log = obj;
     log += ".log";
-    std::vector<std::string> args = {o.clang,
-                                     "-O2",
-                                     "-g",
-                                     "-target",
-                                     "bpf",
-                                     bpf_arch_define(),
-                                     "-Wno-unused-label",
-                                     "-Wno-unused-variable",
-                                     "-I" + bpf_include(o).string(),
-                                     "-I" + multiarch_include(),
-                                     "-c",
-                                     c.string(),
-                                     "-o",
-                                     obj.string()};
+    std::vector<std::string> args = {o.clang, "-O2", "-g", "-target", "bpf", bpf_arch_define(),
+                                     "-Wno-unused-label", "-Wno-unused-variable",
+                                     // The generated C nests a parenthesis per operator:
+                                     // an expression of kMaxExpressionLength terms needs
+                                     // more than clang's default of 256.
+                                     "-fbracket-depth=" + std::to_string(4 * kMaxExpressionLength),
+                                     "-I" + bpf_include(o).string(), "-I" + multiarch_include(),
+                                     "-c", c.string(), "-o", obj.string()};
     process::Spec spec;
     spec.argv = std::move(args);
     spec.out = process::Output::inherit();

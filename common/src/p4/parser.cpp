@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "chima/p4/lexer.hpp"
+#include "chima/p4/limits.hpp"
 
 namespace chima::p4 {
 
@@ -14,6 +15,18 @@ namespace {
 
 // Thrown to abandon a declaration after a syntax error; the parser resynchronises.
 struct SyntaxError {};
+
+// Thrown when the input exceeds a limit of p4/limits.hpp: parsing stops (every file), since
+// what follows would only be reported as a cascade of errors from the middle of a construct.
+struct LimitReached {};
+
+// What every parser of one program shares: each file is read once, the type names seen so
+// far, and whether a limit stopped the parse.
+struct ParseState {
+    std::set<std::string> included;
+    std::set<std::string> type_names;
+    bool stopped = false;
+};
 
 std::string describe(const Token& t) {
     switch (t.kind) {
@@ -42,30 +55,85 @@ bool read_text(const fs::path& p, std::string& out) {
 
 class Parser {
   public:
-    Parser(Program& program, const ParseOptions& options, Diagnostics& diags,
-           std::set<std::string>& included, std::set<std::string>& type_names)
+    Parser(Program& program, const ParseOptions& options, Diagnostics& diags, ParseState& state,
+           int include_depth = 0)
         : prog_(program),
           opts_(options),
           diags_(diags),
-          included_(included),
-          type_names_(type_names) {}
+          state_(state),
+          included_(state.included),
+          type_names_(state.type_names),
+          include_depth_(include_depth) {}
 
     void parse_file(const std::string& text, const std::string* file, bool prelude) {
         toks_ = lex(text, file, diags_);
         pos_ = 0;
         prelude_ = prelude;
         dir_ = fs::path(*file).parent_path();
-        while (!at_end()) {
+        while (!at_end() && !state_.stopped) {
             size_t before = pos_;
             try {
                 top_level();
             } catch (const SyntaxError&) {
                 recover_top_level(before);
+            } catch (const LimitReached&) {
+                state_.stopped = true;
             }
         }
     }
 
   private:
+    // ---- limits (p4/limits.hpp) ----
+    [[noreturn]] void limit(const Loc& loc, DiagCode code, const std::string& message) {
+        diags_.error(loc, code, message);
+        throw LimitReached{};
+    }
+
+    // One level of statement or declaration nesting while it lives.
+    class StatementLevel {
+      public:
+        explicit StatementLevel(Parser& p) : p_(p) {
+            if (++p_.statement_depth_ > kMaxNesting)
+                p_.limit(p_.peek().loc, DiagCode::NestingTooDeep,
+                         "blocks and statements nested deeper than " + std::to_string(kMaxNesting) +
+                             " levels");
+        }
+        ~StatementLevel() { --p_.statement_depth_; }
+        StatementLevel(const StatementLevel&) = delete;
+        StatementLevel& operator=(const StatementLevel&) = delete;
+
+      private:
+        Parser& p_;
+    };
+
+    // One level of expression or type nesting while it lives; the outermost one starts the
+    // count of the expression's length.
+    class ExpressionLevel {
+      public:
+        explicit ExpressionLevel(Parser& p) : p_(p) {
+            if (p_.expression_depth_ == 0)
+                p_.expression_length_ = 0;
+            if (++p_.expression_depth_ > kMaxNesting)
+                p_.limit(p_.peek().loc, DiagCode::NestingTooDeep,
+                         "expressions or types nested deeper than " + std::to_string(kMaxNesting) +
+                             " levels (parentheses, sub-expressions, type arguments)");
+        }
+        ~ExpressionLevel() { --p_.expression_depth_; }
+        ExpressionLevel(const ExpressionLevel&) = delete;
+        ExpressionLevel& operator=(const ExpressionLevel&) = delete;
+
+      private:
+        Parser& p_;
+    };
+
+    // Counts one operand or operator of the current expression.
+    void count_term(const Loc& loc) {
+        if (++expression_length_ > kMaxExpressionLength)
+            limit(loc, DiagCode::ExpressionTooLong,
+                  "expression longer than " + std::to_string(kMaxExpressionLength) +
+                      " operands and operators");
+    }
+
     // ---- token helpers ----
     const Token& peek(size_t k = 0) const {
         size_t i = pos_ + k;
@@ -203,14 +271,20 @@ class Parser {
             if (!read_text(c, text))
                 break;
             const std::string* name = prog_.sources->add(c.string(), text);
-            Parser sub(prog_, opts_, diags_, included_, type_names_);
+            if (include_depth_ + 1 > kMaxIncludeDepth)
+                limit(t.loc, DiagCode::NestingTooDeep,
+                      "#include nested deeper than " + std::to_string(kMaxIncludeDepth) + " files");
+            Parser sub(prog_, opts_, diags_, state_, include_depth_ + 1);
             sub.parse_file(prog_.sources->texts.back(), name, true);
+            if (state_.stopped)
+                throw LimitReached{};
             return;
         }
         diags_.error(t.loc, DiagCode::IncludeNotFound, "include file '" + t.text + "' not found");
     }
 
     DeclPtr declaration(bool top) {
+        StatementLevel level(*this);
         if (is("const"))
             return const_decl();
         if (is("typedef") || is("type")) {
@@ -698,6 +772,7 @@ class Parser {
     }
 
     TypeRef type_ref() {
+        ExpressionLevel level(*this);
         TypeRef t;
         t.loc = peek().loc;
         if (is("bit") || is("int") || is("varbit")) {
@@ -789,6 +864,7 @@ class Parser {
 
     // ---- statements ----
     StmtPtr block() {
+        StatementLevel level(*this);
         auto b = std::make_unique<Stmt>(StmtKind::Block, peek().loc);
         expect("{");
         while (!accept("}")) {
@@ -811,9 +887,9 @@ class Parser {
             expect("(");
             s->rhs = expression();
             expect(")");
-            s->then_s = statement();
+            s->then_s = branch();
             if (accept("else"))
-                s->else_s = statement();
+                s->else_s = branch();
             return s;
         }
         if (accept("switch")) {
@@ -878,6 +954,15 @@ class Parser {
         return s;
     }
 
+    // The body of an if or else: a block is one level, and so is a statement without one
+    // (an else-if chain nests in the tree, and the walks over it recurse).
+    StmtPtr branch() {
+        if (is("{"))
+            return statement();
+        StatementLevel level(*this);
+        return statement();
+    }
+
     bool starts_var_decl() const {
         if (is("bit") || is("int") || is("varbit") || is("bool") || is("tuple"))
             return true;
@@ -891,12 +976,16 @@ class Parser {
     }
 
     // ---- expressions ----
-    ExprPtr expression() { return ternary(); }
+    ExprPtr expression() {
+        ExpressionLevel level(*this);
+        return ternary();
+    }
 
     ExprPtr ternary() {
         ExprPtr c = binary(0);
         if (!is("?"))
             return c;
+        count_term(peek().loc);
         Token q = take();
         auto t = std::make_unique<Expr>(ExprKind::Ternary, q.loc);
         t->kids.push_back(std::move(c));
@@ -937,6 +1026,7 @@ class Parser {
             int lvl = level_of(op);
             if (lvl < min_level)
                 return lhs;
+            count_term(peek().loc);
             Token t = take();
             if (op == ">>")
                 take();
@@ -951,18 +1041,24 @@ class Parser {
 
     ExprPtr unary() {
         if (is("!") || is("~") || is("-") || is("+")) {
+            count_term(peek().loc);
             Token op = take();
             auto u = std::make_unique<Expr>(ExprKind::Unary, op.loc);
             u->name = op.text;
+            // The operand nests one level deeper: the back end's C wraps each unary
+            // operator in parentheses, and clang overflows its stack on a long chain.
+            ExpressionLevel level(*this);
             u->kids.push_back(unary());
             return u;
         }
         // Cast: '(' type ')' unary, when the parenthesis holds a type.
         if (is("(") && cast_follows()) {
+            count_term(peek().loc);
             Token open = take();
             auto c = std::make_unique<Expr>(ExprKind::Cast, open.loc);
             c->cast_type = type_ref();
             expect(")");
+            ExpressionLevel level(*this);
             c->kids.push_back(unary());
             return c;
         }
@@ -981,6 +1077,7 @@ class Parser {
     ExprPtr postfix(ExprPtr e) {
         while (true) {
             if (is(".")) {
+                count_term(peek().loc);
                 take();
                 Token m = expect_ident("a member name");
                 auto mem = std::make_unique<Expr>(ExprKind::Member, m.loc);
@@ -997,6 +1094,7 @@ class Parser {
                     expect(">");
                 }
             } else if (is("[")) {
+                count_term(peek().loc);
                 Token open = take();
                 ExprPtr a = expression();
                 if (accept(":")) {
@@ -1014,6 +1112,7 @@ class Parser {
                     e = std::move(ix);
                 }
             } else if (is("(")) {
+                count_term(peek().loc);
                 Loc l = e->loc;
                 auto call = std::make_unique<Expr>(ExprKind::Call, l);
                 call->type_args = std::move(e->type_args);
@@ -1034,6 +1133,7 @@ class Parser {
     }
 
     ExprPtr primary() {
+        count_term(peek().loc);
         const Token& t = peek();
         Loc l = t.loc;
         if (t.kind == TokKind::Number) {
@@ -1088,8 +1188,13 @@ class Parser {
     Program& prog_;
     const ParseOptions& opts_;
     Diagnostics& diags_;
+    ParseState& state_;
     std::set<std::string>& included_;
     std::set<std::string>& type_names_;
+    int include_depth_ = 0;
+    int statement_depth_ = 0;
+    int expression_depth_ = 0;
+    int expression_length_ = 0;
     std::vector<Token> toks_;
     size_t pos_ = 0;
     bool prelude_ = false;
@@ -1100,12 +1205,13 @@ class Parser {
 
 void parse_into(Program& program, const std::string& text, const std::string& file,
                 const ParseOptions& options, Diagnostics& diags) {
-    std::set<std::string> included;
-    std::set<std::string> type_names;
+    ParseState state;
     for (const auto& p : options.prelude) {
+        if (state.stopped)
+            break;
         std::string t;
         std::error_code ec;
-        if (!included.insert(fs::weakly_canonical(p, ec).string()).second)
+        if (!state.included.insert(fs::weakly_canonical(p, ec).string()).second)
             continue;
         if (!read_text(p, t)) {
             diags.error(Loc{}, DiagCode::IncludeNotFound,
@@ -1113,12 +1219,15 @@ void parse_into(Program& program, const std::string& text, const std::string& fi
             continue;
         }
         const std::string* name = program.sources->add(p.string(), std::move(t));
-        Parser sub(program, options, diags, included, type_names);
+        Parser sub(program, options, diags, state);
         sub.parse_file(program.sources->texts.back(), name, true);
     }
     const std::string* name = program.sources->add(file, text);
-    Parser main(program, options, diags, included, type_names);
-    main.parse_file(program.sources->texts.back(), name, false);
+    if (!state.stopped) {
+        Parser main(program, options, diags, state);
+        main.parse_file(program.sources->texts.back(), name, false);
+    }
+    program.limit_reached = state.stopped;
 }
 
 }  // namespace chima::p4

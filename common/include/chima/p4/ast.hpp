@@ -286,6 +286,8 @@ struct SourceSet {
 struct Program {
     std::shared_ptr<SourceSet> sources = std::make_shared<SourceSet>();
     std::vector<DeclPtr> decls;  // in order, includes first
+    // The parse stopped at a limit (p4/limits.hpp): decls is incomplete and is not checked.
+    bool limit_reached = false;
 };
 
 }  // namespace chima::p4

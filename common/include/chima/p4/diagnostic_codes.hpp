@@ -5,7 +5,8 @@
 // that the man page lists exactly these codes with these titles.
 //
 // Groups by hundreds: E01xx lexical and preprocessor, E02xx syntax, E03xx names and the
-// shape of a function, E04xx types and expressions, E05xx tables.
+// shape of a function, E04xx types and expressions, E05xx tables and instances, E06xx the
+// front end's own limits (chima-compile(1), "LIMITS"; p4/limits.hpp).
 #pragma once
 
 #include <cstddef>
@@ -33,6 +34,7 @@ namespace chima::p4 {
     X(ParserBlock, "E0312", "parser block in a function")                               \
     X(DeclarationNotAllowed, "E0313", "declaration not allowed here")                   \
     X(OutsideSubset, "E0314", "construct outside the function subset")                  \
+    X(Recursion, "E0315", "recursive action call or control instantiation")             \
     X(TypeMismatch, "E0400", "type or width mismatch")                                  \
     X(OperandType, "E0401", "operand or type not allowed here")                         \
     X(ValueDoesNotFit, "E0402", "value does not fit its type")                          \
@@ -59,7 +61,12 @@ namespace chima::p4 {
     X(LpmMask, "E0506", "lpm mask not a prefix")                                        \
     X(TableSize, "E0507", "table size out of range")                                    \
     X(SecondLpmKey, "E0508", "more than one lpm key")                                   \
-    X(NoActions, "E0509", "table without actions")
+    X(NoActions, "E0509", "table without actions")                                      \
+    X(InstanceSize, "E0510", "register or counter size out of range")                   \
+    X(NestingTooDeep, "E0600", "nesting deeper than the limit")                         \
+    X(ExpressionTooLong, "E0601", "expression longer than the limit")                   \
+    X(TooManyInlined, "E0602", "too many inlined action bodies")                        \
+    X(TooManyErrors, "E0603", "too many errors, the rest not reported")
 
 enum class DiagCode {
 #define CHIMA_P4_DIAG_ENUM(name, code, title) name,

@@ -11,6 +11,7 @@
 //   calls.cpp             methods, externs, actions and their arguments
 //   constant_folding.cpp  compile-time values, with the back end's semantics
 //   function_subset.cpp   what CHIMA's P4 function subset refuses (chima-compile(1))
+//   call_graph.cpp        recursion, and what inlining the action calls makes (limits)
 // The checker consults the function subset at each construct it types, so a refused
 // construct is reported where it is met, in source order, beside the type errors.
 #pragma once
@@ -191,6 +192,9 @@ class Checker {
 
     // constant_folding.cpp
     void fold(Expr& e);
+
+    // call_graph.cpp: recursion among actions and controls, and the size of the inlined code.
+    void check_call_graph();
 
     Program& prog_;
     Diagnostics& diags_;

@@ -35,10 +35,13 @@ void Checker::fold(Expr& e) {
         r = x - y;
     else if (op == "*")
         r = x * y;
+    else if ((op == "/" || op == "%") && y == 0)
+        return;  // reported by the caller
     else if (op == "/")
-        r = inf ? uint64_t(sx / sy) : x / y;
+        // INT64_MIN / -1 overflows: it wraps around, as in the back end.
+        r = inf ? (sy == -1 ? 0 - x : uint64_t(sx / sy)) : x / y;
     else if (op == "%")
-        r = inf ? uint64_t(sx % sy) : x % y;
+        r = inf ? (sy == -1 ? 0 : uint64_t(sx % sy)) : x % y;
     else if (op == "&")
         r = x & y;
     else if (op == "|")
@@ -66,7 +69,7 @@ void Checker::fold(Expr& e) {
     else if (op == "||")
         r = x || y;
     else if (op == "++")
-        r = (x << b.type.width) | y;
+        r = (b.type.width >= 64 ? 0 : x << b.type.width) | y;
     else
         return;  // saturating: not folded, evaluated at run time
     e.is_const = true;

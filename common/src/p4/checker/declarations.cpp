@@ -1,6 +1,7 @@
 // Top-level and control-local declarations: constants, variables, actions, controls
 // and instances.
 #include "checker_impl.hpp"
+#include "chima/p4/limits.hpp"
 
 namespace chima::p4::checking {
 
@@ -278,6 +279,17 @@ void Checker::check_instance(Decl& d, bool top) {
             coerce(*d.args[i], pt, "argument " + std::to_string(i + 1));
             subset_.constructor_argument(*d.args[i]);
         }
+    }
+    // register(size) and counter(size, type): the number of cells, which becomes a map's
+    // size; 0 or a huge size would be refused only when the map is created.
+    if (t.kind == Type::Kind::Extern && t.decl &&
+        (t.decl->name == "register" || t.decl->name == "counter") && !d.args.empty()) {
+        const Expr& size = *d.args[0];
+        if (size.is_const && size.type.is_integral() &&
+            (size.value == 0 || size.value > kMaxInstanceSize))
+            err(start_of(size), DiagCode::InstanceSize,
+                t.decl->name + " size must be in 1.." + std::to_string(kMaxInstanceSize) +
+                    ", not " + std::to_string(size.value));
     }
     Symbol s;
     s.kind = SymKind::Instance;

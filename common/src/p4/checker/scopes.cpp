@@ -9,6 +9,7 @@ void Checker::run() {
         declare_global(*d);
     for (auto& d : prog_.decls)
         check_global(*d);
+    check_call_graph();
 }
 
 void Checker::define(const std::string& name, const Loc& loc, Symbol s) {

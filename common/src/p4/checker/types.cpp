@@ -3,6 +3,7 @@
 #include <set>
 
 #include "checker_impl.hpp"
+#include "chima/p4/limits.hpp"
 
 namespace chima::p4::checking {
 
@@ -24,6 +25,14 @@ Type Checker::resolve(const TypeRef& t, bool allow_unsized_int) {
             if (!t.width->is_const || !t.width->type.is_integral() ||
                 static_cast<int64_t>(t.width->value) <= 0) {
                 err(t.width->loc, DiagCode::BadWidth, "a width must be a positive constant");
+                return Type{};
+            }
+            // Whole programs take any width p4c takes; a width that does not fit an int
+            // would wrap around here.
+            if (t.width->value > kMaxTypeWidth) {
+                err(t.width->loc, DiagCode::WidthTooLarge,
+                    "width " + std::to_string(t.width->value) + " is above " +
+                        std::to_string(kMaxTypeWidth));
                 return Type{};
             }
             int w = static_cast<int>(t.width->value);

@@ -12,6 +12,8 @@
 #include "chima/error.hpp"
 #include "chima/model/deployment.hpp"
 #include "chima/model/legacy.hpp"
+#include "chima/model/placement.hpp"
+#include "chima/model/service.hpp"
 #include "chima/model/topology.hpp"
 #include "chima/state_file.hpp"
 
@@ -126,4 +128,18 @@ TEST_CASE("fuzz findings: a legacy compose file name too long is refused at its 
                                  "    file: /dev/zero\n");
     msg = input_error_of([&] { (void)import_legacy(topo, device, std::nullopt); });
     CHECK(msg.find("is not a regular file") != std::string::npos);
+}
+
+TEST_CASE("fuzz findings: a malformed stream yaml-cpp's LoadAll never finishes is refused") {
+    // yaml-cpp 0.7's LoadAll returns "documents" for ever on these bytes; the loader reads
+    // at most two. The file is the fuzz seed that found it.
+    fs::path seed = source_root() / "tests/fuzz/corpus/yaml_loaders/loadall-loops-service.yaml";
+    REQUIRE(fs::exists(seed));
+    CHECK_THROWS_AS(load_service(seed.string()), InputError);
+}
+
+TEST_CASE("fuzz findings: a second YAML document is named at its root") {
+    Scratch dir;
+    std::string path = dir.write("two.yaml", "kind: chima.placement\nplacement: {}\n---\nx: 1\n");
+    CHECK_THROWS_WITH_AS(load_placement(path), doctest::Contains("two.yaml:4:1"), InputError);
 }

@@ -49,6 +49,7 @@ TEST_CASE("installed.json keeps a function's capabilities, an unknown one names 
     f.type = FunctionType::Container;
     f.node = "d1";
     f.state = "running";
+    f.container.function_id = 5;
     f.container.netns = "fn-c-echo";
     f.container.backend = "podman";
     f.container.instance = "chima-lab-c-echo";

@@ -2,8 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <set>
 #include <string_view>
 #include <sstream>
+
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/yaml.h>
 
 #include "chima/state_file.hpp"
 
@@ -34,15 +39,14 @@ void refuse_duplicate_keys(const YAML::Node& root, const std::string& file) {
                                  " nodes once its aliases are expanded");
         }
         if (node.IsMap()) {
-            std::vector<std::string> keys;
+            std::set<std::string> keys;
             for (auto it = node.begin(); it != node.end(); ++it) {
                 if (it->first.IsScalar()) {
                     const std::string& key = it->first.Scalar();
-                    if (std::find(keys.begin(), keys.end(), key) != keys.end()) {
+                    if (!keys.insert(key).second) {
                         throw InputError(to_mark(it->first.Mark(), file),
                                          "duplicate key '" + key + "'");
                     }
-                    keys.push_back(key);
                 }
                 pending.push_back(it->first);
                 pending.push_back(it->second);
@@ -54,11 +58,12 @@ void refuse_duplicate_keys(const YAML::Node& root, const std::string& file) {
     }
 }
 
-// Where the second document of a stream starts: its root node, else its "---" line.
-SourceMark second_document_mark(const YAML::Node& second, const std::string& text,
+// Where the second document of a stream starts: where the parser saw it begin, else its
+// "---" line.
+SourceMark second_document_mark(const YAML::Mark& start, const std::string& text,
                                 const std::string& file) {
-    if (second && !second.IsNull() && !second.Mark().is_null())
-        return to_mark(second.Mark(), file);
+    if (!start.is_null() && start.line > 0)
+        return to_mark(start, file);
     int line = 1, markers = 0;
     bool content = false;
     for (size_t i = 0; i < text.size();) {
@@ -78,20 +83,69 @@ SourceMark second_document_mark(const YAML::Node& second, const std::string& tex
     return SourceMark{file, line, 1};
 }
 
+// Sees where each document starts: its first node (its root), else its start.
+class DocumentStarts : public YAML::EventHandler {
+  public:
+    std::vector<YAML::Mark> starts;
+    void OnDocumentStart(const YAML::Mark& mark) override {
+        starts.push_back(mark);
+        root_seen_ = false;
+    }
+    void OnDocumentEnd() override {}
+    // An empty document is named by its start ("---"), not by where its null ends.
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override { root_seen_ = true; }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  const std::string&) override {
+        node(mark);
+    }
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {
+        node(mark);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {
+        node(mark);
+    }
+    void OnMapEnd() override {}
+
+  private:
+    void node(const YAML::Mark& mark) {
+        if (!root_seen_ && !starts.empty() && !mark.is_null())
+            starts.back() = mark;
+        root_seen_ = true;
+    }
+    bool root_seen_ = false;
+};
+
+// Where the second document of `text` starts, if there is one. At most two documents are
+// parsed: yaml-cpp's LoadAll can loop for ever on some malformed streams (found by
+// fuzzing), each "document" it returns consuming nothing.
+std::optional<YAML::Mark> second_document(const std::string& text) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentStarts starts;
+    if (!parser.HandleNextDocument(starts) || !parser.HandleNextDocument(starts))
+        return std::nullopt;
+    return starts.starts.size() > 1 ? starts.starts[1] : YAML::Mark::null_mark();
+}
+
 }  // namespace
 
 YamlView YamlView::load_text(const std::string& text, const std::string& file) {
-    std::vector<YAML::Node> documents;
+    YAML::Node root;
+    std::optional<YAML::Mark> second;
     try {
-        documents = YAML::LoadAll(text);
+        root = YAML::Load(text);
+        second = second_document(text);
     } catch (const YAML::Exception& e) {
         throw InputError(to_mark(e.mark, file), "invalid YAML: " + e.msg);
     }
-    if (documents.size() > 1) {
-        throw InputError(second_document_mark(documents[1], text, file),
+    if (second) {
+        throw InputError(second_document_mark(*second, text, file),
                          "a second YAML document: an input file holds one document");
     }
-    YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
     refuse_duplicate_keys(root, file);
     return YamlView(root, file);
 }

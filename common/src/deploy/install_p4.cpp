@@ -64,6 +64,15 @@ const FunctionArtifact& artifact_of(const PlacedFunction& f, const Artifacts& ar
     return *art;
 }
 
+// The switches chima-install programs are the eBPF ones (P4Runtime is the agent's issue).
+void require_ebpf_switch(const Deployment& d, const PlacedFunction& f) {
+    const Switch* sw = d.topology.find_switch(f.node);
+    if (sw->target != SwitchTarget::Ebpf) {
+        throw RuntimeError("function '" + f.spec.name + "': switch '" + f.node +
+                           "' has target p4runtime, which chima-install cannot program yet");
+    }
+}
+
 }  // namespace
 
 void check_p4_inputs(const Deployment& d, const Artifacts& artifacts,
@@ -71,11 +80,7 @@ void check_p4_inputs(const Deployment& d, const Artifacts& artifacts,
     for (const auto& f : d.functions) {
         if (f.spec.type != FunctionType::P4)
             continue;
-        const Switch* sw = d.topology.find_switch(f.node);
-        if (sw->target != SwitchTarget::Ebpf) {
-            throw RuntimeError("function '" + f.spec.name + "': switch '" + f.node +
-                               "' has target p4runtime, which chima-install cannot program yet");
-        }
+        require_ebpf_switch(d, f);
         // Its P4Info read and its table entries resolved against it, as loading will.
         function_load(f, artifact_of(f, artifacts, artifacts_file));
     }
@@ -90,11 +95,7 @@ void load_p4_functions(const Deployment& d, const Artifacts& artifacts,
     for (const auto& f : d.functions) {
         if (f.spec.type != FunctionType::P4)
             continue;
-        const Switch* sw = d.topology.find_switch(f.node);
-        if (sw->target != SwitchTarget::Ebpf) {
-            throw RuntimeError("function '" + f.spec.name + "': switch '" + f.node +
-                               "' has target p4runtime, which chima-install cannot program yet");
-        }
+        require_ebpf_switch(d, f);
         const FunctionArtifact* art = artifacts.find(f.chain, f.spec.name);
         if (!art) {
             throw InputError("artifacts have no object for function '" + f.chain + "/" +
@@ -147,6 +148,24 @@ void load_p4_functions(const Deployment& d, const Artifacts& artifacts,
         if (!d.topology.find_switch(rec->node))
             continue;
         result.stale.push_back({key, rec->node, rec->p4.slot});
+    }
+}
+
+void restore_p4_slots(const Deployment& d, const Artifacts& artifacts,
+                      device::DeviceRegistry& devices, const std::optional<Installed>& installed,
+                      const std::vector<SlotRef>& loaded) {
+    std::set<std::pair<std::string, uint32_t>> used;
+    for (const auto& f : d.functions)
+        if (f.spec.type == FunctionType::P4)
+            used.insert({f.node, f.slot});
+    std::vector<SlotRef> added;
+    for (const auto& s : loaded)
+        if (!used.count({s.node, s.slot}))
+            added.push_back(s);
+    clear_p4_slots(devices, added);
+    if (!used.empty()) {
+        SlotChanges restored;
+        install_p4_functions(d, artifacts, devices, installed, restored);
     }
 }
 

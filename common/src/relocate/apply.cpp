@@ -234,19 +234,7 @@ json apply_relocation(const Deployment& current, const Deployment& next, const A
         }
         if (slots_touched) {
             undo("the new slots", [&] {
-                // Slots the old deployment does not use are emptied; any it uses that were
-                // reloaded get its own function back.
-                std::set<std::pair<std::string, uint32_t>> old_slots;
-                for (const auto& f : current.functions)
-                    if (f.spec.type == FunctionType::P4)
-                        old_slots.insert({f.node, f.slot});
-                std::vector<deploy::SlotRef> added;
-                for (const auto& s : slots.loaded)
-                    if (!old_slots.count({s.node, s.slot}))
-                        added.push_back(s);
-                deploy::clear_p4_slots(devices, added);
-                deploy::SlotChanges restored;
-                deploy::install_p4_functions(current, artifacts, devices, installed, restored);
+                deploy::restore_p4_slots(current, artifacts, devices, installed, slots.loaded);
             });
         }
         if (undone)

@@ -95,22 +95,8 @@ void undo(const RelocationIntent& intent, device::DeviceRegistry& devices, Steps
         deploy::remove_container_instances(devices, created);
     });
     steps.run("restoring the slots", [&] {
-        std::set<std::pair<std::string, uint32_t>> used;
-        for (const auto& f : current.functions)
-            if (f.spec.type == FunctionType::P4)
-                used.insert({f.node, f.slot});
-        std::vector<deploy::SlotRef> added;
-        for (const auto& s : intent.slots)
-            if (!used.count({s.node, s.slot}))
-                added.push_back(s);
-        deploy::clear_p4_slots(devices, added);
-        // A slot the old deployment uses that was reloaded serves another program now; the
-        // old one goes back (an unchanged slot is left alone).
-        if (!used.empty()) {
-            auto artifacts = deploy::load_artifacts(intent.artifacts);
-            deploy::SlotChanges changes;
-            deploy::install_p4_functions(current, artifacts, devices, intent.installed, changes);
-        }
+        deploy::restore_p4_slots(current, deploy::load_artifacts(intent.artifacts), devices,
+                                 intent.installed, intent.slots);
     });
     steps.run("restoring the forwarding entries",
               [&] { deploy::prepare_forwarding(current, devices); });

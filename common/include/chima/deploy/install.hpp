@@ -48,6 +48,13 @@ void load_p4_functions(const Deployment& d, const Artifacts& artifacts,
 // The break half: empties the given slots. Returns how many.
 size_t clear_p4_slots(device::DeviceRegistry& devices, const std::vector<SlotRef>& slots);
 
+// Undoing a load of other functions into a network that serves `d`: the given slots that
+// `d` does not use are emptied, and every function of `d` whose slot was reloaded gets its
+// own object back (per `installed`, the installed.json of `d`; unchanged slots stay).
+void restore_p4_slots(const Deployment& d, const Artifacts& artifacts,
+                      device::DeviceRegistry& devices, const std::optional<Installed>& installed,
+                      const std::vector<SlotRef>& loaded);
+
 // Both halves at once (chima-install): load, then empty the slots nothing uses any more.
 // Returns the "functions" entries of the new installed.json (P4 part).
 std::vector<InstalledFunction> install_p4_functions(const Deployment& d, const Artifacts& artifacts,

@@ -212,7 +212,7 @@ TEST_CASE("p4 limits: controls that instantiate each other are E0315") {
 }
 
 TEST_CASE("p4 limits: register and counter sizes outside 1..16777216 are E0510") {
-    for (const std::string& size : {"0", "32w0", "2147483648", "16777217"}) {
+    for (std::string size : {"0", "32w0", "2147483648", "16777217"}) {
         Result r = check(function_with("    register<bit<32>>(" + size + ") reg;", "        ;"));
         INFO(size << "\n" << r.dump());
         CHECK(r.has("E0510"));
@@ -221,7 +221,7 @@ TEST_CASE("p4 limits: register and counter sizes outside 1..16777216 are E0510")
     Result counter = check(function_with("    counter(0, CounterType.packets) c;", "        ;"));
     INFO(counter.dump());
     CHECK(counter.has("E0510"));
-    for (const std::string& size : {"1", "16777216"}) {
+    for (std::string size : {"1", "16777216"}) {
         Result r = check(function_with("    register<bit<32>>(" + size + ") reg;", "        ;"));
         INFO(size << "\n" << r.dump());
         CHECK(r.accepted);

@@ -112,7 +112,8 @@ std::vector<Violation> SectionWatcher::silence_event(const json& event, bool sil
             continue;
         int64_t since = event.value("since_ns", ts);
         Violation v{s.chain, s.name, "silence", now - since, event.value("bound_ns", int64_t{0}),
-                    ts,      now,    first,     0,           "no telemetry from " + first->key()};
+                    ts,      now,    first,     0,           "no telemetry from " + first->key(),
+                    {},      {}};
         v.silent = keys;
         out.push_back(std::move(v));
     }
@@ -154,7 +155,8 @@ std::vector<Violation> SectionWatcher::node_event(const std::string& node, bool 
         if (!hold_down_allows(s, "node", now))
             continue;
         Violation v{s.chain, s.name, "node", 0, 0,
-                    ts,      now,    first,  0, "node " + node + " is missing"};
+                    ts,      now,    first,  0, "node " + node + " is missing",
+                    {},      {}};
         v.node = node;
         out.push_back(std::move(v));
     }
@@ -205,7 +207,7 @@ std::vector<Violation> SectionWatcher::evaluate(const Section& s, int64_t ts, in
             st.violated = true;
             if (!hold_down_allows(s, metric, now))
                 continue;
-            Violation v{s.chain, s.name, metric, *sum, limit, ts, now, std::nullopt, 0, {}};
+            Violation v{s.chain, s.name, metric, *sum, limit, ts, now, std::nullopt, 0, {}, {}, {}};
             for (const auto& seg : s.segments) {
                 const auto& val = values_.at({s.chain, seg.key()});
                 int64_t x = std::string(metric) == "latency" ? val.latency : val.jitter;
@@ -235,7 +237,15 @@ std::vector<Violation> SectionWatcher::section_event(
         st.violated = true;
         if (!hold_down_allows(s, metric, now))
             continue;
-        out.push_back({s.chain, s.name, metric, 0, 0, ts, now, worst, 0, reason});
+        Violation v;
+        v.chain = s.chain;
+        v.section = s.name;
+        v.metric = metric;
+        v.crossed_at = ts;
+        v.detected_at = now;
+        v.worst = worst;
+        v.reason = reason;
+        out.push_back(std::move(v));
     }
     return out;
 }
@@ -302,7 +312,9 @@ std::vector<Violation> SectionWatcher::consume(const json& event, int64_t now) {
                         now,
                         std::nullopt,
                         0,
-                        "event-driven crossing"};
+                        "event-driven crossing",
+                        {},
+                        {}};
             if (event.contains("segment")) {
                 // The segment whose sample crossed the threshold, with its own value: what
                 // chima-relocate marks as degraded.

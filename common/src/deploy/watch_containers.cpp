@@ -16,6 +16,7 @@
 #include "chima/deploy/containers.hpp"
 #include "chima/error.hpp"
 #include "chima/file_change.hpp"
+#include "chima/file_lock.hpp"
 #include "chima/model/installed.hpp"
 #include "chima/state_file.hpp"
 
@@ -25,30 +26,33 @@ using nlohmann::json;
 
 namespace {
 
-const char* const kRetiringDir = "/run/chima/retiring";
+// <run_dir>/retiring: beside the networks' run-time records ($CHIMA_RUN_DIR honoured).
+std::filesystem::path retiring_dir() {
+    return std::filesystem::path(run_dir()) / "retiring";
+}
 
 }  // namespace
 
 void announce_retiring(const std::string& instance, const std::string& id) {
     namespace fs = std::filesystem;
     std::error_code ec;
-    fs::create_directories(kRetiringDir, ec);
+    fs::create_directories(retiring_dir(), ec);
     auto now = fs::file_time_type::clock::now();
-    for (const auto& old : fs::directory_iterator(kRetiringDir, ec)) {
+    for (const auto& old : fs::directory_iterator(retiring_dir(), ec)) {
         std::error_code age;
         auto written = old.last_write_time(age);
         if (!age && now - written > std::chrono::minutes(10))
             fs::remove(old.path(), age);
     }
-    std::ofstream marker(fs::path(kRetiringDir) / instance, std::ios::trunc);
+    std::ofstream marker(retiring_dir() / instance, std::ios::trunc);
     marker << id << "\n";
     if (!marker)
-        spdlog::debug("cannot announce the removal of {} in {}", instance, kRetiringDir);
+        spdlog::debug("cannot announce the removal of {} in {}", instance, retiring_dir().string());
 }
 
 bool take_retiring(const std::string& instance, const std::string& id) {
     namespace fs = std::filesystem;
-    fs::path path = fs::path(kRetiringDir) / instance;
+    fs::path path = retiring_dir() / instance;
     std::ifstream marker(path);
     std::string announced;
     if (!marker || !std::getline(marker, announced) || announced.empty() || id.empty())

@@ -7,7 +7,7 @@ namespace chima::p4rt {
 using grpc::Status;
 using grpc::StatusCode;
 
-std::optional<ElectionId> ElectionId::from(const p4::v1::Uint128* id, bool has) {
+std::optional<ElectionId> ElectionId::from(const ::p4::v1::Uint128* id, bool has) {
     if (!has || id == nullptr)
         return std::nullopt;
     return ElectionId{id->high(), id->low()};
@@ -18,7 +18,7 @@ std::string ElectionId::str() const {
                      : "(" + std::to_string(high) + "," + std::to_string(low) + ")";
 }
 
-Status Arbitration::update(StreamId stream, const p4::v1::MasterArbitrationUpdate& m,
+Status Arbitration::update(StreamId stream, const ::p4::v1::MasterArbitrationUpdate& m,
                            std::vector<Notice>& notices) {
     // "Rules for Handling MasterArbitrationUpdate Messages Received from Controllers".
     const std::string role = m.has_role() ? m.role().name() : "";
@@ -91,7 +91,7 @@ bool Arbitration::is_primary_stream(StreamId stream) const {
     return rs != roles_.end() && rs->second.primary == stream;
 }
 
-Status Arbitration::check_writer(const std::string& role, const p4::v1::Uint128* election,
+Status Arbitration::check_writer(const std::string& role, const ::p4::v1::Uint128* election,
                                  bool has_election) const {
     auto rs = roles_.find(role);
     auto id = ElectionId::from(election, has_election);
@@ -108,11 +108,11 @@ Status Arbitration::check_writer(const std::string& role, const p4::v1::Uint128*
     return Status::OK;
 }
 
-p4::v1::StreamMessageResponse Arbitration::notice_for(const std::string& role, StreamId to) const {
+::p4::v1::StreamMessageResponse Arbitration::notice_for(const std::string& role, StreamId to) const {
     // "Client Arbitration Notifications": the highest election id seen (unset when there
     // never was a primary), and the recipient's standing in the status.
     const RoleState& rs = roles_.at(role);
-    p4::v1::StreamMessageResponse r;
+    ::p4::v1::StreamMessageResponse r;
     auto* a = r.mutable_arbitration();
     a->set_device_id(device_id_);
     if (rs.role)

@@ -7,7 +7,7 @@
 #include "chima/base64.hpp"
 #include "chima/bpf/table_entries.hpp"
 #include "chima/error.hpp"
-#include "chima/staged_file.hpp"
+#include "chima/state_file.hpp"
 #include "google/rpc/status.pb.h"
 
 namespace chima::p4rt {
@@ -21,7 +21,7 @@ constexpr const char* kApiVersion = "1.4.0";
 
 namespace {
 
-using SetRequest = p4::v1::SetForwardingPipelineConfigRequest;
+using SetRequest = ::p4::v1::SetForwardingPipelineConfigRequest;
 
 std::map<uint32_t, SlotFunction> slot_functions(const DeviceConfig& device) {
     std::map<uint32_t, SlotFunction> slots;
@@ -31,8 +31,8 @@ std::map<uint32_t, SlotFunction> slot_functions(const DeviceConfig& device) {
 }
 
 // One update's outcome as the specification's p4.v1.Error ("Error Reporting Messages").
-p4::v1::Error update_error(StatusCode code, const std::string& message) {
-    p4::v1::Error e;
+::p4::v1::Error update_error(StatusCode code, const std::string& message) {
+    ::p4::v1::Error e;
     e.set_canonical_code(static_cast<int>(code));
     e.set_message(message);
     e.set_space("chima-ebpf");
@@ -41,7 +41,7 @@ p4::v1::Error update_error(StatusCode code, const std::string& message) {
 
 // "Error Reporting Messages": UNKNOWN, with one p4.v1.Error per item, in order (OK for
 // those that went through), in the google.rpc.Status of the grpc-status-details-bin trailer.
-Status batch_failure(const std::vector<p4::v1::Error>& errors, const std::string& what) {
+Status batch_failure(const std::vector<::p4::v1::Error>& errors, const std::string& what) {
     google::rpc::Status details;
     details.set_code(static_cast<int>(StatusCode::UNKNOWN));
     int bad = 0;
@@ -66,10 +66,10 @@ Status batch_failure(const std::vector<p4::v1::Error>& errors, const std::string
 // come from other streams' threads.
 class P4RuntimeService::StreamOut {
   public:
-    explicit StreamOut(grpc::ServerReaderWriter<p4::v1::StreamMessageResponse,
-                                                p4::v1::StreamMessageRequest>* stream)
+    explicit StreamOut(grpc::ServerReaderWriter<::p4::v1::StreamMessageResponse,
+                                                ::p4::v1::StreamMessageRequest>* stream)
         : stream_(stream) {}
-    void send(const p4::v1::StreamMessageResponse& m) {
+    void send(const ::p4::v1::StreamMessageResponse& m) {
         std::lock_guard lock(mutex_);
         if (open_)
             stream_->Write(m);
@@ -82,7 +82,7 @@ class P4RuntimeService::StreamOut {
   private:
     std::mutex mutex_;
     bool open_ = true;
-    grpc::ServerReaderWriter<p4::v1::StreamMessageResponse, p4::v1::StreamMessageRequest>* stream_;
+    grpc::ServerReaderWriter<::p4::v1::StreamMessageResponse, ::p4::v1::StreamMessageRequest>* stream_;
 };
 
 P4RuntimeService::P4RuntimeService(bpf::SwitchPipeline& pipeline, ServiceOptions options)
@@ -103,8 +103,8 @@ Status P4RuntimeService::check_device(uint64_t device_id) const {
     return Status::OK;
 }
 
-Status P4RuntimeService::Capabilities(grpc::ServerContext*, const p4::v1::CapabilitiesRequest*,
-                                      p4::v1::CapabilitiesResponse* response) {
+Status P4RuntimeService::Capabilities(grpc::ServerContext*, const ::p4::v1::CapabilitiesRequest*,
+                                      ::p4::v1::CapabilitiesResponse* response) {
     response->set_p4runtime_api_version(kApiVersion);
     return Status::OK;
 }
@@ -126,7 +126,7 @@ void P4RuntimeService::deliver(std::vector<Notice>& notices) {
 
 Status P4RuntimeService::StreamChannel(
     grpc::ServerContext* context,
-    grpc::ServerReaderWriter<p4::v1::StreamMessageResponse, p4::v1::StreamMessageRequest>* stream) {
+    grpc::ServerReaderWriter<::p4::v1::StreamMessageResponse, ::p4::v1::StreamMessageRequest>* stream) {
     StreamId id = next_stream_++;
     auto out = std::make_shared<StreamOut>(stream);
     {
@@ -135,7 +135,7 @@ Status P4RuntimeService::StreamChannel(
     }
     std::vector<Notice> notices;
     Status result = Status::OK;
-    p4::v1::StreamMessageRequest request;
+    ::p4::v1::StreamMessageRequest request;
     while (!context->IsCancelled() && stream->Read(&request)) {
         if (request.has_arbitration()) {
             Status s;
@@ -168,7 +168,7 @@ Status P4RuntimeService::StreamChannel(
             std::lock_guard lock(mutex_);
             primary = arbitration_.is_primary_stream(id);
         }
-        p4::v1::StreamMessageResponse r;
+        ::p4::v1::StreamMessageResponse r;
         auto* e = r.mutable_error();
         e->set_canonical_code(static_cast<int>(primary ? StatusCode::UNIMPLEMENTED
                                                        : StatusCode::PERMISSION_DENIED));
@@ -207,7 +207,7 @@ void P4RuntimeService::shutdown_streams() {
         out->close();
 }
 
-Status P4RuntimeService::verify(const p4::v1::ForwardingPipelineConfig& config,
+Status P4RuntimeService::verify(const ::p4::v1::ForwardingPipelineConfig& config,
                                 DeviceConfig& device, bool reconcile) const {
     try {
         device = parse_device_config(config.p4_device_config());
@@ -247,7 +247,7 @@ void P4RuntimeService::load_function(const DeviceFunction& f) {
     });
 }
 
-void P4RuntimeService::commit(const p4::v1::ForwardingPipelineConfig& config, DeviceConfig device,
+void P4RuntimeService::commit(const ::p4::v1::ForwardingPipelineConfig& config, DeviceConfig device,
                               bool reconcile) {
     const auto* old = committed_ ? &committed_->device : nullptr;
     if (!reconcile) {
@@ -295,7 +295,7 @@ void P4RuntimeService::commit(const p4::v1::ForwardingPipelineConfig& config, De
 
 Status P4RuntimeService::SetForwardingPipelineConfig(grpc::ServerContext*,
                                                      const SetRequest* request,
-                                                     p4::v1::SetForwardingPipelineConfigResponse*) {
+                                                     ::p4::v1::SetForwardingPipelineConfigResponse*) {
     std::lock_guard lock(mutex_);
     if (Status s = check_device(request->device_id()); !s.ok())
         return s;
@@ -356,9 +356,9 @@ Status P4RuntimeService::SetForwardingPipelineConfig(grpc::ServerContext*,
 }
 
 Status P4RuntimeService::GetForwardingPipelineConfig(
-    grpc::ServerContext*, const p4::v1::GetForwardingPipelineConfigRequest* request,
-    p4::v1::GetForwardingPipelineConfigResponse* response) {
-    using Get = p4::v1::GetForwardingPipelineConfigRequest;
+    grpc::ServerContext*, const ::p4::v1::GetForwardingPipelineConfigRequest* request,
+    ::p4::v1::GetForwardingPipelineConfigResponse* response) {
+    using Get = ::p4::v1::GetForwardingPipelineConfigRequest;
     std::lock_guard lock(mutex_);
     if (Status s = check_device(request->device_id()); !s.ok())
         return s;
@@ -388,9 +388,9 @@ Status P4RuntimeService::GetForwardingPipelineConfig(
     return Status::OK;
 }
 
-Status P4RuntimeService::Write(grpc::ServerContext*, const p4::v1::WriteRequest* request,
-                               p4::v1::WriteResponse*) {
-    using Atomicity = p4::v1::WriteRequest;
+Status P4RuntimeService::Write(grpc::ServerContext*, const ::p4::v1::WriteRequest* request,
+                               ::p4::v1::WriteResponse*) {
+    using Atomicity = ::p4::v1::WriteRequest;
     std::lock_guard lock(mutex_);
     if (Status s = check_device(request->device_id()); !s.ok())
         return s;
@@ -413,8 +413,8 @@ Status P4RuntimeService::Write(grpc::ServerContext*, const p4::v1::WriteRequest*
         return Status(StatusCode::INVALID_ARGUMENT, "unknown atomicity");
 
     const int n = request->updates_size();
-    std::vector<p4::v1::Error> errors(n, update_error(StatusCode::OK, ""));
-    std::vector<p4::v1::Update> undo;  // inverses of what was applied, in order
+    std::vector<::p4::v1::Error> errors(n, update_error(StatusCode::OK, ""));
+    std::vector<::p4::v1::Update> undo;  // inverses of what was applied, in order
     bool failed = false;
     for (int i = 0; i < n; ++i) {
         try {
@@ -450,8 +450,8 @@ Status P4RuntimeService::Write(grpc::ServerContext*, const p4::v1::WriteRequest*
     return batch_failure(errors, "updates");
 }
 
-Status P4RuntimeService::Read(grpc::ServerContext* context, const p4::v1::ReadRequest* request,
-                              grpc::ServerWriter<p4::v1::ReadResponse>* writer) {
+Status P4RuntimeService::Read(grpc::ServerContext* context, const ::p4::v1::ReadRequest* request,
+                              grpc::ServerWriter<::p4::v1::ReadResponse>* writer) {
     std::unique_lock lock(mutex_);
     if (Status s = check_device(request->device_id()); !s.ok())
         return s;
@@ -460,12 +460,12 @@ Status P4RuntimeService::Read(grpc::ServerContext* context, const p4::v1::ReadRe
     // Everything is gathered (and checked) under the lock, then streamed without it.
     // A request that fails does not stop the others; as for Write, the failure is UNKNOWN
     // with one p4.v1.Error per requested entity ("Read RPC").
-    std::vector<p4::v1::ReadResponse> batches(1);
-    std::vector<p4::v1::Error> errors;
+    std::vector<::p4::v1::ReadResponse> batches(1);
+    std::vector<::p4::v1::Error> errors;
     bool failed = false;
     for (const auto& entity : request->entities()) {
         try {
-            entities_.read(entity, [&](p4::v1::Entity&& e) {
+            entities_.read(entity, [&](::p4::v1::Entity&& e) {
                 if (static_cast<size_t>(batches.back().entities_size()) >= options_.read_batch)
                     batches.emplace_back();
                 *batches.back().add_entities() = std::move(e);
@@ -508,7 +508,7 @@ void P4RuntimeService::restore_state(const nlohmann::json& state) {
     if (!state.contains("config"))
         return;  // nothing was committed before the restart
     auto bytes = base64_decode(state.at("config").get<std::string>());
-    p4::v1::ForwardingPipelineConfig config;
+    ::p4::v1::ForwardingPipelineConfig config;
     if (!bytes || !config.ParseFromString(*bytes))
         throw InputError("the kept state's pipeline config is corrupt");
     DeviceConfig device = parse_device_config(config.p4_device_config());

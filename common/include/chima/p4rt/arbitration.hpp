@@ -25,7 +25,7 @@ namespace chima::p4rt {
 struct ElectionId {
     uint64_t high = 0, low = 0;
     auto operator<=>(const ElectionId&) const = default;
-    static std::optional<ElectionId> from(const p4::v1::Uint128* id, bool has);
+    static std::optional<ElectionId> from(const ::p4::v1::Uint128* id, bool has);
     std::string str() const;
 };
 
@@ -34,7 +34,7 @@ using StreamId = uint64_t;
 // A message for one stream.
 struct Notice {
     StreamId stream;
-    p4::v1::StreamMessageResponse message;
+    ::p4::v1::StreamMessageResponse message;
 };
 
 class Arbitration {
@@ -43,7 +43,7 @@ class Arbitration {
 
     // An arbitration update received on `stream` (its first or a later one). A non-OK
     // status: the stream must be ended with it. `notices` gets what to send to whom.
-    grpc::Status update(StreamId stream, const p4::v1::MasterArbitrationUpdate& update,
+    grpc::Status update(StreamId stream, const ::p4::v1::MasterArbitrationUpdate& update,
                         std::vector<Notice>& notices);
     // The stream ended: when it was a primary, the role's other streams learn there is none.
     void closed(StreamId stream, std::vector<Notice>& notices);
@@ -52,7 +52,7 @@ class Arbitration {
     bool is_primary_stream(StreamId stream) const;
 
     // OK when (role, election id) is the role's primary; PERMISSION_DENIED otherwise.
-    grpc::Status check_writer(const std::string& role, const p4::v1::Uint128* election,
+    grpc::Status check_writer(const std::string& role, const ::p4::v1::Uint128* election,
                               bool has_election) const;
 
     uint64_t device_id() const { return device_id_; }
@@ -65,12 +65,12 @@ class Arbitration {
     struct RoleState {
         std::optional<ElectionId> highest;  // ever seen
         std::optional<StreamId> primary;
-        std::optional<p4::v1::Role> role;  // as the primary last gave it
+        std::optional<::p4::v1::Role> role;  // as the primary last gave it
     };
 
     void announce(const std::string& role, std::vector<Notice>& notices,
                   std::optional<StreamId> only = std::nullopt) const;
-    p4::v1::StreamMessageResponse notice_for(const std::string& role, StreamId to) const;
+    ::p4::v1::StreamMessageResponse notice_for(const std::string& role, StreamId to) const;
 
     uint64_t device_id_;
     std::map<StreamId, Client> streams_;

@@ -35,27 +35,27 @@ struct ServiceOptions {
     size_t read_batch = 1000;          // entities per ReadResponse message
 };
 
-class P4RuntimeService final : public p4::v1::P4Runtime::Service {
+class P4RuntimeService final : public ::p4::v1::P4Runtime::Service {
   public:
     P4RuntimeService(bpf::SwitchPipeline& pipeline, ServiceOptions options);
     ~P4RuntimeService() override;
 
-    grpc::Status Capabilities(grpc::ServerContext*, const p4::v1::CapabilitiesRequest*,
-                              p4::v1::CapabilitiesResponse*) override;
+    grpc::Status Capabilities(grpc::ServerContext*, const ::p4::v1::CapabilitiesRequest*,
+                              ::p4::v1::CapabilitiesResponse*) override;
     grpc::Status StreamChannel(
         grpc::ServerContext*,
-        grpc::ServerReaderWriter<p4::v1::StreamMessageResponse, p4::v1::StreamMessageRequest>*)
+        grpc::ServerReaderWriter<::p4::v1::StreamMessageResponse, ::p4::v1::StreamMessageRequest>*)
         override;
     grpc::Status SetForwardingPipelineConfig(grpc::ServerContext*,
-                                             const p4::v1::SetForwardingPipelineConfigRequest*,
-                                             p4::v1::SetForwardingPipelineConfigResponse*) override;
+                                             const ::p4::v1::SetForwardingPipelineConfigRequest*,
+                                             ::p4::v1::SetForwardingPipelineConfigResponse*) override;
     grpc::Status GetForwardingPipelineConfig(grpc::ServerContext*,
-                                             const p4::v1::GetForwardingPipelineConfigRequest*,
-                                             p4::v1::GetForwardingPipelineConfigResponse*) override;
-    grpc::Status Write(grpc::ServerContext*, const p4::v1::WriteRequest*,
-                       p4::v1::WriteResponse*) override;
-    grpc::Status Read(grpc::ServerContext*, const p4::v1::ReadRequest*,
-                      grpc::ServerWriter<p4::v1::ReadResponse>*) override;
+                                             const ::p4::v1::GetForwardingPipelineConfigRequest*,
+                                             ::p4::v1::GetForwardingPipelineConfigResponse*) override;
+    grpc::Status Write(grpc::ServerContext*, const ::p4::v1::WriteRequest*,
+                       ::p4::v1::WriteResponse*) override;
+    grpc::Status Read(grpc::ServerContext*, const ::p4::v1::ReadRequest*,
+                      grpc::ServerWriter<::p4::v1::ReadResponse>*) override;
 
     // Warm restart: what a restarted agent needs to adopt the running pipeline (the
     // committed config and the entries' shadow), and taking it back. restore() touches no
@@ -68,14 +68,14 @@ class P4RuntimeService final : public p4::v1::P4Runtime::Service {
 
   private:
     struct Committed {
-        p4::v1::ForwardingPipelineConfig config;
+        ::p4::v1::ForwardingPipelineConfig config;
         DeviceConfig device;
     };
     class StreamOut;
 
-    grpc::Status verify(const p4::v1::ForwardingPipelineConfig& config, DeviceConfig& device,
+    grpc::Status verify(const ::p4::v1::ForwardingPipelineConfig& config, DeviceConfig& device,
                         bool reconcile) const;
-    void commit(const p4::v1::ForwardingPipelineConfig& config, DeviceConfig device,
+    void commit(const ::p4::v1::ForwardingPipelineConfig& config, DeviceConfig device,
                 bool reconcile);
     void load_function(const DeviceFunction& f);
     void deliver(std::vector<Notice>& notices);

@@ -25,4 +25,5 @@ set(CHIMA_LAYERS
   "collector: device model bpf net"
   "watch: model"
   "relocate: deploy device model compose container"
+  "agent: device bpf net container model emulation process"
   "tools: *")

@@ -10,12 +10,9 @@
 #include <optional>
 #include <string>
 
-namespace chima::agent {
+#include "chima/agent/listener.hpp"
 
-// PEM files of a TLS listener; `ca` verifies client certificates (mutual TLS).
-struct TlsFiles {
-    std::string cert, key, ca;
-};
+namespace chima::agent {
 
 struct ListenAddress {
     std::string host;  // an IPv4 or IPv6 literal ("::1", without brackets) or "localhost"

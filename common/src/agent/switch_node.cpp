@@ -203,6 +203,9 @@ void SwitchNode::release(bool keep, const nlohmann::json& state) {
         pipeline_->detach(static_cast<int>(p.ifindex));
     bpf::SwitchPipeline::remove(pin_dir_);
     fs::remove_all(state_dir_);
+    std::error_code ec;  // the node's directories, when no other role keeps them
+    fs::remove(pin_dir_.parent_path(), ec);
+    fs::remove(state_dir_.parent_path(), ec);
     spdlog::info("detached and removed the switch pipeline");
 }
 

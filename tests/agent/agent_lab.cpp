@@ -12,6 +12,7 @@
 
 #include <doctest/doctest.h>
 
+#include "chima/content_hash.hpp"
 #include "chima/error.hpp"
 #include "chima/net/offloads.hpp"
 
@@ -292,6 +293,111 @@ UdpStream::~UdpStream() {
     stop();
     close(tx_);
     close(rx_);
+}
+
+}  // namespace chima::test
+
+#include "chima/base64.hpp"
+#include "chima/p4rt/device_config.hpp"
+#include "google/rpc/status.pb.h"
+
+namespace chima::test {
+
+::p4::config::v1::P4Info template_p4info() {
+    ::p4::config::v1::P4Info info;  // TODO(merge): the template's P4Info from chima-compile
+    info.mutable_pkg_info()->set_arch("v1model");
+    return info;
+}
+
+std::string test_device_config(const std::map<uint32_t, std::string>& objects_by_slot) {
+    p4rt::DeviceConfig c;
+    for (const auto& [slot, name] : objects_by_slot) {
+        std::ifstream in(bpf_object(name), std::ios::binary);
+        std::string bytes{std::istreambuf_iterator<char>(in), {}};
+        if (bytes.empty())
+            throw RuntimeError("no test object " + bpf_object(name));
+        p4rt::DeviceFunction f;
+        f.slot = slot;
+        f.name = "fn" + std::to_string(slot);
+        f.control = name;
+        f.object = bytes;
+        f.hash = fnv1a_hex(bytes);
+        f.p4info = {{"format", "chima-p4info-1"},
+                    {"tables", nlohmann::json::array()},
+                    {"actions", nlohmann::json::array()},
+                    {"counters", nlohmann::json::array()},
+                    {"registers", nlohmann::json::array()}};
+        c.functions.emplace(slot, f);
+    }
+    return p4rt::device_config_bytes(c);
+}
+
+grpc::Status Controller::set_pipeline(
+    ::p4::v1::SetForwardingPipelineConfigRequest::Action action,
+    const std::optional<::p4::v1::ForwardingPipelineConfig>& config) {
+    grpc::ClientContext c;
+    ::p4::v1::SetForwardingPipelineConfigRequest req;
+    req.set_device_id(device_id_);
+    req.mutable_election_id()->set_low(election_);
+    req.set_action(action);
+    if (config)
+        *req.mutable_config() = *config;
+    ::p4::v1::SetForwardingPipelineConfigResponse resp;
+    return stub_.SetForwardingPipelineConfig(&c, req, &resp);
+}
+
+grpc::Status Controller::get_pipeline(
+    ::p4::v1::GetForwardingPipelineConfigRequest::ResponseType type,
+    ::p4::v1::ForwardingPipelineConfig& out) {
+    grpc::ClientContext c;
+    ::p4::v1::GetForwardingPipelineConfigRequest req;
+    req.set_device_id(device_id_);
+    req.set_response_type(type);
+    ::p4::v1::GetForwardingPipelineConfigResponse resp;
+    auto s = stub_.GetForwardingPipelineConfig(&c, req, &resp);
+    out = resp.config();
+    return s;
+}
+
+grpc::Status Controller::write(const std::vector<::p4::v1::Update>& updates,
+                               ::p4::v1::WriteRequest::Atomicity atomicity) {
+    grpc::ClientContext c;
+    ::p4::v1::WriteRequest req;
+    req.set_device_id(device_id_);
+    req.mutable_election_id()->set_low(election_);
+    req.set_atomicity(atomicity);
+    for (const auto& u : updates)
+        *req.add_updates() = u;
+    ::p4::v1::WriteResponse resp;
+    return stub_.Write(&c, req, &resp);
+}
+
+grpc::Status Controller::read(const std::vector<::p4::v1::Entity>& entities,
+                              std::vector<::p4::v1::Entity>& out) {
+    grpc::ClientContext c;
+    ::p4::v1::ReadRequest req;
+    req.set_device_id(device_id_);
+    for (const auto& e : entities)
+        *req.add_entities() = e;
+    auto reader = stub_.Read(&c, req);
+    ::p4::v1::ReadResponse resp;
+    while (reader->Read(&resp))
+        for (const auto& e : resp.entities())
+            out.push_back(e);
+    return reader->Finish();
+}
+
+std::vector<::p4::v1::Error> write_errors(const grpc::Status& status) {
+    std::vector<::p4::v1::Error> out;
+    google::rpc::Status details;
+    if (!details.ParseFromString(status.error_details()))
+        return out;
+    for (const auto& any : details.details()) {
+        ::p4::v1::Error e;
+        if (any.UnpackTo(&e))
+            out.push_back(e);
+    }
+    return out;
 }
 
 }  // namespace chima::test

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -134,5 +135,42 @@ bool eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::second
     }
     return pred();
 }
+
+}  // namespace chima::test
+
+namespace chima::test {
+
+// The P4Info of the eBPF switch's template pipeline (what chima-compile writes as
+// template.p4info.json), for configs of functions without tables.
+::p4::config::v1::P4Info template_p4info();
+
+// A device config of test functions (bpf/testfn objects, no tables) by slot.
+std::string test_device_config(const std::map<uint32_t, std::string>& objects_by_slot);
+
+// A primary client's requests, with its election id filled in.
+class Controller {
+  public:
+    Controller(::p4::v1::P4Runtime::Stub& stub, uint64_t device_id, uint64_t election)
+        : stub_(stub), device_id_(device_id), election_(election),
+          stream_(stub, device_id, election) {}
+    StreamClient& stream() { return stream_; }
+    grpc::Status set_pipeline(::p4::v1::SetForwardingPipelineConfigRequest::Action action,
+                              const std::optional<::p4::v1::ForwardingPipelineConfig>& config);
+    grpc::Status get_pipeline(::p4::v1::GetForwardingPipelineConfigRequest::ResponseType type,
+                              ::p4::v1::ForwardingPipelineConfig& out);
+    grpc::Status write(const std::vector<::p4::v1::Update>& updates,
+                       ::p4::v1::WriteRequest::Atomicity atomicity =
+                           ::p4::v1::WriteRequest::CONTINUE_ON_ERROR);
+    grpc::Status read(const std::vector<::p4::v1::Entity>& entities,
+                      std::vector<::p4::v1::Entity>& out);
+
+  private:
+    ::p4::v1::P4Runtime::Stub& stub_;
+    uint64_t device_id_, election_;
+    StreamClient stream_;
+};
+
+// The p4.v1.Error of each update in a failed Write's details.
+std::vector<::p4::v1::Error> write_errors(const grpc::Status& status);
 
 }  // namespace chima::test

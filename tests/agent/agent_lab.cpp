@@ -10,7 +10,6 @@
 #include <fstream>
 #include <sstream>
 
-#include <doctest/doctest.h>
 
 #include "chima/content_hash.hpp"
 #include "chima/error.hpp"

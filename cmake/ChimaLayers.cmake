@@ -25,4 +25,5 @@ set(CHIMA_LAYERS
   "collector: device model bpf net"
   "watch: model"
   "relocate: deploy device model compose container"
+  "p4rt: p4 bpf device model"
   "tools: *")

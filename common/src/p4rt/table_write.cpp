@@ -114,7 +114,10 @@ std::vector<Update> write_table_entry(Bound& b, Update::Type type, const ::p4::v
                      "': the eBPF switch holds one entry per match; an entry "
                      "with this match and another priority exists");
         // "TableEntry": RESOURCE_EXHAUSTED when the table is full.
-        if (static_cast<int64_t>(st.entries.size()) >= t.size || !t.backend->has_room(t, v))
+        bool room = static_cast<int64_t>(st.entries.size()) < t.size;
+        if (room)
+            guarded(t, [&] { room = t.backend->has_room(t, v); });
+        if (!room)
             fail(StatusCode::RESOURCE_EXHAUSTED, "table '" + t.name + "' is full (" +
                                                      std::to_string(st.entries.size()) +
                                                      " entries)");

@@ -76,6 +76,13 @@ std::optional<std::pair<uint32_t, std::string>> function_name(const std::string&
     return std::pair{slot, std::string(end + 1, rest.data() + rest.size())};
 }
 
+// The list `key` of a chima-p4info document, or an empty one (a reference that outlives the
+// call, unlike json::value's copy).
+const json& list_of(const json& p4info, const char* key) {
+    static const json empty = json::array();
+    return p4info.contains(key) ? p4info.at(key) : empty;
+}
+
 const json* find_named(const json& list, const std::string& name) {
     for (const auto& x : list)
         if (x.at("name") == name)
@@ -332,10 +339,9 @@ Index index_p4info(bpf::SwitchPipeline* sw, const cfg::P4Info& info,
             c.backend = tmpl->make(sw);
         } else if (auto fn = function_name(c.name)) {
             auto it = slots.find(fn->first);
-            const json* fc =
-                it == slots.end()
-                    ? nullptr
-                    : find_named(it->second.p4info.value("counters", json::array()), fn->second);
+            const json* fc = it == slots.end()
+                                 ? nullptr
+                                 : find_named(list_of(it->second.p4info, "counters"), fn->second);
             if (!fc)
                 refuse("counter '" + c.name + "' is not a counter of the function in slot " +
                        std::to_string(fn->first));
@@ -365,10 +371,9 @@ Index index_p4info(bpf::SwitchPipeline* sw, const cfg::P4Info& info,
             r.backend = tmpl->make(sw);
         } else if (auto fn = function_name(r.name)) {
             auto it = slots.find(fn->first);
-            const json* fr =
-                it == slots.end()
-                    ? nullptr
-                    : find_named(it->second.p4info.value("registers", json::array()), fn->second);
+            const json* fr = it == slots.end()
+                                 ? nullptr
+                                 : find_named(list_of(it->second.p4info, "registers"), fn->second);
             if (!fr)
                 refuse("register '" + r.name + "' is not a register of the function in slot " +
                        std::to_string(fn->first));

@@ -107,20 +107,21 @@ std::vector<Update> write_table_entry(Bound& b, Update::Type type, const ::p4::v
         if (existing != st.entries.end())
             fail(StatusCode::ALREADY_EXISTS, "table '" + t.name + "': the entry exists");
         t.backend->check(t, v);
+        // "TableEntry": RESOURCE_EXHAUSTED when the table is full.
+        if (static_cast<int64_t>(st.entries.size()) >= t.size)
+            fail(StatusCode::RESOURCE_EXHAUSTED,
+                 "table '" + t.name + "' is full (" + std::to_string(t.size) + " entries)");
         StoredEntry s = stored_entry(b.index, t, v, false);
         if (st.by_plane.count(s.plane_key))
             fail(StatusCode::UNIMPLEMENTED,
                  "table '" + t.name +
                      "': the eBPF switch holds one entry per match; an entry "
                      "with this match and another priority exists");
-        // "TableEntry": RESOURCE_EXHAUSTED when the table is full.
-        bool room = static_cast<int64_t>(st.entries.size()) < t.size;
-        if (room)
-            guarded(t, [&] { room = t.backend->has_room(t, v); });
+        bool room = true;
+        guarded(t, [&] { room = t.backend->has_room(t, v); });
         if (!room)
-            fail(StatusCode::RESOURCE_EXHAUSTED, "table '" + t.name + "' is full (" +
-                                                     std::to_string(st.entries.size()) +
-                                                     " entries)");
+            fail(StatusCode::RESOURCE_EXHAUSTED,
+                 "table '" + t.name + "' has no room for another mask");
         copy_cookies(te, s.entry);
         guarded(t, [&] { t.backend->put(t, v); });
         ::p4::v1::TableEntry undo = s.entry;

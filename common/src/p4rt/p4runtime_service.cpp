@@ -216,22 +216,13 @@ Status P4RuntimeService::verify(const ::p4::v1::ForwardingPipelineConfig& config
     }
     if (!config.has_p4info())
         return Status(StatusCode::INVALID_ARGUMENT, "the config has no P4Info");
+    (void)reconcile;  // entries of tables that keep their shape survive; the rest go
     try {
         // The P4Info must describe exactly what the switch would run: the template's
         // entities and the pushed functions at their slots.
-        Entities probe(pipeline_);
-        probe.bind(config.p4info(), slot_functions(device));
-        if (reconcile && committed_) {
-            std::set<uint32_t> replaced;
-            for (const auto& [slot, f] : committed_->device.functions) {
-                auto it = device.functions.find(slot);
-                if (it == device.functions.end() || !it->second.same_as(f))
-                    replaced.insert(slot);
-            }
-            entities_.check_reconcile(config.p4info(), slot_functions(device), replaced);
-        }
+        entities_.check(config.p4info(), slot_functions(device));
     } catch (const P4rtError& e) {
-        return Status(StatusCode::INVALID_ARGUMENT, e.what());
+        return Status(e.code, e.what());
     }
     return Status::OK;
 }
@@ -250,15 +241,18 @@ void P4RuntimeService::load_function(const DeviceFunction& f) {
 void P4RuntimeService::commit(const ::p4::v1::ForwardingPipelineConfig& config, DeviceConfig device,
                               bool reconcile) {
     const auto* old = committed_ ? &committed_->device : nullptr;
+    BindOptions bind;
     if (!reconcile) {
         // VERIFY_AND_COMMIT: a full push. The forwarding state goes, every function is
         // loaded again.
-        entities_.forget_all();
+        bind.clear_all = true;
         for (uint32_t slot = 1; slot < CHIMA_MAX_SLOTS; ++slot)
             if (!device.functions.count(slot) && pipeline_.slot_program_id(slot) != 0)
                 pipeline_.clear_slot(slot);
-        for (const auto& [slot, f] : device.functions)
+        for (const auto& [slot, f] : device.functions) {
             load_function(f);
+            bind.replaced_slots.insert(slot);
+        }
     } else {
         // RECONCILE_AND_COMMIT: only slots whose function changed are swapped (one atomic
         // update of the slot each); every other table keeps its entries.
@@ -269,16 +263,16 @@ void P4RuntimeService::commit(const ::p4::v1::ForwardingPipelineConfig& config, 
             if (before && before->same_as(f) && pipeline_.slot_program_id(slot) != 0)
                 continue;
             load_function(f);
-            entities_.forget_slot(slot);
+            bind.replaced_slots.insert(slot);
         }
         if (old)
             for (const auto& [slot, f] : old->functions)
                 if (!device.functions.count(slot)) {
                     pipeline_.clear_slot(slot);
-                    entities_.forget_slot(slot);
+                    bind.replaced_slots.insert(slot);
                 }
     }
-    entities_.bind(config.p4info(), slot_functions(device));
+    entities_.bind(config.p4info(), slot_functions(device), bind);
     committed_ = Committed{config, std::move(device)};
     // The objects stay with the committed config (warm restart reloads nothing); objects
     // of functions no longer served are removed.
@@ -347,7 +341,7 @@ Status P4RuntimeService::SetForwardingPipelineConfig(grpc::ServerContext*,
     } catch (const Error& e) {
         return Status(StatusCode::INTERNAL, std::string("commit failed: ") + e.what());
     } catch (const P4rtError& e) {
-        return Status(e.code(), e.what());
+        return Status(e.code, e.what());
     }
     saved_.reset();
     spdlog::info("pipeline {} ({} functions)", reconcile ? "reconciled" : "committed",
@@ -418,9 +412,10 @@ Status P4RuntimeService::Write(grpc::ServerContext*, const ::p4::v1::WriteReques
     bool failed = false;
     for (int i = 0; i < n; ++i) {
         try {
-            undo.push_back(entities_.write(request->updates(i)));
+            for (auto& u : entities_.write(request->updates(i)))
+                undo.push_back(std::move(u));
         } catch (const P4rtError& e) {
-            errors[i] = update_error(e.code(), e.what());
+            errors[i] = update_error(e.code, e.what());
             failed = true;
         } catch (const std::exception& e) {
             errors[i] = update_error(StatusCode::INTERNAL, e.what());
@@ -472,7 +467,7 @@ Status P4RuntimeService::Read(grpc::ServerContext* context, const ::p4::v1::Read
             });
             errors.push_back(update_error(StatusCode::OK, ""));
         } catch (const P4rtError& e) {
-            errors.push_back(update_error(e.code(), e.what()));
+            errors.push_back(update_error(e.code, e.what()));
             failed = true;
         }
     }

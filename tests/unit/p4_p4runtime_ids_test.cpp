@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "chima/error.hpp"
@@ -137,8 +138,10 @@ TEST_CASE("p4runtime info: one function at two slots has distinct names and ids"
     CHECK(t3.at("preamble").at("id") != t5.at("preamble").at("id"));
     CHECK((t3.at("preamble").at("id").get<uint32_t>() >> 24) == 0x02);
     // Match fields as written in the key, with their widths and kinds.
-    CHECK(t3.at("matchFields").at(0) ==
-          json({{"id", 1}, {"name", "hdr.ipv4.src_addr"}, {"bitwidth", 32}, {"matchType", "TERNARY"}}));
+    CHECK(t3.at("matchFields").at(0) == json({{"id", 1},
+                                              {"name", "hdr.ipv4.src_addr"},
+                                              {"bitwidth", 32},
+                                              {"matchType", "TERNARY"}}));
     CHECK(t3.at("size") == "4096");
     // Action refs point at this slot's actions.
     std::map<std::string, uint32_t> actions3;

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "chima/deploy/compile_deployment.hpp"
 #include "chima/p4/checker.hpp"
@@ -108,8 +109,8 @@ std::map<std::string, json> by_name(const json& info, const char* list) {
 // Every entity of both, field by field; returns how many entities were compared.
 size_t compare(const json& p4c, const json& ours, const std::string& what) {
     CHECK_MESSAGE(ours.at("pkgInfo") == p4c.at("pkgInfo"), what);
-    std::set<std::string> known = {"pkgInfo", "tables", "actions", "counters", "registers",
-                                   "typeInfo"};
+    std::set<std::string> known = {"pkgInfo",  "tables",    "actions",
+                                   "counters", "registers", "typeInfo"};
     for (const auto& [key, value] : p4c.items())
         CHECK_MESSAGE(known.count(key), what << ": p4c wrote '" << key << "', we never do");
     size_t compared = 0;
@@ -128,8 +129,8 @@ size_t compare(const json& p4c, const json& ours, const std::string& what) {
             ++compared;
         }
         for (const auto& [name, entity] : mine)
-            CHECK_MESSAGE(theirs.count(name), what << ": " << list << " '" << name
-                                                   << "' is ours only");
+            CHECK_MESSAGE(theirs.count(name),
+                          what << ": " << list << " '" << name << "' is ours only");
     }
     return compared;
 }
@@ -156,9 +157,8 @@ TEST_CASE("p4runtime info: equal to p4c-bm2-ss's for the template and merged pro
           function_at("changettl", 4)}},
         {"every example function",
          {function_at("changettl", 1), function_at("decrement_ttl", 2),
-          function_at("dscp_marker", 3), function_at("firewall", 4),
-          function_at("flow_counter", 5), function_at("port_rewriter", 6),
-          function_at("rate_limiter", 63)},
+          function_at("dscp_marker", 3), function_at("firewall", 4), function_at("flow_counter", 5),
+          function_at("port_rewriter", 6), function_at("rate_limiter", 63)},
          false},
     };
     size_t compared = 0;
@@ -200,8 +200,10 @@ TEST_CASE("p4runtime info: a function's own P4Info at a slot is its part of the 
         REQUIRE(diags.empty());
         json own = p4::p4runtime_info(fn, f.slot);
         for (const auto& t : own.at("tables"))
-            CHECK(t.at("preamble").at("name").get<std::string>().rfind(
-                      "ChimaIngress.functions.fn_" + std::to_string(f.slot) + ".", 0) == 0);
+            CHECK(t.at("preamble")
+                      .at("name")
+                      .get<std::string>()
+                      .rfind("ChimaIngress.functions.fn_" + std::to_string(f.slot) + ".", 0) == 0);
         all.merge(p4::p4rt_entities_from_json(own));
     }
     CHECK(compare(theirs, p4::p4runtime_info(all), "template + functions") > 20);

@@ -29,8 +29,8 @@ std::string upper(std::string s) {
 // A constructor argument that the checker folded to a constant.
 int64_t constant_arg(const Decl& inst, size_t i) {
     if (inst.args.size() <= i || !inst.args[i]->is_const)
-        throw InputError(inst.loc, "'" + inst.name + "': constructor argument " +
-                                       std::to_string(i + 1) + " is not a constant");
+        throw InputError(inst.loc.mark(), "'" + inst.name + "': constructor argument " +
+                                              std::to_string(i + 1) + " is not a constant");
     return static_cast<int64_t>(inst.args[i]->value);
 }
 
@@ -43,12 +43,13 @@ std::string counter_unit(const Decl& inst) {
         return "BYTES";
     if (member == "packets_and_bytes")
         return "BOTH";
-    throw InputError(inst.loc, "'" + inst.name + "': counter type is not a CounterType member");
+    throw InputError(inst.loc.mark(),
+                     "'" + inst.name + "': counter type is not a CounterType member");
 }
 
 // Collects entities while walking control instances from the package down.
 class Walker {
-public:
+  public:
     explicit Walker(const Program& program) : program_(program) {}
     P4rtEntities out;
 
@@ -78,7 +79,7 @@ public:
         return nullptr;
     }
 
-private:
+  private:
     const Program& program_;
     std::set<std::string> actions_seen_;
 
@@ -141,8 +142,7 @@ private:
         const std::string& extern_name = type.decl->name;
         if (extern_name == "register") {
             int width = type.args.empty() ? 0 : bitwidth_of(type.args[0]);
-            out.registers.push_back(
-                {name, width, static_cast<int32_t>(constant_arg(inst, 0))});
+            out.registers.push_back({name, width, static_cast<int32_t>(constant_arg(inst, 0))});
         } else if (extern_name == "counter") {
             out.counters.push_back({name, counter_unit(inst), constant_arg(inst, 0)});
         }
@@ -257,9 +257,10 @@ json p4runtime_info(const P4rtEntities& e) {
         actions.push_back(std::move(ja));
     }
     for (const auto& c : e.counters)
-        counters.push_back({{"preamble", preamble(ids.id(P4IdPrefix::Counter, c.name), c.name, all)},
-                            {"spec", {{"unit", c.unit}}},
-                            {"size", std::to_string(c.size)}});
+        counters.push_back(
+            {{"preamble", preamble(ids.id(P4IdPrefix::Counter, c.name), c.name, all)},
+             {"spec", {{"unit", c.unit}}},
+             {"size", std::to_string(c.size)}});
     for (const auto& r : e.registers)
         registers.push_back(
             {{"preamble", preamble(ids.id(P4IdPrefix::Register, r.name), r.name, all)},
@@ -281,7 +282,9 @@ json p4runtime_info(const P4rtEntities& e) {
 P4rtEntities p4rt_entities_from_json(const json& p4info) {
     P4rtEntities e;
     std::map<uint32_t, std::string> action_names;
-    auto list = [&](const char* key) { return p4info.contains(key) ? p4info.at(key) : json::array(); };
+    auto list = [&](const char* key) {
+        return p4info.contains(key) ? p4info.at(key) : json::array();
+    };
     for (const auto& a : list("actions")) {
         P4rtAction pa;
         pa.name = a.at("preamble").at("name");
@@ -302,7 +305,8 @@ P4rtEntities p4rt_entities_from_json(const json& p4info) {
         P4rtTable pt;
         pt.name = t.at("preamble").at("name");
         for (const auto& f : t.value("matchFields", json::array()))
-            pt.match_fields.push_back({f.at("name"), f.at("bitwidth").get<int>(), f.at("matchType")});
+            pt.match_fields.push_back(
+                {f.at("name"), f.at("bitwidth").get<int>(), f.at("matchType")});
         for (const auto& r : t.value("actionRefs", json::array()))
             pt.actions.push_back(action_name(r.at("id")));
         if (t.contains("constDefaultActionId"))

@@ -46,7 +46,7 @@ uint32_t p4runtime_name_hash(std::string_view name);
 
 // Assigns ids to names the way p4c does. Reserve explicit (@id) ids first, then assign().
 class P4IdAllocator {
-public:
+  public:
     // An explicit id: the low 24 bits, or all 32 with the type's prefix. InputError for a
     // wrong prefix or an id already taken.
     void reserve(P4IdPrefix type, const std::string& name, uint32_t id);
@@ -56,7 +56,7 @@ public:
     void assign();
     uint32_t id(P4IdPrefix type, const std::string& name) const;  // after assign()
 
-private:
+  private:
     std::map<std::pair<P4IdPrefix, std::string>, std::optional<uint32_t>> ids_;
     std::map<uint32_t, bool> taken_;
 };
@@ -82,9 +82,9 @@ struct P4rtAction {
 struct P4rtTable {
     std::string name;
     std::vector<P4rtMatchField> match_fields;
-    std::vector<std::string> actions;    // in the order of the actions property
-    std::string const_default_action;    // "" unless the default action is const
-    bool is_const_table = false;         // const entries
+    std::vector<std::string> actions;  // in the order of the actions property
+    std::string const_default_action;  // "" unless the default action is const
+    bool is_const_table = false;       // const entries
     int64_t size = 1024;
 };
 struct P4rtCounter {

@@ -134,6 +134,7 @@ struct chima_metadata_t {
     bit<8> int_words;  // INT stack words still to parse
     bit<32> switch_id;
     bit<8> int_initial_hops;  // 0: INT_DEFAULT_HOPS
+    bit<16> l4_len;           // IPv4 payload bytes, for the TCP checksum (bmv2 computes none)
     bit<32> function_end;  // container function whose end this hop marks (0 = none)
     bool int_source;
     bool int_sink;
@@ -345,11 +346,13 @@ control ChimaIngress(inout chima_headers_t hdr, inout chima_metadata_t meta,
                         int_source.apply();
                     }
                 }
-                if (!mac_forwarding.apply().hit) {
+            }
+            if (!mac_forwarding.apply().hit) {
+                if (hdr.ipv4.isValid()) {
                     forwarding.apply();
+                } else {
+                    drop();
                 }
-            } else if (!mac_forwarding.apply().hit) {
-                drop();
             }
             return;
         }
@@ -539,6 +542,7 @@ control ChimaEgress(inout chima_headers_t hdr, inout chima_metadata_t meta,
 
     apply {
         port_tx.count((bit<32>)standard_metadata.egress_port);
+        meta.l4_len = hdr.ipv4.len - ((bit<16>)hdr.ipv4.ihl << 2);
         if (standard_metadata.instance_type == INSTANCE_TYPE_EGRESS_CLONE) {
             /* The sink's clone becomes the telemetry report (inner packet with INT). */
             int_report.apply();
@@ -585,6 +589,7 @@ control ChimaEgress(inout chima_headers_t hdr, inout chima_metadata_t meta,
             if (meta.int_sink) {
                 clone_preserving_field_list(CloneType.E2E, REPORT_MIRROR_SESSION, 0);
                 remove_int();
+                meta.l4_len = hdr.ipv4.len - ((bit<16>)hdr.ipv4.ihl << 2);
             }
         }
     }
@@ -606,7 +611,7 @@ control ChimaComputeChecksum(inout chima_headers_t hdr, inout chima_metadata_t m
         /* TCP: pseudo-header, header and payload (a function may rewrite ports). */
         update_checksum_with_payload(hdr.tcp.isValid() && !hdr.int_shim.isValid(),
             { hdr.ipv4.src_addr, hdr.ipv4.dst_addr, 8w0, hdr.ipv4.protocol,
-              hdr.ipv4.len - ((bit<16>)hdr.ipv4.ihl << 2),
+              meta.l4_len,
               hdr.tcp.src_port, hdr.tcp.dst_port, hdr.tcp.seq_no, hdr.tcp.ack_no,
               hdr.tcp.data_offset, hdr.tcp.res, hdr.tcp.ecn, hdr.tcp.ctrl, hdr.tcp.window,
               hdr.tcp.urgent_ptr },

@@ -49,9 +49,16 @@ struct TempDir {
     }
 };
 
+// An example function at `slot`, its control named by the front end (the file's only one).
 deploy::InjectedFunction function_at(const std::string& file, uint32_t slot) {
     fs::path path = source_root() / "p4" / "functions" / (file + ".p4");
-    return {slot, file, read_file(path.string())};
+    p4::FrontEndOptions fe;
+    fe.include_dir = source_root() / "p4" / "include";
+    p4::Diagnostics diags;
+    std::string text = read_file(path.string());
+    auto fn = p4::check_function(text, path.string(), "", fe, diags);
+    REQUIRE(fn.control);
+    return {slot, fn.control->name, text};
 }
 
 std::string merged(const std::vector<deploy::InjectedFunction>& fns) {

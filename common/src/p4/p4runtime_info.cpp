@@ -53,6 +53,17 @@ class Walker {
     explicit Walker(const Program& program) : program_(program) {}
     P4rtEntities out;
 
+    // An action no table lists is only ever called from code: p4c's front end turns its
+    // directionless parameters into locals bound at the call, so its P4Info has none.
+    void drop_params_of_unreferenced_actions() {
+        std::set<std::string> referenced;
+        for (const auto& t : out.tables)
+            referenced.insert(t.actions.begin(), t.actions.end());
+        for (auto& a : out.actions)
+            if (!referenced.count(a.name))
+                a.params.clear();
+    }
+
     void control(const Decl& c, const std::string& path) {
         for (const auto& l : c.locals) {
             if (l->kind == DeclKind::Action)
@@ -194,6 +205,7 @@ P4rtEntities p4rt_entities_of_program(const Program& program) {
         if (block && block->kind == DeclKind::Control)
             w.control(*block, block->name);
     }
+    w.drop_params_of_unreferenced_actions();
     return std::move(w.out);
 }
 
@@ -202,6 +214,7 @@ P4rtEntities p4rt_entities_of_function(const CheckedFunction& fn, uint32_t slot)
         throw InputError("p4rt_entities_of_function: the function did not check");
     Walker w(*fn.program);
     w.control(*fn.control, function_instance_path(slot));
+    w.drop_params_of_unreferenced_actions();
     return std::move(w.out);
 }
 

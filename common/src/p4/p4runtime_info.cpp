@@ -47,6 +47,34 @@ std::string counter_unit(const Decl& inst) {
                      "'" + inst.name + "': counter type is not a CounterType member");
 }
 
+// The control-plane name of a declaration under `path`: @name("x") renames it, a leading dot
+// makes it global ("x"), as p4c's front end names its copies.
+std::string named(const Decl& d, const std::string& path) {
+    const Annotation* a = find_annotation(d.annotations, "name");
+    if (a && a->args.size() == 1) {
+        const std::string& n = a->args[0];
+        if (!n.empty() && n[0] == '.')
+            return n.substr(1);
+        return path.empty() ? n : path + "." + n;
+    }
+    return path.empty() ? d.name : path + "." + d.name;
+}
+
+std::optional<uint32_t> explicit_id(const std::vector<Annotation>& list) {
+    const Annotation* a = find_annotation(list, "id");
+    if (!a || a->args.size() != 1)
+        return std::nullopt;
+    unsigned long long v = 0;
+    try {
+        v = std::stoull(a->args[0], nullptr, 0);
+    } catch (const std::logic_error&) {
+        throw InputError(a->loc.mark(), "@id takes an unsigned integer");
+    }
+    if (v > 0xffffffffULL)
+        throw InputError(a->loc.mark(), "@id does not fit in 32 bits");
+    return static_cast<uint32_t>(v);
+}
+
 // Collects entities while walking control instances from the package down.
 class Walker {
   public:
@@ -66,9 +94,12 @@ class Walker {
 
     void control(const Decl& c, const std::string& path) {
         for (const auto& l : c.locals) {
-            if (l->kind == DeclKind::Action)
-                action(*l, path + "." + l->name);
+            if (l->kind == DeclKind::Action) {
+                action(*l, action_name(*l, path));
+                global_actions_called(l->body.get());
+            }
         }
+        global_actions_called(c.body.get());
         for (const auto& l : c.locals) {
             switch (l->kind) {
                 case DeclKind::Table:
@@ -94,13 +125,39 @@ class Walker {
     const Program& program_;
     std::set<std::string> actions_seen_;
 
+    const Decl* global(const std::string& name, DeclKind kind) const {
+        for (const auto& d : program_.decls)
+            if (d->name == name && d->kind == kind)
+                return d.get();
+        return nullptr;
+    }
+
+    // A global action the code calls is an action of the control in p4c (LocalizeAllActions),
+    // like one a table lists.
+    void global_actions_called(const Stmt* s) {
+        if (!s)
+            return;
+        if (s->kind == StmtKind::Call && s->rhs && s->rhs->kind == ExprKind::Call) {
+            const Decl* callee = s->rhs->kids[0]->decl;
+            if (callee && callee->kind == DeclKind::Action &&
+                global(callee->name, DeclKind::Action) == callee)
+                action(*callee, action_name(*callee, ""));
+        }
+        for (const auto& x : s->stmts)
+            global_actions_called(x.get());
+        global_actions_called(s->then_s.get());
+        global_actions_called(s->else_s.get());
+        for (const auto& c : s->cases)
+            global_actions_called(c.body.get());
+    }
+
     // Global actions (declared outside any control) keep their bare name, as p4c's
     // LocalizeAllActions names its copies.
     std::string action_name(const Decl& a, const std::string& path) const {
         for (const auto& d : program_.decls)
             if (d.get() == &a)
-                return a.name;
-        return path + "." + a.name;
+                return named(a, "");
+        return named(a, path);
     }
 
     void action(const Decl& a, const std::string& name) {
@@ -108,6 +165,7 @@ class Walker {
             return;
         P4rtAction pa;
         pa.name = name;
+        pa.id = explicit_id(a.annotations);
         if (a.name == "NoAction" && a.from_prelude)
             pa.annotations.push_back("@noWarn(\"unused\")");  // as core.p4 declares it
         for (const auto& p : a.params)
@@ -118,16 +176,34 @@ class Walker {
 
     void table(const Decl& t, const std::string& path) {
         P4rtTable pt;
-        pt.name = path + "." + t.name;
-        for (const auto& k : t.keys)
-            pt.match_fields.push_back(
-                {expr_text(*k.expr), bitwidth_of(k.expr->type), upper(k.match_kind)});
+        pt.name = named(t, path);
+        pt.id = explicit_id(t.annotations);
+        for (const auto& k : t.keys) {
+            const Annotation* n = find_annotation(k.annotations, "name");
+            std::string name = n && n->args.size() == 1 ? n->args[0] : expr_text(*k.expr);
+            pt.match_fields.push_back({name, bitwidth_of(k.expr->type), upper(k.match_kind)});
+        }
         for (const auto& a : t.actions) {
             if (!a.decl)
                 continue;
             std::string name = action_name(*a.decl, path);
             action(*a.decl, name);
             pt.actions.push_back(name);
+            std::string scope;
+            if (find_annotation(a.annotations, "defaultonly"))
+                scope = "DEFAULT_ONLY";
+            else if (find_annotation(a.annotations, "tableonly"))
+                scope = "TABLE_ONLY";
+            pt.action_scopes.push_back(scope);
+        }
+        // No default action: p4c makes it NoAction, listed for the default only if the table
+        // does not list it.
+        const Decl* no_action = global("NoAction", DeclKind::Action);
+        if (!t.default_action && no_action &&
+            std::find(pt.actions.begin(), pt.actions.end(), "NoAction") == pt.actions.end()) {
+            action(*no_action, "NoAction");
+            pt.actions.push_back("NoAction");
+            pt.action_scopes.push_back("DEFAULT_ONLY");
         }
         if (t.const_default && t.default_action) {
             const Expr& d = *t.default_action;
@@ -143,7 +219,7 @@ class Walker {
 
     void instance(const Decl& inst, const std::string& path) {
         const Type& type = inst.resolved_type;
-        std::string name = path + "." + inst.name;
+        std::string name = named(inst, path);
         if (type.kind == Type::Kind::Control && type.decl) {
             control(*type.decl, name);
             return;
@@ -153,9 +229,11 @@ class Walker {
         const std::string& extern_name = type.decl->name;
         if (extern_name == "register") {
             int width = type.args.empty() ? 0 : bitwidth_of(type.args[0]);
-            out.registers.push_back({name, width, static_cast<int32_t>(constant_arg(inst, 0))});
+            out.registers.push_back({name, width, static_cast<int32_t>(constant_arg(inst, 0)),
+                                     explicit_id(inst.annotations)});
         } else if (extern_name == "counter") {
-            out.counters.push_back({name, counter_unit(inst), constant_arg(inst, 0)});
+            out.counters.push_back(
+                {name, counter_unit(inst), constant_arg(inst, 0), explicit_id(inst.annotations)});
         }
     }
 };
@@ -221,14 +299,21 @@ P4rtEntities p4rt_entities_of_function(const CheckedFunction& fn, uint32_t slot)
 json p4runtime_info(const P4rtEntities& e) {
     P4IdAllocator ids;
     std::vector<std::string> all;
+    auto add = [&](P4IdPrefix type, const auto& entity) {
+        if (entity.id)
+            ids.reserve(type, entity.name, *entity.id);
+        else
+            ids.add(type, entity.name);
+        all.push_back(entity.name);
+    };
     for (const auto& t : e.tables)
-        ids.add(P4IdPrefix::Table, t.name), all.push_back(t.name);
+        add(P4IdPrefix::Table, t);
     for (const auto& a : e.actions)
-        ids.add(P4IdPrefix::Action, a.name), all.push_back(a.name);
+        add(P4IdPrefix::Action, a);
     for (const auto& c : e.counters)
-        ids.add(P4IdPrefix::Counter, c.name), all.push_back(c.name);
+        add(P4IdPrefix::Counter, c);
     for (const auto& r : e.registers)
-        ids.add(P4IdPrefix::Register, r.name), all.push_back(r.name);
+        add(P4IdPrefix::Register, r);
     ids.assign();
 
     json info = {{"pkgInfo", {{"arch", "v1model"}}}};
@@ -247,15 +332,24 @@ json p4runtime_info(const P4rtEntities& e) {
         if (!fields.empty())
             jt["matchFields"] = fields;
         json refs = json::array();
-        for (const auto& a : t.actions)
-            refs.push_back({{"id", ids.id(P4IdPrefix::Action, a)}});
+        for (size_t i = 0; i < t.actions.size(); ++i) {
+            json ref = {{"id", ids.id(P4IdPrefix::Action, t.actions[i])}};
+            std::string scope = i < t.action_scopes.size() ? t.action_scopes[i] : "";
+            if (!scope.empty()) {
+                ref["scope"] = scope;
+                ref["annotations"] = {scope == "DEFAULT_ONLY" ? "@defaultonly" : "@tableonly"};
+            }
+            refs.push_back(std::move(ref));
+        }
         if (!refs.empty())
             jt["actionRefs"] = refs;
         if (!t.const_default_action.empty())
             jt["constDefaultActionId"] = ids.id(P4IdPrefix::Action, t.const_default_action);
         jt["size"] = std::to_string(t.size);  // int64: a string in the JSON mapping
-        if (t.is_const_table)
+        if (t.is_const_table) {
             jt["isConstTable"] = true;
+            jt["hasInitialEntries"] = true;
+        }
         tables.push_back(std::move(jt));
     }
     for (const auto& a : e.actions) {
@@ -292,6 +386,22 @@ json p4runtime_info(const P4rtEntities& e) {
     return info;
 }
 
+namespace {
+
+// An id read back stays explicit unless it is the name's plain hashed id: @id values (and
+// ids probed past a collision) survive putting P4Infos together; plain ones are hashed again
+// with the whole set, as p4c would.
+std::optional<uint32_t> read_back_id(P4IdPrefix type, const json& preamble) {
+    uint32_t id = preamble.at("id").get<uint32_t>();
+    std::string name = preamble.at("name");
+    uint32_t hashed = (static_cast<uint32_t>(type) << 24) | (p4runtime_name_hash(name) & 0xffffff);
+    if (id == hashed)
+        return std::nullopt;
+    return id;
+}
+
+}  // namespace
+
 P4rtEntities p4rt_entities_from_json(const json& p4info) {
     P4rtEntities e;
     std::map<uint32_t, std::string> action_names;
@@ -301,6 +411,7 @@ P4rtEntities p4rt_entities_from_json(const json& p4info) {
     for (const auto& a : list("actions")) {
         P4rtAction pa;
         pa.name = a.at("preamble").at("name");
+        pa.id = read_back_id(P4IdPrefix::Action, a.at("preamble"));
         action_names[a.at("preamble").at("id").get<uint32_t>()] = pa.name;
         pa.annotations = a.at("preamble").value("annotations", std::vector<std::string>{});
         for (const auto& p : a.value("params", json::array()))
@@ -317,11 +428,14 @@ P4rtEntities p4rt_entities_from_json(const json& p4info) {
     for (const auto& t : list("tables")) {
         P4rtTable pt;
         pt.name = t.at("preamble").at("name");
+        pt.id = read_back_id(P4IdPrefix::Table, t.at("preamble"));
         for (const auto& f : t.value("matchFields", json::array()))
             pt.match_fields.push_back(
                 {f.at("name"), f.at("bitwidth").get<int>(), f.at("matchType")});
-        for (const auto& r : t.value("actionRefs", json::array()))
+        for (const auto& r : t.value("actionRefs", json::array())) {
             pt.actions.push_back(action_name(r.at("id")));
+            pt.action_scopes.push_back(r.value("scope", std::string()));
+        }
         if (t.contains("constDefaultActionId"))
             pt.const_default_action = action_name(t.at("constDefaultActionId"));
         pt.is_const_table = t.value("isConstTable", false);
@@ -330,11 +444,13 @@ P4rtEntities p4rt_entities_from_json(const json& p4info) {
     }
     for (const auto& c : list("counters"))
         e.counters.push_back({c.at("preamble").at("name"), c.at("spec").at("unit"),
-                              std::stoll(c.at("size").get<std::string>())});
+                              std::stoll(c.at("size").get<std::string>()),
+                              read_back_id(P4IdPrefix::Counter, c.at("preamble"))});
     for (const auto& r : list("registers"))
         e.registers.push_back({r.at("preamble").at("name"),
                                r.at("typeSpec").at("bitstring").at("bit").at("bitwidth").get<int>(),
-                               r.at("size").get<int32_t>()});
+                               r.at("size").get<int32_t>(),
+                               read_back_id(P4IdPrefix::Register, r.at("preamble"))});
     return e;
 }
 

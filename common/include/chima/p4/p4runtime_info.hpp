@@ -76,26 +76,31 @@ struct P4rtParam {
 };
 struct P4rtAction {
     std::string name;
+    std::optional<uint32_t> id;  // @id
     std::vector<std::string> annotations;
     std::vector<P4rtParam> params;
 };
 struct P4rtTable {
     std::string name;
+    std::optional<uint32_t> id;  // @id
     std::vector<P4rtMatchField> match_fields;
-    std::vector<std::string> actions;  // in the order of the actions property
-    std::string const_default_action;  // "" unless the default action is const
-    bool is_const_table = false;       // const entries
+    std::vector<std::string> actions;        // in the order of the actions property
+    std::vector<std::string> action_scopes;  // per action: "", DEFAULT_ONLY, TABLE_ONLY
+    std::string const_default_action;        // "" unless the default action is const
+    bool is_const_table = false;             // const entries
     int64_t size = 1024;
 };
 struct P4rtCounter {
     std::string name;
     std::string unit;  // PACKETS, BYTES, BOTH
     int64_t size = 0;
+    std::optional<uint32_t> id;  // @id
 };
 struct P4rtRegister {
     std::string name;
     int bitwidth = 0;
     int32_t size = 0;
+    std::optional<uint32_t> id;  // @id
 };
 struct P4rtEntities {
     std::vector<P4rtTable> tables;

@@ -297,7 +297,7 @@ UdpStream::~UdpStream() {
 }  // namespace chima::test
 
 #include "chima/base64.hpp"
-#include "chima/p4rt/device_config.hpp"
+#include "chima/p4/device_config.hpp"
 #include "google/rpc/status.pb.h"
 
 namespace chima::test {
@@ -309,15 +309,17 @@ namespace chima::test {
 }
 
 std::string test_device_config(const std::map<uint32_t, std::string>& objects_by_slot) {
-    p4rt::DeviceConfig c;
+    p4::DeviceConfig c;
+    c.template_name = "chima.p4";
+    c.template_hash = "0000000000000000";
     for (const auto& [slot, name] : objects_by_slot) {
         std::ifstream in(bpf_object(name), std::ios::binary);
         std::string bytes{std::istreambuf_iterator<char>(in), {}};
         if (bytes.empty())
             throw RuntimeError("no test object " + bpf_object(name));
-        p4rt::DeviceFunction f;
+        p4::DeviceConfigFunction f;
         f.slot = slot;
-        f.name = "fn" + std::to_string(slot);
+        f.name = "test/fn" + std::to_string(slot);
         f.control = name;
         f.object = bytes;
         f.hash = fnv1a_hex(bytes);
@@ -326,9 +328,9 @@ std::string test_device_config(const std::map<uint32_t, std::string>& objects_by
                     {"actions", nlohmann::json::array()},
                     {"counters", nlohmann::json::array()},
                     {"registers", nlohmann::json::array()}};
-        c.functions.emplace(slot, f);
+        c.functions.push_back(f);
     }
-    return p4rt::device_config_bytes(c);
+    return p4::to_json(c).dump();
 }
 
 grpc::Status Controller::set_pipeline(

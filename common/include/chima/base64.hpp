@@ -1,15 +1,15 @@
-// Base64 (RFC 4648, standard alphabet, padded): BPF objects inside JSON documents (the
-// device config a P4Runtime client pushes to chima-agent).
+// Base64 (RFC 4648, standard alphabet, padded), for binary blobs inside JSON documents
+// (the BPF objects of a P4Runtime device config).
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
 
 namespace chima {
 
 std::string base64_encode(std::string_view bytes);
-// nullopt for anything that is not padded standard base64 (no whitespace accepted).
-std::optional<std::string> base64_decode(std::string_view text);
+
+// InputError naming `what` for a character outside the alphabet or a bad length/padding.
+std::string base64_decode(std::string_view text, const std::string& what);
 
 }  // namespace chima

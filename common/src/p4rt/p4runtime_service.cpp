@@ -260,7 +260,7 @@ void P4RuntimeService::commit(const ::p4::v1::ForwardingPipelineConfig& config, 
             const DeviceFunction* before = nullptr;
             if (old && old->functions.count(slot))
                 before = &old->functions.at(slot);
-            if (before && before->same_as(f) && pipeline_.slot_program_id(slot) != 0)
+            if (before && same_function(*before, f) && pipeline_.slot_program_id(slot) != 0)
                 continue;
             load_function(f);
             bind.replaced_slots.insert(slot);
@@ -502,9 +502,9 @@ void P4RuntimeService::restore_state(const nlohmann::json& state) {
                          ", this agent is device " + std::to_string(options_.device_id));
     if (!state.contains("config"))
         return;  // nothing was committed before the restart
-    auto bytes = base64_decode(state.at("config").get<std::string>());
+    std::string bytes = base64_decode(state.at("config").get<std::string>(), "the kept config");
     ::p4::v1::ForwardingPipelineConfig config;
-    if (!bytes || !config.ParseFromString(*bytes))
+    if (!config.ParseFromString(bytes))
         throw InputError("the kept state's pipeline config is corrupt");
     DeviceConfig device = parse_device_config(config.p4_device_config());
     for (const auto& [slot, f] : device.functions)

@@ -221,7 +221,7 @@ TEST_CASE("p4rt: reads return what was written, in canonical form, with wildcard
     CHECK(te.match(0).lpm().prefix_len() == 8);
     CHECK(te.action().action().params(0).value() == "\x07");
     CHECK(te.metadata() == "cookie");
-    CHECK_FALSE(te.const_());
+    CHECK_FALSE(te.is_const());
 
     ::p4::v1::Entity all;
     all.mutable_table_entry();

@@ -288,7 +288,7 @@ TEST_CASE("p4rt: const entries read back as const and in canonical form") {
     REQUIRE(got.size() == 2);
     for (const auto& e : got) {
         const auto& te = e.table_entry();
-        CHECK(te.const_());
+        CHECK(te.is_const());
         CHECK(te.priority() == 0);  // an exact table: no priority
         REQUIRE(te.match_size() == 1);
         std::string v = te.match(0).exact().value();

@@ -10,7 +10,7 @@ namespace {
 void emit_entry(const StoredEntry& s, const Emit& emit) {
     ::p4::v1::Entity e;
     *e.mutable_table_entry() = s.entry;
-    e.mutable_table_entry()->set_const_(s.is_const);
+    e.mutable_table_entry()->set_is_const(s.is_const);
     emit(std::move(e));
 }
 
@@ -29,7 +29,7 @@ void emit_default(const Index& ix, const TableInfo& t, const Emit& emit) {
     }
     te->set_priority(0);
     te->set_is_default_action(true);
-    te->set_const_(t.const_default_action_id != 0);
+    te->set_is_const(t.const_default_action_id != 0);
     emit(std::move(e));
 }
 

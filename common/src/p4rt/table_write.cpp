@@ -78,7 +78,7 @@ std::vector<Update> write_table_entry(Bound& b, Update::Type type, const ::p4::v
     if (type != Update::INSERT && type != Update::MODIFY && type != Update::DELETE)
         invalid(t, "update type unspecified");
     // "TableEntry": is_const must be false in every write.
-    if (te.const_())
+    if (te.is_const())
         invalid(t, "a write cannot set is_const");
     // "Idle-timeout": not supported by the table.
     if (te.idle_timeout_ns() != 0 || te.has_time_since_last_hit())

@@ -4,6 +4,8 @@
 #include <bpf/bpf.h>
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 
 #include "chima/bpf/table_entries.hpp"
@@ -25,25 +27,26 @@ constexpr uint16_t kIpv4 = 0x0800;
 constexpr uint16_t kMpls = 0x8847;
 constexpr uint32_t kSlot = 3;
 
-p4::CompiledFunction compile_mixed() {
-    p4::CompileOptions opts;
+chima::p4::CompiledFunction compile_mixed() {
+    chima::p4::CompileOptions opts;
     opts.build_dir = p4_build_dir();
-    return p4::compile_function(std::string(CHIMA_TEST_DATA) + "/p4/fn/p4rt_mixed.p4", "", opts);
+    return chima::p4::compile_function(std::string(CHIMA_TEST_DATA) + "/p4/fn/p4rt_mixed.p4", "",
+                                       opts);
 }
 
 struct P4rtSwitch : SwitchFixture {
-    p4::CompiledFunction fn = compile_mixed();
+    chima::p4::CompiledFunction compiled = compile_mixed();
     P4InfoBuilder p4;
     std::map<uint32_t, p4rt::SlotFunction> slots;
     p4rt::Entities entities{sw};
     uint32_t acl, by_source, fwd, mark, deny, set_ttl, forward, drop, hits, last_port, port_rx, seq;
 
     explicit P4rtSwitch(int64_t acl_size = 0) {
-        sw.install_function(kSlot, fn.object_path);
-        bpf::install_const_entries(sw.slot_dir(kSlot), fn.p4info);
+        sw.install_function(kSlot, compiled.object_path);
+        bpf::install_const_entries(sw.slot_dir(kSlot), compiled.p4info);
         p4.add_template();
-        p4.add_function(kSlot, fn.p4info, acl_size);
-        slots[kSlot] = {kSlot, "p4rt_mixed", fn.p4info};
+        p4.add_function(kSlot, compiled.p4info, acl_size);
+        slots[kSlot] = {kSlot, "p4rt_mixed", compiled.p4info};
         entities.bind(p4.info, slots);
         std::string pre = "ChimaIngress.functions.fn_3.";
         acl = p4.id_of(pre + "acl");
@@ -482,7 +485,7 @@ TEST_CASE("p4rt: the shadow survives a warm restart and a reconcile, not a repla
 
     p4rt::BindOptions replaced;
     replaced.replaced_slots = {kSlot};
-    s.sw.install_function(kSlot, s.fn.object_path);  // new maps: empty
+    s.sw.install_function(kSlot, s.compiled.object_path);  // new maps: empty
     s.entities.bind(s.p4.info, s.slots, replaced);
     CHECK(s.read_table(s.acl).empty());
     CHECK(s.read_table(s.fwd).size() == 1);

@@ -4,8 +4,12 @@
 // specification's per-type prefixes.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <map>
+#include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>

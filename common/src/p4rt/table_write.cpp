@@ -80,11 +80,12 @@ std::vector<Update> write_table_entry(Bound& b, Update::Type type, const ::p4::v
     // "TableEntry": is_const must be false in every write.
     if (te.const_())
         invalid(t, "a write cannot set is_const");
-    // "Idle-timeout": not supported by the table.
-    if (te.idle_timeout_ns() != 0 || te.has_time_since_last_hit())
+    // A DELETE considers the key alone ("TableEntry"); the others may not ask for what the
+    // table has not: idle timeouts ("Idle-timeout") or direct resources ("Direct Resources").
+    if (type != Update::DELETE && (te.idle_timeout_ns() != 0 || te.has_time_since_last_hit()))
         invalid(t, "idle timeouts are not supported by this table");
-    // "Direct Resources": the table has none.
-    if (te.has_meter_config() || te.has_counter_data() || te.has_meter_counter_data())
+    if (type != Update::DELETE &&
+        (te.has_meter_config() || te.has_counter_data() || te.has_meter_counter_data()))
         invalid(t, "the table has no direct counter or meter");
     if (te.is_default_action())
         return write_default(b, t, type, te);

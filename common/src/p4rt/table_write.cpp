@@ -70,6 +70,8 @@ StoredEntry stored_entry(const Index& ix, const TableInfo& t, const EntryValue& 
 
 std::vector<Update> write_table_entry(Bound& b, Update::Type type, const ::p4::v1::TableEntry& te) {
     auto it = b.index.tables.find(te.table_id());
+    // "Write RPC": a malformed entity (here: an id the P4Info does not have) is
+    // INVALID_ARGUMENT unless a more specific code applies; none does.
     if (it == b.index.tables.end())
         fail(StatusCode::INVALID_ARGUMENT,
              "no table with id " + std::to_string(te.table_id()) + " in the P4Info");

@@ -4,6 +4,8 @@
 #include <bpf/bpf.h>
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 
 #include "chima/bpf/table_entries.hpp"
@@ -25,25 +27,26 @@ constexpr uint16_t kIpv4 = 0x0800;
 constexpr uint16_t kMpls = 0x8847;
 constexpr uint32_t kSlot = 3;
 
-p4::CompiledFunction compile_mixed() {
-    p4::CompileOptions opts;
+chima::p4::CompiledFunction compile_mixed() {
+    chima::p4::CompileOptions opts;
     opts.build_dir = p4_build_dir();
-    return p4::compile_function(std::string(CHIMA_TEST_DATA) + "/p4/fn/p4rt_mixed.p4", "", opts);
+    return chima::p4::compile_function(std::string(CHIMA_TEST_DATA) + "/p4/fn/p4rt_mixed.p4", "",
+                                       opts);
 }
 
 struct P4rtSwitch : SwitchFixture {
-    p4::CompiledFunction fn = compile_mixed();
+    chima::p4::CompiledFunction compiled = compile_mixed();
     P4InfoBuilder p4;
     std::map<uint32_t, p4rt::SlotFunction> slots;
     p4rt::Entities entities{sw};
     uint32_t acl, by_source, fwd, mark, deny, set_ttl, forward, drop, hits, last_port, port_rx, seq;
 
     explicit P4rtSwitch(int64_t acl_size = 0) {
-        sw.install_function(kSlot, fn.object_path);
-        bpf::install_const_entries(sw.slot_dir(kSlot), fn.p4info);
+        sw.install_function(kSlot, compiled.object_path);
+        bpf::install_const_entries(sw.slot_dir(kSlot), compiled.p4info);
         p4.add_template();
-        p4.add_function(kSlot, fn.p4info, acl_size);
-        slots[kSlot] = {kSlot, "p4rt_mixed", fn.p4info};
+        p4.add_function(kSlot, compiled.p4info, acl_size);
+        slots[kSlot] = {kSlot, "p4rt_mixed", compiled.p4info};
         entities.bind(p4.info, slots);
         std::string pre = "ChimaIngress.functions.fn_3.";
         acl = p4.id_of(pre + "acl");
@@ -377,12 +380,54 @@ TEST_CASE("p4rt: the template's forwarding table and INT settings reach the swit
                           .update(Update::INSERT));
           }) == StatusCode::UNIMPLEMENTED);
 
+    // MAC routes, the report target and the sink ports.
+    uint32_t mac = s.p4.id_of("ChimaIngress.mac_forwarding");
+    s.write(EntryBuilder(mac)
+                .exact(1, be(0x02000000aa01, 6))
+                .action(s.forward, {"\x03"})
+                .update(Update::INSERT));
+    auto macs = dump_map(s.dir.path() / "chima_mac_routes");
+    REQUIRE(macs.size() == 1);
+    CHECK(macs[0].first == Bytes{0x02, 0x00, 0x00, 0x00, 0xaa, 0x01, 0x00, 0x00});
+    CHECK(macs[0].second == Bytes{3, 0, 0, 0});
+    uint32_t report = s.p4.id_of("ChimaEgress.int_report");
+    uint32_t endpoints = s.p4.id_of("ChimaEgress.set_report_endpoints");
+    s.write(EntryBuilder(report)
+                .ternary(1, "\x02", be(0x1ff, 2))
+                .priority(1)
+                .action(endpoints, {be(own_mac(2), 6), be(0x0200000000cc, 6), be(0x0a0000fe, 4),
+                                    be(0x0a0000c8, 4)})
+                .update(Update::INSERT));
+    auto reports = dump_map(s.dir.path() / "chima_int_report");
+    REQUIRE(reports.size() == 1);
+    chima_int_report_config target{};
+    std::memcpy(&target, reports[0].second.data(), sizeof target);
+    CHECK(target.port == 2);
+    CHECK(target.collector_addr == 0x0a0000c8u);
+    CHECK(target.source_addr == 0x0a0000feu);
+    CHECK(target.collector_mac[5] == 0xcc);
+    uint32_t sink = s.p4.id_of("ChimaEgress.int_sink");
+    s.write(EntryBuilder(sink)
+                .exact(1, "\x03")
+                .action(s.p4.id_of("ChimaEgress.set_int_sink"))
+                .update(Update::INSERT));
+    auto sinks = dump_map(s.dir.path() / "chima_int_sink_ports");
+    uint32_t port3 = 0;
+    for (const auto& [k, v] : sinks)
+        if (k[0] == 3)
+            std::memcpy(&port3, v.data(), 4);
+    CHECK(port3 == 1);
+
     // A full push forgets everything and empties the template's maps.
     p4rt::BindOptions full;
     full.clear_all = true;
     s.entities.bind(s.p4.info, s.slots, full);
     CHECK(dump_map(s.dir.path() / "chima_int_watchlist").empty());
     CHECK(dump_map(s.dir.path() / "chima_prefix_routes").empty());
+    CHECK(dump_map(s.dir.path() / "chima_mac_routes").empty());
+    std::memcpy(&target, dump_map(s.dir.path() / "chima_int_report")[0].second.data(),
+                sizeof target);
+    CHECK(target.port == 0);
     CHECK(all_tables(s).empty());
 }
 
@@ -406,7 +451,7 @@ TEST_CASE(
     CHECK(s.read(req).size() == 8);  // every cell
     ::p4::v1::Entity all_counters;
     all_counters.mutable_counter_entry();
-    CHECK(s.read(all_counters).size() == 8 + 64 + 64);
+    CHECK(s.read(all_counters).size() == 8 + 16 + 64 + 64);
 
     // MODIFY sets the cell; its inverse puts the count back.
     Update u;
@@ -431,6 +476,18 @@ TEST_CASE(
     CHECK(s.read(rx).at(0).counter_entry().data().packet_count() ==
           static_cast<int64_t>(s.sw.port_counters(1).rx_packets));
     CHECK(s.sw.port_counters(1).rx_packets >= 4);
+
+    // Drops per reason: the counter the template names ChimaIngress.drops.
+    ::p4::v1::Entity drops;
+    drops.mutable_counter_entry()->set_counter_id(s.p4.id_of("ChimaIngress.drops"));
+    drops.mutable_counter_entry()->mutable_index()->set_index(CHIMA_DROP_EMPTY_SLOT);
+    uint64_t empty_before = s.drops(CHIMA_DROP_EMPTY_SLOT);
+    Ipv4Fields ip;
+    s.run(concat({ethernet(kSwitchMac + 1, kHostA, kMpls), mpls({fn(9), adj(2)}),
+                  udp_packet(ip, 1, 2, payload_of(8))}));
+    CHECK(s.drops(CHIMA_DROP_EMPTY_SLOT) == empty_before + 1);
+    CHECK(s.read(drops).at(0).counter_entry().data().packet_count() ==
+          static_cast<int64_t>(empty_before + 1));
 
     // The register: the program wrote the last port; the client overwrites a cell.
     ::p4::v1::Entity reg;
@@ -482,7 +539,7 @@ TEST_CASE("p4rt: the shadow survives a warm restart and a reconcile, not a repla
 
     p4rt::BindOptions replaced;
     replaced.replaced_slots = {kSlot};
-    s.sw.install_function(kSlot, s.fn.object_path);  // new maps: empty
+    s.sw.install_function(kSlot, s.compiled.object_path);  // new maps: empty
     s.entities.bind(s.p4.info, s.slots, replaced);
     CHECK(s.read_table(s.acl).empty());
     CHECK(s.read_table(s.fwd).size() == 1);

@@ -4,8 +4,12 @@
 // specification's per-type prefixes.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <map>
+#include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -93,6 +97,19 @@ class P4InfoBuilder {
                {"meta.fn.l4_src_port", 16, cfgv1::MatchField::TERNARY},
                {"meta.fn.l4_dst_port", 16, cfgv1::MatchField::TERNARY}},
               {action("ChimaIngress.mark_int_source"), noop}, 128);
+        table("ChimaIngress.mac_forwarding",
+              {{"hdr.ethernet.dst_addr", 48, cfgv1::MatchField::EXACT}}, {fwd, drop, noop}, 64);
+        table(
+            "ChimaEgress.int_report",
+            {{"standard_metadata.egress_port", 9, cfgv1::MatchField::TERNARY}},
+            {action("ChimaEgress.set_report_endpoints",
+                    {{"src_mac", 48}, {"collector_mac", 48}, {"src_ip", 32}, {"collector_ip", 32}}),
+             noop},
+            1);
+        table("ChimaEgress.int_sink",
+              {{"standard_metadata.egress_port", 9, cfgv1::MatchField::EXACT}},
+              {action("ChimaEgress.set_int_sink"), noop}, 63);
+        counter("ChimaIngress.drops", 16, cfgv1::CounterSpec::PACKETS);
         counter("ChimaIngress.port_rx", 64, cfgv1::CounterSpec::BOTH);
         counter("ChimaEgress.port_tx", 64, cfgv1::CounterSpec::BOTH);
         reg("ChimaEgress.report_seq_no", 1, 32);

@@ -70,6 +70,8 @@ StoredEntry stored_entry(const Index& ix, const TableInfo& t, const EntryValue& 
 
 std::vector<Update> write_table_entry(Bound& b, Update::Type type, const ::p4::v1::TableEntry& te) {
     auto it = b.index.tables.find(te.table_id());
+    // "Write RPC": a malformed entity (here: an id the P4Info does not have) is
+    // INVALID_ARGUMENT unless a more specific code applies; none does.
     if (it == b.index.tables.end())
         fail(StatusCode::INVALID_ARGUMENT,
              "no table with id " + std::to_string(te.table_id()) + " in the P4Info");
@@ -80,11 +82,12 @@ std::vector<Update> write_table_entry(Bound& b, Update::Type type, const ::p4::v
     // "TableEntry": is_const must be false in every write.
     if (te.is_const())
         invalid(t, "a write cannot set is_const");
-    // "Idle-timeout": not supported by the table.
-    if (te.idle_timeout_ns() != 0 || te.has_time_since_last_hit())
+    // A DELETE considers the key alone ("TableEntry"); the others may not ask for what the
+    // table has not: idle timeouts ("Idle-timeout") or direct resources ("Direct Resources").
+    if (type != Update::DELETE && (te.idle_timeout_ns() != 0 || te.has_time_since_last_hit()))
         invalid(t, "idle timeouts are not supported by this table");
-    // "Direct Resources": the table has none.
-    if (te.has_meter_config() || te.has_counter_data() || te.has_meter_counter_data())
+    if (type != Update::DELETE &&
+        (te.has_meter_config() || te.has_counter_data() || te.has_meter_counter_data()))
         invalid(t, "the table has no direct counter or meter");
     if (te.is_default_action())
         return write_default(b, t, type, te);

@@ -26,7 +26,7 @@ const std::vector<TemplateTable>& template_tables() {
         // Exact destination MAC forwarding -> chima_mac_routes.
         {"ChimaIngress.mac_forwarding",
          {{"hdr.ethernet.dst_addr", 48, MatchKind::Exact}},
-         {kForward, kDrop},
+         {kForward, kDrop, kNoAction},
          "NoAction",
          mac_routes_backend},
         // The switch's INT id -> chima_int_config.switch_id (one entry, every port).

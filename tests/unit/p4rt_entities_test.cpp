@@ -259,7 +259,7 @@ TEST_CASE("p4rt: every malformed table write gets the specification's code, noth
     };
     Update with_const =
         MF(f.fwd).lpm(1, be(0x0a000000, 4), 8).action(f.forward, {"\x02"}).update(Update::INSERT);
-    with_const.mutable_entity()->mutable_table_entry()->set_const_(true);
+    with_const.mutable_entity()->mutable_table_entry()->set_is_const(true);
     cases.push_back({"is_const in a write", with_const, StatusCode::INVALID_ARGUMENT});
     Update timeout =
         MF(f.fwd).lpm(1, be(0x0a000000, 4), 8).action(f.forward, {"\x02"}).update(Update::INSERT);

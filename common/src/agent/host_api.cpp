@@ -1,6 +1,7 @@
 #include "chima/agent/host_api.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <thread>
 
@@ -442,7 +443,21 @@ void HostApiServer::start(const std::string& host, uint16_t port,
         throw RuntimeError("host API: cannot listen on " + host + ":" + std::to_string(port));
     impl_->port = static_cast<uint16_t>(bound);
     impl_->server = std::move(server);
-    impl_->thread = std::thread([s = impl_->server.get()] { s->listen_after_bind(); });
+    auto ended = std::make_shared<std::atomic<bool>>(false);
+    impl_->thread = std::thread([s = impl_->server.get(), ended] {
+        s->listen_after_bind();
+        *ended = true;
+    });
+    // httplib's stop() does nothing to a server whose loop has not begun (that loop would
+    // then run for ever): return once it runs.
+    while (!impl_->server->is_running() && !*ended)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (*ended) {
+        impl_->thread.join();
+        impl_->server.reset();
+        impl_->port = 0;
+        throw RuntimeError("host API: cannot serve on " + host + ":" + std::to_string(bound));
+    }
     spdlog::info("host API of {} on {}:{}{}", impl_->host.name(), host, impl_->port,
                  tls ? " (mutual TLS)" : "");
 }

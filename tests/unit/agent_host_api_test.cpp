@@ -546,11 +546,11 @@ class EventReader {
         std::lock_guard lock(mutex_);
         return stream_;
     }
-    // Waits for `count` events (or the end of the stream).
-    std::vector<container::HealthEvent> events(size_t count) {
+    // Waits up to `wait` for `count` events (or the end of the stream).
+    std::vector<container::HealthEvent> events(
+        size_t count, std::chrono::milliseconds wait = std::chrono::seconds(10)) {
         std::unique_lock lock(mutex_);
-        changed_.wait_for(lock, std::chrono::seconds(10),
-                          [&] { return events_.size() >= count || ended_; });
+        changed_.wait_for(lock, wait, [&] { return events_.size() >= count || ended_; });
         return events_;
     }
     bool ended() {
@@ -621,8 +621,7 @@ TEST_CASE("host API: the event stream reports a function's exit and its restart"
     CHECK(events[2].name == "fn-b");
     CHECK(events[2].exit_code == 128 + SIGKILL);
     ::kill(second, SIGTERM);  // unwatched: no event, and no restart
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    CHECK(reader.events(4).size() == 3);
+    CHECK(reader.events(4, std::chrono::milliseconds(300)).size() == 3);
     CHECK(api.host.children.pid_of("fn-a") == second);
 
     // Bad watches open nothing.

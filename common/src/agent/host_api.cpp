@@ -316,23 +316,22 @@ void HostApiServer::Impl::open_event_stream(const httplib::Request& req, httplib
     for (const auto& [name, policy] : watches)
         check_watchable(kind, name, "watch");
 
-    auto stream = streams.open(kind, options.max_queued_events, options.max_event_streams);
+    auto too_many = [&] {
+        return ApiFailure(503, "too many event streams are open (" +
+                                   std::to_string(options.max_event_streams) + ")");
+    };
+    if (streams.size() >= options.max_event_streams)
+        throw too_many();
+    auto queue = std::make_shared<EventQueue>(options.max_queued_events);
+    auto watcher = host.watch_health(
+        kind, [queue](const container::HealthEvent& e) { queue->push(to_json_line(e)); });
+    for (const auto& [name, policy] : watches)
+        watcher->watch(name, policy);
+    auto stream = streams.add(kind, queue, std::move(watcher), options.max_event_streams);
     if (!stream)
-        throw ApiFailure(503, "too many event streams are open (" +
-                                  std::to_string(options.max_event_streams) + ")");
-    try {
-        auto queue = stream->queue;
-        stream->watcher = host.watch_health(
-            kind, [queue](const container::HealthEvent& e) { queue->push(to_json_line(e)); });
-        for (const auto& [name, policy] : watches)
-            stream->watcher->watch(name, policy);
-    } catch (...) {
-        streams.release(stream->id);
-        throw;
-    }
+        throw too_many();
 
     res.set_header(kEventStreamHeader, stream->id);
-    auto queue = stream->queue;
     auto keepalive = options.keepalive;
     res.set_chunked_content_provider(
         "application/x-ndjson",

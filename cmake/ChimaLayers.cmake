@@ -25,5 +25,6 @@ set(CHIMA_LAYERS
   "collector: device model bpf net"
   "watch: model"
   "relocate: deploy device model compose container"
-  "agent: device bpf net container model emulation process"
+  "p4rt: p4 bpf device model"
+  "agent: p4rt device bpf net container model emulation process"
   "tools: *")

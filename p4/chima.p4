@@ -34,6 +34,16 @@ const bit<16> INT_REPORT_UDP_PORT = 54321;
 const bit<32> INSTANCE_TYPE_EGRESS_CLONE = 2;
 const bit<32> INSTANCE_TYPE_RECIRC = 4;
 
+/* Counter sizes and drop reasons as the eBPF pipeline keeps them (bpf/include/chima/switch.h:
+ * CHIMA_MAX_PORTS, enum chima_drop_reason), so a controller reads the same indices on both. */
+const bit<32> PORT_COUNTERS = 64;
+const bit<32> DROP_REASONS = 16;
+const bit<32> DROP_MPLS_NOT_IPV4 = 4;
+const bit<32> DROP_UNKNOWN_SID_BLOCK = 7;
+const bit<32> DROP_FUNCTION = 10;
+const bit<32> DROP_NO_ROUTE = 11;
+const bit<8> INT_DEFAULT_HOPS = 8;
+
 header mpls_t {
     bit<20> label;
     bit<3> tc;
@@ -123,6 +133,8 @@ struct chima_metadata_t {
     bit<32> slot;
     bit<8> int_words;  // INT stack words still to parse
     bit<32> switch_id;
+    bit<8> int_initial_hops;  // 0: INT_DEFAULT_HOPS
+    bit<16> l4_len;           // IPv4 payload bytes, for the TCP checksum (bmv2 computes none)
     bit<32> function_end;  // container function whose end this hop marks (0 = none)
     bool int_source;
     bool int_sink;
@@ -227,26 +239,51 @@ control ChimaIngress(inout chima_headers_t hdr, inout chima_metadata_t meta,
                      inout standard_metadata_t standard_metadata) {
     ChimaFunctions() functions;
 
-    action drop() {
+    /* Indexed by port number and by drop reason, as chima_port_counters (rx half) and
+     * chima_drop_counters of the eBPF switch. */
+    counter(PORT_COUNTERS, CounterType.packets_and_bytes) port_rx;
+    counter(DROP_REASONS, CounterType.packets) drops;
+
+    /* A drop counted under its reason (enum chima_drop_reason). */
+    action drop_for(bit<32> reason) {
         mark_to_drop(standard_metadata);
+        drops.count(reason);
+    }
+
+    /* The forwarding tables' miss: no route for unmanaged traffic. */
+    action drop() {
+        drop_for(DROP_NO_ROUTE);
     }
 
     action forward(port_num_t port) {
         standard_metadata.egress_spec = port;
     }
 
-    /* Unmanaged traffic (no label stack): plain IPv4 forwarding, filled by the controller. */
+    /* Unmanaged traffic (no label stack) by destination MAC first (the collector's reports
+     * travel this way), filled by the controller. */
+    table mac_forwarding {
+        key = {
+            hdr.ethernet.dst_addr : exact;
+        }
+        actions = { forward; NoAction; }
+        default_action = NoAction();
+        size = 4096;
+    }
+
+    /* Then plain IPv4 forwarding by longest prefix, filled by the controller. */
     table forwarding {
         key = {
             hdr.ipv4.dst_addr : lpm;
         }
         actions = { forward; drop; }
         default_action = drop();
-        size = 1024;
+        size = 4096;
     }
 
-    action set_switch_id(bit<32> switch_id) {
+    /* The switch's INT id and the remaining hop count its INT source writes (0: 8). */
+    action set_switch_id(bit<32> switch_id, bit<8> initial_hops) {
         meta.switch_id = switch_id;
+        meta.int_initial_hops = initial_hops;
     }
 
     /* One entry per switch: its INT switch id (the controller writes it). */
@@ -263,17 +300,16 @@ control ChimaIngress(inout chima_headers_t hdr, inout chima_metadata_t meta,
         meta.int_source = true;
     }
 
-    /* Flows this switch is the INT source of (the client's first switch). */
+    /* The INT watchlist: flows this switch is the INT source of (the client's first
+     * switch), by IPv4 source and destination. */
     table int_source {
         key = {
-            hdr.ipv4.src_addr : ternary;
-            hdr.ipv4.dst_addr : ternary;
-            meta.fn.l4_src_port : ternary;
-            meta.fn.l4_dst_port : ternary;
+            hdr.ipv4.src_addr : exact;
+            hdr.ipv4.dst_addr : exact;
         }
         actions = { mark_int_source; NoAction; }
         default_action = NoAction();
-        size = 128;
+        size = 1024;
     }
 
     action decode_active_segment() {
@@ -301,6 +337,7 @@ control ChimaIngress(inout chima_headers_t hdr, inout chima_metadata_t meta,
     }
 
     apply {
+        port_rx.count((bit<32>)standard_metadata.ingress_port);
         switch_config.apply();
         if (!hdr.mpls[0].isValid()) {
             if (hdr.ipv4.isValid()) {
@@ -309,9 +346,13 @@ control ChimaIngress(inout chima_headers_t hdr, inout chima_metadata_t meta,
                         int_source.apply();
                     }
                 }
-                forwarding.apply();
-            } else {
-                drop();
+            }
+            if (!mac_forwarding.apply().hit) {
+                if (hdr.ipv4.isValid()) {
+                    forwarding.apply();
+                } else {
+                    drop();
+                }
             }
             return;
         }
@@ -321,7 +362,7 @@ control ChimaIngress(inout chima_headers_t hdr, inout chima_metadata_t meta,
         if (meta.sid_block == SID_BLOCK_INT) {
             take_int_segment();
             if (!hdr.mpls[0].isValid()) {
-                drop();
+                drop_for(DROP_MPLS_NOT_IPV4);
                 return;
             }
             decode_active_segment();
@@ -341,17 +382,18 @@ control ChimaIngress(inout chima_headers_t hdr, inout chima_metadata_t meta,
             hdr.tcp = fn_hdr.tcp;
             hdr.udp = fn_hdr.udp;
             if (standard_metadata.egress_spec == 511) {
+                drops.count(DROP_FUNCTION);
                 return;  // the function dropped the packet
             }
             if (!hdr.mpls[0].isValid()) {
-                drop();
+                drop_for(DROP_MPLS_NOT_IPV4);
                 return;
             }
             decode_active_segment();
             if (meta.sid_block == SID_BLOCK_INT) {
                 take_int_segment();
                 if (!hdr.mpls[0].isValid()) {
-                    drop();
+                    drop_for(DROP_MPLS_NOT_IPV4);
                     return;
                 }
                 decode_active_segment();
@@ -371,7 +413,7 @@ control ChimaIngress(inout chima_headers_t hdr, inout chima_metadata_t meta,
                 restore_ipv4_ethertype();
             }
         } else {
-            drop();  // block 00: no CHIMA segment
+            drop_for(DROP_UNKNOWN_SID_BLOCK);  // block 00: no CHIMA segment
         }
     }
 }
@@ -380,8 +422,29 @@ control ChimaEgress(inout chima_headers_t hdr, inout chima_metadata_t meta,
                     inout standard_metadata_t standard_metadata) {
     register<bit<32>>(1) report_seq_no;
 
+    /* Indexed by port number, as the tx half of chima_port_counters. */
+    counter(PORT_COUNTERS, CounterType.packets_and_bytes) port_tx;
+
+    action mark_int_sink() {
+        meta.int_sink = true;
+    }
+
+    /* Ports whose device is an endpoint: INT ends here, stripped before the packet leaves. */
+    table int_sink_ports {
+        key = {
+            standard_metadata.egress_port : exact;
+        }
+        actions = { mark_int_sink; NoAction; }
+        default_action = NoAction();
+        size = 64;
+    }
+
+    /* The report goes out of `port` (the port of clone session REPORT_MIRROR_SESSION on
+     * v1model), from src_ip:src_udp_port to collector_ip:collector_udp_port. */
     action set_report_endpoints(mac_addr_t src_mac, mac_addr_t collector_mac,
-                                ipv4_addr_t src_ip, ipv4_addr_t collector_ip) {
+                                ipv4_addr_t src_ip, ipv4_addr_t collector_ip,
+                                bit<16> src_udp_port, bit<16> collector_udp_port,
+                                port_num_t port) {
         hdr.report_ethernet.setValid();
         hdr.report_ethernet.src_addr = src_mac;
         hdr.report_ethernet.dst_addr = collector_mac;
@@ -401,8 +464,8 @@ control ChimaEgress(inout chima_headers_t hdr, inout chima_metadata_t meta,
         /* outer IPv4 + UDP + report header + the inner packet */
         hdr.report_ipv4.len = (bit<16>)standard_metadata.packet_length + 20 + 8 + 16;
         hdr.report_udp.setValid();
-        hdr.report_udp.src_port = 0;
-        hdr.report_udp.dst_port = INT_REPORT_UDP_PORT;
+        hdr.report_udp.src_port = src_udp_port;
+        hdr.report_udp.dst_port = collector_udp_port;
         hdr.report_udp.len = (bit<16>)standard_metadata.packet_length + 8 + 16;
         hdr.report_udp.checksum = 0;
     }
@@ -434,7 +497,8 @@ control ChimaEgress(inout chima_headers_t hdr, inout chima_metadata_t meta,
         hdr.int_header.m = 0;
         hdr.int_header.rsvd1 = 0;
         hdr.int_header.hop_metadata_len = 3;
-        hdr.int_header.remaining_hop_cnt = 8;
+        hdr.int_header.remaining_hop_cnt =
+            meta.int_initial_hops == 0 ? INT_DEFAULT_HOPS : meta.int_initial_hops;
         hdr.int_header.instruction_mask = 0x8C00;
         hdr.int_header.rsvd2 = 0;
         hdr.ipv4.dscp = INT_DSCP;
@@ -477,6 +541,8 @@ control ChimaEgress(inout chima_headers_t hdr, inout chima_metadata_t meta,
     }
 
     apply {
+        port_tx.count((bit<32>)standard_metadata.egress_port);
+        meta.l4_len = hdr.ipv4.len - ((bit<16>)hdr.ipv4.ihl << 2);
         if (standard_metadata.instance_type == INSTANCE_TYPE_EGRESS_CLONE) {
             /* The sink's clone becomes the telemetry report (inner packet with INT). */
             int_report.apply();
@@ -511,6 +577,7 @@ control ChimaEgress(inout chima_headers_t hdr, inout chima_metadata_t meta,
             add_int_header();
         }
         if (hdr.int_header.isValid()) {
+            int_sink_ports.apply();
             if (hdr.int_header.remaining_hop_cnt == 0) {
                 hdr.int_header.e = 1;
             } else {
@@ -522,6 +589,7 @@ control ChimaEgress(inout chima_headers_t hdr, inout chima_metadata_t meta,
             if (meta.int_sink) {
                 clone_preserving_field_list(CloneType.E2E, REPORT_MIRROR_SESSION, 0);
                 remove_int();
+                meta.l4_len = hdr.ipv4.len - ((bit<16>)hdr.ipv4.ihl << 2);
             }
         }
     }
@@ -543,7 +611,7 @@ control ChimaComputeChecksum(inout chima_headers_t hdr, inout chima_metadata_t m
         /* TCP: pseudo-header, header and payload (a function may rewrite ports). */
         update_checksum_with_payload(hdr.tcp.isValid() && !hdr.int_shim.isValid(),
             { hdr.ipv4.src_addr, hdr.ipv4.dst_addr, 8w0, hdr.ipv4.protocol,
-              hdr.ipv4.len - ((bit<16>)hdr.ipv4.ihl << 2),
+              meta.l4_len,
               hdr.tcp.src_port, hdr.tcp.dst_port, hdr.tcp.seq_no, hdr.tcp.ack_no,
               hdr.tcp.data_offset, hdr.tcp.res, hdr.tcp.ecn, hdr.tcp.ctrl, hdr.tcp.window,
               hdr.tcp.urgent_ptr },

@@ -76,6 +76,12 @@ __attribute__((noinline)) int chima_finish(struct __sk_buff* skb) {
         return chima_drop(CHIMA_DROP_INTERNAL);
     pkt->std.egress_port = port;
     chima_count_tx(port, skb->len);
+    /* A frame that arrived as MPLS and leaves as IPv4 still has skb->protocol MPLS (no
+     * helper changes it from MPLS), and a frame put straight into the peer's ingress keeps
+     * it: the peer's stack would drop it as a protocol it has no handler for. Transmitted,
+     * it is classified again from its ethertype on the other side. */
+    if (egress->deliver_to_peer && skb->protocol != bpf_htons(pkt->hdr.ethernet.ether_type))
+        return bpf_redirect(egress->ifindex, 0);
     return chima_send(egress);
 }
 

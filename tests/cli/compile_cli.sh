@@ -35,7 +35,20 @@ for sw in s1 s3; do
     grep -Eq "if \(slot == [0-9]+\) fn_[0-9]+\.apply\(hdr, local_metadata, standard_metadata\);" "$p4" \
         || fail "$sw: no dispatch"
     ! grep -q "@CHIMA_INJECT" "$p4" || fail "$sw: marker left in the merged program"
+    # P4Runtime: the P4Info names the function's table at its slot with a table id (0x02..),
+    # the device config carries the slot's object, byte for byte.
+    info=$(jq -r ".switches[] | select(.name == \"$sw\") | .p4info" "$a")
+    cfg=$(jq -r ".switches[] | select(.name == \"$sw\") | .device_config" "$a")
+    jq -e '[.tables[] | .preamble.id / 16777216 | floor] | length > 0 and all(. == 2)' "$info" \
+        >/dev/null || fail "$sw: table ids without the table prefix"
+    jq -e '.tables | map(.preamble.name) | index("ChimaIngress.forwarding") != null' "$info" \
+        >/dev/null || fail "$sw: no template table in the P4Info"
+    jq -e '.format == "chima-device-config-1" and (.functions | length) > 0' "$cfg" >/dev/null \
+        || fail "$sw: device config"
+    jq -r '.functions[0].object_base64' "$cfg" | base64 -d | cmp -s - "$(jq -r '.functions[0].object' "$a")" \
+        || fail "$sw: device config object differs from the artifact"
 done
+jq -e '.tables | length > 0' "$(jq -r '.template.p4info' "$a")" >/dev/null || fail "template p4info"
 command -v p4c >/dev/null || grep -q "p4c is not on PATH" "$tmp/err1" || fail "no note about p4c"
 
 # Second run: nothing changed, nothing compiled; same objects.

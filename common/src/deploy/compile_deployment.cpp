@@ -11,7 +11,10 @@
 
 #include "chima/deploy/artifacts.hpp"
 #include "chima/error.hpp"
+#include "chima/content_hash.hpp"
 #include "chima/p4/checker.hpp"
+#include "chima/p4/device_config.hpp"
+#include "chima/p4/p4runtime_info.hpp"
 #include "chima/process/child_process.hpp"
 #include "chima/state_file.hpp"
 
@@ -231,14 +234,24 @@ void replace_marker_line(std::string& program, const char* marker, const std::st
 // p4c on a large merged program takes seconds; one that hangs must not hang the tool.
 constexpr std::chrono::minutes kP4cTimeout{10};
 
-// Runs p4c for bmv2/v1model on one merged program; its output goes beside it.
-void run_p4c(const fs::path& p4c, const fs::path& program, const std::string& sw) {
+// Runs p4c for bmv2/v1model on one merged program; its output goes beside it. p4c reads
+// its own v1model.p4 through the shim in p4/include/p4c, which adds CHIMA's types.
+void run_p4c(const fs::path& p4c, const fs::path& program, const std::string& sw,
+             const fs::path& include_dir) {
     fs::path out_dir = program.parent_path() / (sw + ".bmv2");
     fs::create_directories(out_dir);
     fs::path log = program.parent_path() / (sw + ".p4c.log");
     process::Spec spec;
-    spec.argv = {p4c.string(), "--target", "bmv2",           "--arch",
-                 "v1model",    "-o",       out_dir.string(), program.string()};
+    spec.argv = {p4c.string(),
+                 "--target",
+                 "bmv2",
+                 "--arch",
+                 "v1model",
+                 "-I",
+                 (include_dir / "p4c").string(),
+                 "-o",
+                 out_dir.string(),
+                 program.string()};
     spec.out = process::Output::append_to(log.string());
     spec.err = process::Output::append_to(log.string());
     spec.die_with_parent = true;  // p4c is in its own process group: Ctrl-C reaches only us
@@ -288,6 +301,7 @@ CompileDeploymentResult compile_deployment(const Deployment& d,
 
     json functions = json::array();
     std::map<std::string, std::vector<InjectedFunction>> per_switch;
+    std::map<std::string, std::vector<p4::DeviceConfigFunction>> device_functions;
     std::map<std::string, std::string> sources;  // file -> text, read once
     for (const auto& f : d.functions) {
         if (f.spec.type != FunctionType::P4)
@@ -311,6 +325,15 @@ CompileDeploymentResult compile_deployment(const Deployment& d,
         if (it == sources.end())
             it = sources.emplace(f.spec.file, read_file(f.spec.file)).first;
         per_switch[f.node].push_back({f.slot, c.control, it->second});
+        p4::DeviceConfigFunction dc;
+        dc.slot = f.slot;
+        dc.name = f.chain + "/" + f.spec.name;
+        dc.control = c.control;
+        dc.object = read_file(c.object_path.string());
+        dc.hash = fnv1a_hex(dc.object);
+        dc.program = c.p4info.value("program", "chima_function");
+        dc.p4info = c.p4info;
+        device_functions[f.node].push_back(std::move(dc));
     }
 
     fs::path tmpl = options.template_file;
@@ -325,14 +348,33 @@ CompileDeploymentResult compile_deployment(const Deployment& d,
             options.p4c);
     fs::path p4_dir = options.build_dir / "p4";
     fs::create_directories(p4_dir);
-    json switches = json::array();
+    fs::path include_dir = copts.front_end.include_dir.empty() ? p4::default_p4_include_dir()
+                                                               : copts.front_end.include_dir;
+    // Everything is checked before the first file is written (nothing changed on bad input).
+    struct SwitchOutput {
+        std::string merged;
+        json p4info, device_config;
+    };
+    std::map<std::string, SwitchOutput> outputs;
+    json template_p4info;
+    {
+        p4::Diagnostics diags;
+        auto prog = p4::check_program(merge_program(template_text, {}), tmpl.string(),
+                                      copts.front_end, diags);
+        if (!diags.empty())
+            throw InputError(tmpl.string() + ": " + diags.list().front().str());
+        template_p4info = p4::p4runtime_info(*prog);
+    }
+    p4::DeviceConfig base_config;
+    base_config.template_name = tmpl.filename().string();
+    base_config.template_hash = fnv1a_hex(template_text);
     for (auto& [sw, fns] : per_switch) {
         std::sort(fns.begin(), fns.end(),
                   [](const auto& a, const auto& b) { return a.slot < b.slot; });
         std::string merged = merge_program(template_text, fns);
         fs::path file = fs::absolute(p4_dir / (sw + ".p4"));
         p4::Diagnostics diags;
-        p4::check_program(merged, file.string(), copts.front_end, diags);
+        auto prog = p4::check_program(merged, file.string(), copts.front_end, diags);
         if (!diags.empty()) {
             std::vector<InputError> errors;
             for (const auto& dg : diags.list())
@@ -340,19 +382,40 @@ CompileDeploymentResult compile_deployment(const Deployment& d,
             write_file_atomic(file.string() + ".rejected", merged);  // for a look, never used
             throw InputErrors(std::move(errors));
         }
-        write_file_atomic(file.string(), merged);
+        p4::DeviceConfig config = base_config;
+        config.functions = device_functions[sw];
+        std::sort(config.functions.begin(), config.functions.end(),
+                  [](const auto& a, const auto& b) { return a.slot < b.slot; });
+        outputs[sw] = {std::move(merged), p4::p4runtime_info(*prog), p4::to_json(config)};
+    }
+    json switches = json::array();
+    fs::path template_info_file = fs::absolute(p4_dir / "template.p4info.json");
+    write_file_atomic(template_info_file.string(), template_p4info.dump(2) + "\n");
+    for (const auto& [sw, out] : outputs) {
+        fs::path file = fs::absolute(p4_dir / (sw + ".p4"));
+        fs::path info_file = fs::absolute(p4_dir / (sw + ".p4info.json"));
+        fs::path config_file = fs::absolute(p4_dir / (sw + ".device-config.json"));
+        write_file_atomic(file.string(), out.merged);
+        write_file_atomic(info_file.string(), out.p4info.dump(2) + "\n");
+        write_file_atomic(config_file.string(), out.device_config.dump() + "\n");
         std::string p4c_state = "skipped";
         if (p4c) {
-            run_p4c(*p4c, file, sw);
+            run_p4c(*p4c, file, sw, include_dir);
             p4c_state = "ok";
         }
-        switches.push_back({{"name", sw}, {"p4", file.string()}, {"p4c", p4c_state}});
+        switches.push_back({{"name", sw},
+                            {"p4", file.string()},
+                            {"p4info", info_file.string()},
+                            {"device_config", config_file.string()},
+                            {"p4c", p4c_state}});
     }
 
     result.artifacts = new_state(kArtifactsKind, kArtifactsVersion);
     result.artifacts["deployment"] = d.id;
     result.artifacts["functions"] = functions;
     result.artifacts["switches"] = switches;
+    result.artifacts["template"] = {{"p4", fs::absolute(tmpl).string()},
+                                    {"p4info", template_info_file.string()}};
     result.artifacts["compiled"] = result.compiled;
     result.artifacts["cached"] = result.cached;
     return result;

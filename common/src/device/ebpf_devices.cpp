@@ -27,4 +27,28 @@ std::unique_ptr<DeviceRegistry> open_emulated_devices(const std::string& net,
         });
 }
 
+namespace {
+
+// An EbpfHost that owns its container backends.
+class OwnedBackendsHost {
+  public:
+    explicit OwnedBackendsHost(const container::BackendOptions& o) : backends(o) {}
+    ContainerBackends backends;
+};
+
+class StandaloneHost final : private OwnedBackendsHost, public EbpfHost {
+  public:
+    StandaloneHost(const std::string& net, const std::string& name, const std::string& pin_dir,
+                   bool bridged, const container::BackendOptions& containers)
+        : OwnedBackendsHost(containers), EbpfHost(net, name, pin_dir, bridged, backends) {}
+};
+
+}  // namespace
+
+std::unique_ptr<HostDevice> open_ebpf_host(const std::string& net, const std::string& name,
+                                           const std::string& pin_dir, bool bridged,
+                                           const container::BackendOptions& containers) {
+    return std::make_unique<StandaloneHost>(net, name, pin_dir, bridged, containers);
+}
+
 }  // namespace chima::device

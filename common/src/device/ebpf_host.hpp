@@ -30,7 +30,7 @@ class ContainerBackends {
     std::map<std::string, std::exception_ptr> failed_;
 };
 
-class EbpfHost final : public HostDevice {
+class EbpfHost : public HostDevice {
   public:
     // `bridged`: a compute host, whose own address is on its bridge (else on its uplink).
     EbpfHost(std::string net, std::string name, std::string pin_dir, bool bridged,

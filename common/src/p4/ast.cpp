@@ -110,4 +110,11 @@ std::string Type::str() const {
     }
 }
 
+const Annotation* find_annotation(const std::vector<Annotation>& list, const std::string& name) {
+    for (const auto& a : list)
+        if (a.name == name)
+            return &a;
+    return nullptr;
+}
+
 }  // namespace chima::p4

@@ -119,6 +119,7 @@ CompiledFunction compile_function_text(const std::string& text, const std::strin
     out.control = fn.control->name;
     out.hash = content_hash({kBackendVersion, text, fn.control->name, read_all(inc / "core.p4"),
                              read_all(inc / "v1model.p4"), read_all(inc / "headers.p4"),
+                             read_all(inc / "chima_types.p4"),
                              read_all(bpf_include(options) / "chima" / "pipeline.h")});
     fs::path dir = options.build_dir / "p4fn";
     fs::create_directories(dir);

@@ -200,10 +200,16 @@ class Parser {
         }
     }
 
-    void skip_annotations(int* priority = nullptr) {
+    void skip_annotations(int* priority = nullptr) { (void)annotations(priority); }
+
+    // The annotations before a construct; the body of @x(...) is kept token by token.
+    std::vector<Annotation> annotations(int* priority = nullptr) {
+        std::vector<Annotation> out;
         while (is("@")) {
+            Loc at = peek().loc;
             take();
             Token name = expect_ident("an annotation name");
+            out.push_back({name.text, {}, at});
             if (is("(")) {
                 int depth = 0;
                 do {
@@ -215,6 +221,15 @@ class Parser {
                         *priority = static_cast<int>(peek().value);
                     if (at_end())
                         fail("')'");
+                    const Token& tok = peek();
+                    bool outer_paren =
+                        (depth == 1 && tok.text == "(" && tok.kind == TokKind::Punct &&
+                         out.back().args.empty()) ||
+                        (depth == 0 && tok.text == ")" && tok.kind == TokKind::Punct);
+                    if (!outer_paren) {
+                        out.back().args.push_back(
+                            tok.kind == TokKind::Number ? std::to_string(tok.value) : tok.text);
+                    }
                     take();
                 } while (depth > 0);
             } else if (is("[")) {
@@ -230,6 +245,7 @@ class Parser {
                 } while (depth > 0);
             }
         }
+        return out;
     }
 
     DeclPtr make(DeclKind k, const Token& name) {
@@ -243,15 +259,17 @@ class Parser {
 
     // ---- declarations ----
     void top_level() {
-        skip_annotations();
+        std::vector<Annotation> ann = annotations();
         if (peek().kind == TokKind::Include) {
             include(take());
             return;
         }
         if (accept(";"))
             return;
-        if (DeclPtr d = declaration(true))
+        if (DeclPtr d = declaration(true)) {
+            d->annotations = std::move(ann);
             prog_.decls.push_back(std::move(d));
+        }
     }
 
     void include(const Token& t) {
@@ -516,10 +534,12 @@ class Parser {
         while (!is("apply")) {
             if (is("}"))
                 fail("'apply'");
-            skip_annotations();
+            std::vector<Annotation> ann = annotations();
             if (accept(";"))
                 continue;
             d->locals.push_back(declaration(false));
+            if (d->locals.back())
+                d->locals.back()->annotations = std::move(ann);
         }
         expect("apply");
         d->body = block();
@@ -638,7 +658,7 @@ class Parser {
                     Token mk = expect_ident("a match kind");
                     k.match_kind = mk.text;
                     k.match_loc = mk.loc;
-                    skip_annotations();
+                    k.annotations = annotations();
                     expect(";");
                     d->keys.push_back(std::move(k));
                 }
@@ -646,8 +666,9 @@ class Parser {
                 expect("=");
                 expect("{");
                 while (!accept("}")) {
-                    skip_annotations();
+                    std::vector<Annotation> ann = annotations();
                     ActionRef a;
+                    a.annotations = std::move(ann);
                     Token an = expect_ident("an action name");
                     a.name = an.text;
                     a.loc = an.loc;

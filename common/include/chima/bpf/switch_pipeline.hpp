@@ -99,6 +99,10 @@ class SwitchPipeline {
     void delete_mac_route(Mac destination);
     void set_prefix_route(Ipv4 prefix, uint8_t prefix_len, uint32_t port);
     void delete_prefix_route(Ipv4 prefix, uint8_t prefix_len);
+    // Entries whose action drops: the packet is dropped (counted as bad_port: a route to
+    // port 0), where a missing entry would fall through (MAC) or count as no_route.
+    void set_mac_drop(Mac destination);
+    void set_prefix_drop(Ipv4 prefix, uint8_t prefix_len);
 
     // Loads the function program of `object` (a BPF object built against chima/pipeline.h;
     // `program` names it when the object holds several) with this switch's shared maps, pins
@@ -136,9 +140,17 @@ class SwitchPipeline {
     void clear_int_report();
     // Sequence number of the next report this switch sends (= reports sent so far).
     uint32_t int_report_sequence() const;
+    void set_int_report_sequence(uint32_t next);
+
+    // Empties what a controller writes: MAC and prefix routes, the INT watchlist, sink
+    // ports, report target, switch id and report sequence. Ports, slots and counters stay.
+    void clear_forwarding_state();
 
     DropCounters drop_counters() const;
     PortCounters port_counters(uint32_t port) const;
+    // Counter writes put the value on CPU 0 and zero on the others (reads sum the CPUs).
+    void set_port_counters(uint32_t port, const PortCounters& counters);
+    void set_drop_counter(unsigned reason, uint64_t packets);
 
     // The TC programs (for BPF_PROG_TEST_RUN in tests and benchmarks).
     int ingress_program_fd() const { return ingress_.get(); }

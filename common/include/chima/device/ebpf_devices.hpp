@@ -8,6 +8,7 @@
 #include <string>
 
 #include "chima/container/backend.hpp"
+#include "chima/device/host_device.hpp"
 #include "chima/device/registry.hpp"
 #include "chima/model/topology.hpp"
 
@@ -20,5 +21,12 @@ namespace chima::device {
 std::unique_ptr<DeviceRegistry> open_emulated_devices(const std::string& net,
                                                       const Topology& topology,
                                                       const container::BackendOptions& containers);
+
+// One host of network `net` whose client is pinned at `pin_dir` (chima-agent's host role
+// pins its own): the same device as open_emulated_devices gives, alone. The container
+// backends are made with `containers` and owned by the device.
+std::unique_ptr<HostDevice> open_ebpf_host(const std::string& net, const std::string& name,
+                                           const std::string& pin_dir, bool bridged,
+                                           const container::BackendOptions& containers);
 
 }  // namespace chima::device

@@ -181,6 +181,17 @@ struct Stmt {
     Stmt(StmtKind k, Loc l) : kind(k), loc(l) {}
 };
 
+// An annotation as written: @name("x") -> name "name", args {"x"} (string contents, numbers
+// in decimal, other tokens as their text). P4Runtime naming reads @name, @id, @defaultonly
+// and @tableonly; the checker ignores annotations.
+struct Annotation {
+    std::string name;
+    std::vector<std::string> args;
+    Loc loc;
+};
+
+const Annotation* find_annotation(const std::vector<Annotation>& list, const std::string& name);
+
 struct Param {
     std::string direction;  // "", "in", "out", "inout"
     TypeRef type;
@@ -201,6 +212,7 @@ struct KeyElement {
     std::string match_kind;
     Loc loc;
     Loc match_loc;
+    std::vector<Annotation> annotations;
 };
 
 struct ActionRef {
@@ -208,6 +220,7 @@ struct ActionRef {
     Loc loc;
     std::vector<ExprPtr> args;  // actions = { a(1); } is refused; kept for diagnostics
     const Decl* decl = nullptr;
+    std::vector<Annotation> annotations;  // @defaultonly, @tableonly
 };
 
 struct TableEntry {
@@ -270,6 +283,7 @@ struct Decl {
     Type resolved_type;  // Instance / Var: filled by the checker
     bool abstract_or_declared_only = false;
     bool from_prelude = false;  // declared in an included file, not in the checked file
+    std::vector<Annotation> annotations;
 };
 
 // Owns the text and names of every file read, so Loc::file stays valid.

@@ -34,15 +34,23 @@ void EventQueue::close() {
     ready_.notify_all();
 }
 
-std::shared_ptr<EventStream> EventStreams::open(const std::string& kind, size_t max_lines,
-                                                size_t limit) {
+size_t EventStreams::size() const {
+    std::lock_guard lock(mutex_);
+    return streams_.size();
+}
+
+std::shared_ptr<EventStream> EventStreams::add(const std::string& kind,
+                                               std::shared_ptr<EventQueue> queue,
+                                               std::unique_ptr<container::HealthWatcher> watcher,
+                                               size_t limit) {
+    auto stream = std::make_shared<EventStream>();
+    stream->kind = kind;
+    stream->queue = std::move(queue);
+    stream->watcher = std::move(watcher);
     std::lock_guard lock(mutex_);
     if (streams_.size() >= limit)
-        return nullptr;
-    auto stream = std::make_shared<EventStream>();
+        return nullptr;  // the watcher goes with `stream`
     stream->id = std::to_string(next_id_++);
-    stream->kind = kind;
-    stream->queue = std::make_shared<EventQueue>(max_lines);
     streams_[stream->id] = stream;
     return stream;
 }

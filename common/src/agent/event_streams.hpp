@@ -44,8 +44,12 @@ struct EventStream {
 
 class EventStreams {
   public:
-    // nullptr when `limit` streams are open.
-    std::shared_ptr<EventStream> open(const std::string& kind, size_t max_lines, size_t limit);
+    size_t size() const;
+    // Registers a stream whose watcher watches already (so that no one finds a stream
+    // without one); nullptr when `limit` streams are open.
+    std::shared_ptr<EventStream> add(const std::string& kind, std::shared_ptr<EventQueue> queue,
+                                     std::unique_ptr<container::HealthWatcher> watcher,
+                                     size_t limit);
     std::shared_ptr<EventStream> find(const std::string& id) const;
     void release(const std::string& id);
     // Ends every stream (their clients read the end of the stream).

@@ -1,6 +1,7 @@
 #include "chima/agent/host_api.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <thread>
 
@@ -315,23 +316,22 @@ void HostApiServer::Impl::open_event_stream(const httplib::Request& req, httplib
     for (const auto& [name, policy] : watches)
         check_watchable(kind, name, "watch");
 
-    auto stream = streams.open(kind, options.max_queued_events, options.max_event_streams);
+    auto too_many = [&] {
+        return ApiFailure(503, "too many event streams are open (" +
+                                   std::to_string(options.max_event_streams) + ")");
+    };
+    if (streams.size() >= options.max_event_streams)
+        throw too_many();
+    auto queue = std::make_shared<EventQueue>(options.max_queued_events);
+    auto watcher = host.watch_health(
+        kind, [queue](const container::HealthEvent& e) { queue->push(to_json_line(e)); });
+    for (const auto& [name, policy] : watches)
+        watcher->watch(name, policy);
+    auto stream = streams.add(kind, queue, std::move(watcher), options.max_event_streams);
     if (!stream)
-        throw ApiFailure(503, "too many event streams are open (" +
-                                  std::to_string(options.max_event_streams) + ")");
-    try {
-        auto queue = stream->queue;
-        stream->watcher = host.watch_health(
-            kind, [queue](const container::HealthEvent& e) { queue->push(to_json_line(e)); });
-        for (const auto& [name, policy] : watches)
-            stream->watcher->watch(name, policy);
-    } catch (...) {
-        streams.release(stream->id);
-        throw;
-    }
+        throw too_many();
 
     res.set_header(kEventStreamHeader, stream->id);
-    auto queue = stream->queue;
     auto keepalive = options.keepalive;
     res.set_chunked_content_provider(
         "application/x-ndjson",
@@ -442,7 +442,21 @@ void HostApiServer::start(const std::string& host, uint16_t port,
         throw RuntimeError("host API: cannot listen on " + host + ":" + std::to_string(port));
     impl_->port = static_cast<uint16_t>(bound);
     impl_->server = std::move(server);
-    impl_->thread = std::thread([s = impl_->server.get()] { s->listen_after_bind(); });
+    auto ended = std::make_shared<std::atomic<bool>>(false);
+    impl_->thread = std::thread([s = impl_->server.get(), ended] {
+        s->listen_after_bind();
+        *ended = true;
+    });
+    // httplib's stop() does nothing to a server whose loop has not begun (that loop would
+    // then run for ever): return once it runs.
+    while (!impl_->server->is_running() && !*ended)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (*ended) {
+        impl_->thread.join();
+        impl_->server.reset();
+        impl_->port = 0;
+        throw RuntimeError("host API: cannot serve on " + host + ":" + std::to_string(bound));
+    }
     spdlog::info("host API of {} on {}:{}{}", impl_->host.name(), host, impl_->port,
                  tls ? " (mutual TLS)" : "");
 }

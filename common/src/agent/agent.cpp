@@ -71,6 +71,9 @@ void run_agent(const AgentOptions& o, const std::function<void(const nlohmann::j
 
     sigset_t signals = stop_signals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    // A client that goes away mid-answer must not kill the agent (OpenSSL and cpp-httplib
+    // write to sockets the peer may have closed).
+    signal(SIGPIPE, SIG_IGN);
 
     nlohmann::json status = {{"event", "ready"}, {"name", o.name}};
 

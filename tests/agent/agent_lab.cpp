@@ -297,15 +297,71 @@ UdpStream::~UdpStream() {
 }  // namespace chima::test
 
 #include "chima/base64.hpp"
+#include "chima/deploy/compile_deployment.hpp"
+#include "chima/p4/checker.hpp"
+#include "chima/p4/compiler.hpp"
 #include "chima/p4/device_config.hpp"
+#include "chima/p4/p4runtime_info.hpp"
+
+#include <google/protobuf/util/json_util.h>
 #include "google/rpc/status.pb.h"
 
 namespace chima::test {
 
-::p4::config::v1::P4Info template_p4info() {
-    ::p4::config::v1::P4Info info;  // TODO(merge): the template's P4Info from chima-compile
-    info.mutable_pkg_info()->set_arch("v1model");
+namespace {
+
+// The P4Info of the template with `functions` injected, as chima-compile writes it.
+::p4::config::v1::P4Info merged_p4info(const std::vector<deploy::InjectedFunction>& functions) {
+    fs::path tmpl = p4::default_p4_include_dir().parent_path() / "chima.p4";
+    std::ifstream in(tmpl);
+    std::string text{std::istreambuf_iterator<char>(in), {}};
+    p4::Diagnostics diags;
+    auto program = p4::check_program(deploy::merge_program(text, functions), tmpl.string(),
+                                     p4::FrontEndOptions{}, diags);
+    if (!diags.empty())
+        throw RuntimeError("the merged program: " + diags.list().front().str());
+    ::p4::config::v1::P4Info info;
+    auto status = google::protobuf::util::JsonStringToMessage(
+        p4::p4runtime_info(*program).dump(), &info);
+    if (!status.ok())
+        throw RuntimeError("P4Info JSON: " + status.ToString());
     return info;
+}
+
+}  // namespace
+
+::p4::config::v1::P4Info template_p4info() {
+    static const ::p4::config::v1::P4Info info = merged_p4info({});
+    return info;
+}
+
+::p4::v1::ForwardingPipelineConfig compiled_pipeline(const std::vector<TestFunction>& functions,
+                                                     const fs::path& build_dir) {
+    p4::DeviceConfig c;
+    c.template_name = "chima.p4";
+    c.template_hash = "0000000000000000";
+    std::vector<deploy::InjectedFunction> injected;
+    for (const auto& f : functions) {
+        p4::CompileOptions o;
+        o.build_dir = build_dir;
+        auto compiled = p4::compile_function(f.file, f.control, o);
+        std::ifstream obj(compiled.object_path, std::ios::binary);
+        std::ifstream src(f.file);
+        p4::DeviceConfigFunction d;
+        d.slot = f.slot;
+        d.name = "test/" + compiled.control;
+        d.control = compiled.control;
+        d.object = std::string{std::istreambuf_iterator<char>(obj), {}};
+        d.hash = fnv1a_hex(d.object);
+        d.program = compiled.p4info.value("program", "");
+        d.p4info = compiled.p4info;
+        c.functions.push_back(d);
+        injected.push_back({f.slot, compiled.control, std::string{std::istreambuf_iterator<char>(src), {}}});
+    }
+    ::p4::v1::ForwardingPipelineConfig config;
+    *config.mutable_p4info() = merged_p4info(injected);
+    config.set_p4_device_config(p4::to_json(c).dump());
+    return config;
 }
 
 std::string test_device_config(const std::map<uint32_t, std::string>& objects_by_slot) {

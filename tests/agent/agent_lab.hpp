@@ -144,6 +144,18 @@ namespace chima::test {
 // template.p4info.json), for configs of functions without tables.
 ::p4::config::v1::P4Info template_p4info();
 
+// A P4 function of p4/functions (or any file) compiled into a slot.
+struct TestFunction {
+    uint32_t slot = 0;
+    std::string file;     // its P4 source
+    std::string control;  // "" = the file's only control
+};
+
+// The config chima-compile would push for a switch running `functions`: the merged
+// program's P4Info (names ChimaIngress.functions.fn_<slot>.*) and the device config.
+::p4::v1::ForwardingPipelineConfig compiled_pipeline(const std::vector<TestFunction>& functions,
+                                                     const std::filesystem::path& build_dir);
+
 // A device config of test functions (bpf/testfn objects, no tables) by slot.
 std::string test_device_config(const std::map<uint32_t, std::string>& objects_by_slot);
 

@@ -119,13 +119,22 @@ class SwitchId : public TableBackend {
                                                    std::to_string(CHIMA_INT_SWITCH_ID_MASK) +
                                                    " (the bits above carry "
                                                    "function ids)");
+        if (is_action(t, e, ".set_switch_id") && e.params.at(1) > CHIMA_INT_MAX_HOPS)
+            fail(StatusCode::OUT_OF_RANGE, t.name + ": initial_hops is at most " +
+                                               std::to_string(CHIMA_INT_MAX_HOPS));
     }
     std::string plane_key(const TableInfo&, const EntryValue&) const override { return "id"; }
     void put(const TableInfo& t, const EntryValue& e) override {
-        sw_->set_int_switch_id(
-            is_action(t, e, ".set_switch_id") ? static_cast<uint32_t>(e.params.at(0)) : 0);
+        bool set = is_action(t, e, ".set_switch_id");
+        sw_->set_int_switch_id(set ? static_cast<uint32_t>(e.params.at(0)) : 0);
+        // initial_hops 0 means the default, as on v1model.
+        uint32_t hops = set ? static_cast<uint32_t>(e.params.at(1)) : 0;
+        sw_->set_int_initial_hops(hops == 0 ? CHIMA_INT_MAX_HOPS : hops);
     }
-    void erase(const TableInfo&, const EntryValue&) override { sw_->set_int_switch_id(0); }
+    void erase(const TableInfo&, const EntryValue&) override {
+        sw_->set_int_switch_id(0);
+        sw_->set_int_initial_hops(CHIMA_INT_MAX_HOPS);
+    }
     int64_t capacity() const override { return 1; }
 
   private:
@@ -139,8 +148,6 @@ class IntWatchlist : public TableBackend {
     void check(const TableInfo& t, const EntryValue& e) const override {
         require_exact(t, e, 0);
         require_exact(t, e, 1);
-        require_absent(t, e, 2);
-        require_absent(t, e, 3);
         if (!is_action(t, e, ".mark_int_source"))
             fail(StatusCode::UNIMPLEMENTED,
                  t.name + ": the eBPF switch holds only mark_int_source entries");
@@ -162,14 +169,16 @@ class IntWatchlist : public TableBackend {
     Pipe sw_;
 };
 
-// One report target: the entry's egress port is the port reports leave by. The report's
-// source MAC is that port's own (the switch's port configuration), whatever src_mac says.
+// One report target for every port (the key is a wildcard); reports leave by the `port`
+// parameter. The report's source MAC is that port's own (the switch's port configuration),
+// whatever src_mac says.
 class IntReport : public TableBackend {
   public:
     explicit IntReport(bpf::SwitchPipeline* sw) : sw_{sw} {}
     void check(const TableInfo& t, const EntryValue& e) const override {
-        require_exact(t, e, 0);
-        check_port(t, e.fields[0].value, "egress port");
+        require_absent(t, e, 0);
+        if (is_action(t, e, ".set_report_endpoints"))
+            check_port(t, e.params.at(6), "report port");
     }
     std::string plane_key(const TableInfo&, const EntryValue&) const override { return "report"; }
     void put(const TableInfo& t, const EntryValue& e) override {
@@ -178,10 +187,12 @@ class IntReport : public TableBackend {
             return;
         }
         bpf::IntReportTarget target;
-        target.port = static_cast<uint32_t>(e.fields[0].value);
         target.collector_mac = Mac{e.params.at(1)};
         target.source = Ipv4{static_cast<uint32_t>(e.params.at(2))};
         target.collector = Ipv4{static_cast<uint32_t>(e.params.at(3))};
+        target.source_udp_port = static_cast<uint16_t>(e.params.at(4));
+        target.collector_udp_port = static_cast<uint16_t>(e.params.at(5));
+        target.port = static_cast<uint32_t>(e.params.at(6));
         sw_->set_int_report(target);
     }
     void erase(const TableInfo&, const EntryValue&) override { sw_->clear_int_report(); }
@@ -199,7 +210,7 @@ class IntSinkPorts : public TableBackend {
     }
     void put(const TableInfo& t, const EntryValue& e) override {
         sw_->set_int_sink_port(static_cast<uint32_t>(e.fields[0].value),
-                               is_action(t, e, ".set_int_sink"));
+                               is_action(t, e, ".mark_int_sink"));
     }
     void erase(const TableInfo&, const EntryValue& e) override {
         sw_->set_int_sink_port(static_cast<uint32_t>(e.fields[0].value), false);

@@ -29,33 +29,39 @@ const std::vector<TemplateTable>& template_tables() {
          {kForward, kDrop, kNoAction},
          "NoAction",
          mac_routes_backend},
-        // The switch's INT id -> chima_int_config.switch_id (one entry, every port).
+        // The switch's INT id and initial hop count -> chima_int_config (one entry, every
+        // port).
         {"ChimaIngress.switch_config",
          {{"standard_metadata.ingress_port", kPortBits, MatchKind::Ternary}},
-         {{"ChimaIngress.set_switch_id", {{"switch_id", 32}}}, kNoAction},
+         {{"ChimaIngress.set_switch_id", {{"switch_id", 32}, {"initial_hops", 8}}}, kNoAction},
          "NoAction",
          switch_id_backend},
         // Flows this switch is the INT source of -> chima_int_watchlist (src, dst exact).
         {"ChimaIngress.int_source",
-         {{"hdr.ipv4.src_addr", 32, MatchKind::Ternary},
-          {"hdr.ipv4.dst_addr", 32, MatchKind::Ternary},
-          {"meta.fn.l4_src_port", 16, MatchKind::Ternary},
-          {"meta.fn.l4_dst_port", 16, MatchKind::Ternary}},
+         {{"hdr.ipv4.src_addr", 32, MatchKind::Exact},
+          {"hdr.ipv4.dst_addr", 32, MatchKind::Exact}},
          {{"ChimaIngress.mark_int_source", {}}, kNoAction},
          "NoAction",
          int_watchlist_backend},
-        // Where the sink's reports go -> chima_int_report (egress_port = the report port).
+        // Where the sink's reports go -> chima_int_report (one entry, every port; the
+        // report leaves by the `port` parameter).
         {"ChimaEgress.int_report",
          {{"standard_metadata.egress_port", kPortBits, MatchKind::Ternary}},
          {{"ChimaEgress.set_report_endpoints",
-           {{"src_mac", 48}, {"collector_mac", 48}, {"src_ip", 32}, {"collector_ip", 32}}},
+           {{"src_mac", 48},
+            {"collector_mac", 48},
+            {"src_ip", 32},
+            {"collector_ip", 32},
+            {"src_udp_port", 16},
+            {"collector_udp_port", 16},
+            {"port", kPortBits}}},
           kNoAction},
          "NoAction",
          int_report_backend},
         // Ports leading to endpoints, where INT ends -> chima_int_sink_ports.
-        {"ChimaEgress.int_sink",
+        {"ChimaEgress.int_sink_ports",
          {{"standard_metadata.egress_port", kPortBits, MatchKind::Exact}},
-         {{"ChimaEgress.set_int_sink", {}}, kNoAction},
+         {{"ChimaEgress.mark_int_sink", {}}, kNoAction},
          "NoAction",
          int_sink_ports_backend},
     };

@@ -1,6 +1,7 @@
 #include "agent_lab.hpp"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -11,7 +12,11 @@
 #include <sstream>
 
 
+#include "chima/bpf/host_client.hpp"
 #include "chima/content_hash.hpp"
+#include "chima/label_stack.hpp"
+#include "chima/segment_id.hpp"
+#include "chima/units.hpp"
 #include "chima/error.hpp"
 #include "chima/net/offloads.hpp"
 
@@ -82,6 +87,25 @@ EndpointLab::~EndpointLab() {
 bool EndpointLab::ping_a_to_b() const {
     auto r = process::run({"ip", "netns", "exec", kNsA, "ping", "-c", "1", "-W", "1", kIpB});
     return r.status.ok();
+}
+
+LabelledFlow::LabelledFlow(const EndpointLab& lab, uint32_t slot) : lab_(lab) {
+    bpf::HostClient::remove(kClientPins);
+    auto client = bpf::HostClient::create(kClientPins);
+    lab.a().run([&] { client.attach(static_cast<int>(if_nametoindex("eth0"))); });
+    LabelStack stack;
+    stack.push_back(SegmentId::function(slot));
+    stack.push_back(SegmentId::adjacency(2));
+    client.set_flow(*Ipv4::parse(kIpA), *Ipv4::parse(kIpB), stack);
+}
+
+LabelledFlow::~LabelledFlow() {
+    try {
+        auto client = bpf::HostClient::open(kClientPins);
+        lab_.a().run([&] { client.detach(static_cast<int>(if_nametoindex("eth0"))); });
+    } catch (...) {
+    }
+    bpf::HostClient::remove(kClientPins);
 }
 
 std::string agent_binary() {

@@ -50,6 +50,20 @@ class EndpointLab {
     std::optional<net::NetNs> a_, b_;
 };
 
+// Where a's host client is pinned (LabelledFlow).
+inline constexpr const char* kClientPins = "/sys/fs/bpf/chima/p4t-client";
+
+// a's host client pushes [function slot, adjacency port 2] on its traffic to b: every
+// packet goes through the function in `slot` of the agent's switch.
+class LabelledFlow {
+  public:
+    LabelledFlow(const EndpointLab& lab, uint32_t slot);
+    ~LabelledFlow();
+
+  private:
+    const EndpointLab& lab_;
+};
+
 // chima-agent as a child process; its ready line parsed.
 class AgentProcess {
   public:

@@ -27,7 +27,6 @@ namespace {
 
 const fs::path kRun = "/tmp/chima-agent-test";
 const fs::path kSwitchPins = "/sys/fs/bpf/chima/agent/p4t/switch";
-const fs::path kClientPins = "/sys/fs/bpf/chima/p4t-client";
 
 std::vector<std::string> switch_args(std::vector<std::string> extra = {}) {
     std::vector<std::string> a = {"--name", "p4t", "--switch", "--ports",
@@ -49,32 +48,6 @@ std::vector<std::string> switch_args(std::vector<std::string> extra = {}) {
 uint32_t slot_program(uint32_t slot) {
     return bpf::SwitchPipeline::open(kSwitchPins).slot_program_id(slot);
 }
-
-// a's host client pushes [function slot, adjacency port 2] on its traffic to b: every
-// packet goes through the function in `slot` of the agent's switch.
-class LabelledFlow {
-  public:
-    LabelledFlow(const EndpointLab& lab, uint32_t slot) : lab_(lab) {
-        bpf::HostClient::remove(kClientPins);
-        auto client = bpf::HostClient::create(kClientPins);
-        lab.a().run([&] { client.attach(static_cast<int>(if_nametoindex("eth0"))); });
-        LabelStack stack;
-        stack.push_back(SegmentId::function(slot));
-        stack.push_back(SegmentId::adjacency(2));
-        client.set_flow(*Ipv4::parse(kIpA), *Ipv4::parse(kIpB), stack);
-    }
-    ~LabelledFlow() {
-        try {
-            auto client = bpf::HostClient::open(kClientPins);
-            lab_.a().run([&] { client.detach(static_cast<int>(if_nametoindex("eth0"))); });
-        } catch (...) {
-        }
-        bpf::HostClient::remove(kClientPins);
-    }
-
-  private:
-    const EndpointLab& lab_;
-};
 
 // What the switch and the client counted: why traffic did not arrive.
 std::string dataplane_report() {

@@ -32,6 +32,7 @@ p4::DeviceConfig sample() {
                    std::to_string(slot);
         f.hash = fnv1a_hex(f.object);
         f.p4info = {{"format", "chima-p4info-1"}, {"tables", json::array()}};
+        f.p4runtime_info = {{"pkgInfo", {{"arch", "v1model"}}}};
         c.functions.push_back(f);
     }
     return c;

@@ -333,6 +333,13 @@ CompileDeploymentResult compile_deployment(const Deployment& d,
         dc.hash = fnv1a_hex(dc.object);
         dc.program = c.p4info.value("program", "chima_function");
         dc.p4info = c.p4info;
+        {
+            p4::Diagnostics diags;  // checked already by compile_function
+            auto fn =
+                p4::check_function(it->second, f.spec.file, c.control, copts.front_end, diags);
+            diags.throw_if_any();
+            dc.p4runtime_info = p4::p4runtime_info(fn, f.slot);
+        }
         device_functions[f.node].push_back(std::move(dc));
     }
 

@@ -42,7 +42,8 @@ json to_json(const DeviceConfig& c) {
                        {"hash", f.hash},
                        {"program", f.program},
                        {"object_base64", base64_encode(f.object)},
-                       {"p4info", f.p4info}});
+                       {"p4info", f.p4info},
+                       {"p4runtime_info", f.p4runtime_info}});
     return {{"format", kDeviceConfigFormat},
             {"template", {{"name", c.template_name}, {"hash", c.template_hash}}},
             {"functions", fns}};
@@ -78,6 +79,7 @@ DeviceConfig device_config_from_json(const json& j) {
         if (fnv1a_hex(d.object) != d.hash)
             throw InputError("device config: " + path + "/hash does not match the object");
         d.p4info = field(f, "p4info", json::value_t::object, path);
+        d.p4runtime_info = field(f, "p4runtime_info", json::value_t::object, path);
         c.functions.push_back(std::move(d));
     }
     return c;

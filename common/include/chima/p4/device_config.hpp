@@ -21,6 +21,9 @@ struct DeviceConfigFunction {
     std::string program;    // the object's TC program ("chima_function")
     std::string object;     // the BPF object's bytes
     nlohmann::json p4info;  // chima-p4info-1 (maps and byte layouts)
+    // Its P4Runtime P4Info at this slot (names ChimaIngress.functions.fn_<slot>.*), so the
+    // agent maps P4Runtime names to this function's maps without a P4 front end.
+    nlohmann::json p4runtime_info;
 };
 
 struct DeviceConfig {

@@ -379,6 +379,8 @@ namespace {
         d.hash = fnv1a_hex(d.object);
         d.program = compiled.p4info.value("program", "");
         d.p4info = compiled.p4info;
+        d.p4runtime_info =
+            p4::p4runtime_info(p4::check_function_file(f.file, f.control), f.slot);
         c.functions.push_back(d);
         injected.push_back({f.slot, compiled.control, std::string{std::istreambuf_iterator<char>(src), {}}});
     }
@@ -408,6 +410,7 @@ std::string test_device_config(const std::map<uint32_t, std::string>& objects_by
                     {"actions", nlohmann::json::array()},
                     {"counters", nlohmann::json::array()},
                     {"registers", nlohmann::json::array()}};
+        f.p4runtime_info = nlohmann::json::object();  // no P4 entities
         c.functions.push_back(f);
     }
     return p4::to_json(c).dump();

@@ -80,7 +80,8 @@ class Lab {
         const char* root = std::getenv("CHIMA_ROOT");
         config = compiled_pipeline({{3, std::string(root ? root : ".") + "/p4/functions/firewall.p4", ""}},
                                    kRun / "p4build");
-        REQUIRE(ctl.set_pipeline(Set::VERIFY_AND_COMMIT, config).ok());
+        auto pushed = ctl.set_pipeline(Set::VERIFY_AND_COMMIT, config);
+        REQUIRE_MESSAGE(pushed.ok(), pushed.error_message());
     }
     Names names() const { return Names{config.p4info()}; }
 
@@ -293,9 +294,24 @@ TEST_CASE("agent: a function's table entry decides real packets") {
     std::this_thread::sleep_for(300ms);
     CHECK(traffic.received() == frozen);  // nothing gets through
 
-    // A higher-priority allow wins over the deny.
-    REQUIRE(lab.ctl.write({lab.acl(Update::INSERT, "10.77.0.1", 20, "allow")}).ok() == false);
-    // (same match, another priority: one key on the eBPF switch, refused) -- delete instead
+    // The same match at another priority would share the deny's map key: refused as
+    // something the eBPF switch cannot realise.
+    auto same_match = lab.ctl.write({lab.acl(Update::INSERT, kIpA, 20, "allow")});
+    CHECK(codes(same_match) == std::vector<int>{int(StatusCode::UNIMPLEMENTED)});
+    // A wider allow at a higher priority wins over the deny.
+    auto allow = lab.acl(Update::INSERT, "10.77.0.0", 20, "allow");
+    allow.mutable_entity()->mutable_table_entry()->mutable_match(0)->mutable_ternary()->set_mask(
+        bytes_of(0xffffff00, 4));
+    REQUIRE(lab.ctl.write({allow}).ok());
+    CHECK(eventually([&] { return traffic.received() > frozen + 200; }));
+    // Without it the deny decides again; without both, everything passes.
+    auto remove_allow = allow;
+    remove_allow.set_type(Update::DELETE);
+    REQUIRE(lab.ctl.write({remove_allow}).ok());
+    std::this_thread::sleep_for(200ms);
+    frozen = traffic.received();
+    std::this_thread::sleep_for(300ms);
+    CHECK(traffic.received() == frozen);
     REQUIRE(lab.ctl.write({lab.acl(Update::DELETE, kIpA, 10)}).ok());
     CHECK(eventually([&] { return traffic.received() > frozen + 200; }));
     traffic.stop();

@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,7 +46,6 @@ namespace {
 
 const fs::path kRun = "/tmp/chima-bench-agent";
 const fs::path kSwitchPins = "/sys/fs/bpf/chima/agent/p4t/switch";
-const fs::path kClientPins = "/sys/fs/bpf/chima/p4t-client";
 
 double us(Clock::duration d) {
     return std::chrono::duration<double, std::micro>(d).count();
@@ -213,13 +213,8 @@ int main(int argc, char** argv) {
                        {"batch_1000_vs_direct", b1000 / d}};
 
         // ---- RECONCILE_AND_COMMIT swapping the flow's function under traffic
-        bpf::HostClient::remove(kClientPins);
-        auto client = bpf::HostClient::create(kClientPins);
-        lab.a().run([&] { client.attach(static_cast<int>(if_nametoindex("eth0"))); });
-        LabelStack stack;
-        stack.push_back(SegmentId::function(5));
-        stack.push_back(SegmentId::adjacency(2));
-        client.set_flow(*Ipv4::parse(kIpA), *Ipv4::parse(kIpB), stack);
+        std::optional<LabelledFlow> flow;
+        flow.emplace(lab, 5);  // a -> b through slot 5
         std::vector<double> commit_ms;
         std::vector<uint64_t> lost;
         const char* fns[] = {"testfn_set_ttl.bpf.o", "testfn_passthrough.bpf.o"};
@@ -234,8 +229,7 @@ int main(int argc, char** argv) {
             auto [sent, received] = traffic.stop();
             lost.push_back(sent - received);
         }
-        lab.a().run([&] { client.detach(static_cast<int>(if_nametoindex("eth0"))); });
-        bpf::HostClient::remove(kClientPins);
+        flow.reset();
         out["reconcile"] = {{"commit_ms_median", median(commit_ms)},
                             {"commit_ms", commit_ms},
                             {"lost", lost},

@@ -118,7 +118,8 @@ std::string bpf_object(const std::string& name) {
     return std::string(dir ? dir : "build/bpf") + "/" + name;
 }
 
-AgentProcess::AgentProcess(const std::vector<std::string>& args, const fs::path& run_dir) {
+AgentProcess::AgentProcess(const std::vector<std::string>& args, const fs::path& run_dir,
+                           const std::string& netns) {
     fs::create_directories(run_dir);
     out_ = run_dir / "agent.out";
     err_ = run_dir / "agent.err";
@@ -127,6 +128,8 @@ AgentProcess::AgentProcess(const std::vector<std::string>& args, const fs::path&
     spec.argv = {agent_binary()};
     spec.argv.insert(spec.argv.end(), args.begin(), args.end());
     spec.env = {{"CHIMA_RUN_DIR", run_dir.string()}};
+    if (!netns.empty())
+        spec.netns_path = "/run/netns/" + netns;
     spec.out = process::Output::append_to(out_.string());
     spec.err = process::Output::append_to(err_.string());
     child_.emplace(process::Child::spawn(spec));

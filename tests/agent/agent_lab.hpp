@@ -68,7 +68,8 @@ class LabelledFlow {
 class AgentProcess {
   public:
     // argv after the binary; CHIMA_RUN_DIR is `run_dir`.
-    AgentProcess(const std::vector<std::string>& args, const std::filesystem::path& run_dir);
+    AgentProcess(const std::vector<std::string>& args, const std::filesystem::path& run_dir,
+                 const std::string& netns = "");
     ~AgentProcess();
     const nlohmann::json& ready() const { return ready_; }
     uint16_t p4runtime_port() const;

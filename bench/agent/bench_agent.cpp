@@ -150,6 +150,19 @@ int main(int argc, char** argv) {
         ForwardingIds ids = forwarding_ids(template_p4info());
         auto direct = bpf::SwitchPipeline::open(kSwitchPins);
 
+        // ---- the transport's floor: an empty RPC (Capabilities) over the same channel
+        std::vector<double> empty_us;
+        for (int i = 0; i < entries; ++i) {
+            grpc::ClientContext c;
+            ::p4::v1::CapabilitiesRequest req;
+            ::p4::v1::CapabilitiesResponse resp;
+            auto t0 = Clock::now();
+            require_ok(stub->Capabilities(&c, req, &resp), "capabilities");
+            empty_us.push_back(us(Clock::now() - t0));
+        }
+        out["empty_rpc"] = {{"p50_us", percentile(empty_us, 0.5)},
+                            {"p99_us", percentile(empty_us, 0.99)}};
+
         // ---- single-entry latency, alternated rounds
         std::vector<double> rpc_us, map_us;
         uint32_t base = 0x0b000000;  // 11.0.0.0/8, routes nobody uses

@@ -138,9 +138,7 @@ int main(int argc, char** argv) {
     nlohmann::json out;
     try {
         EndpointLab lab;
-        AgentProcess agent({"--name", "p4t", "--switch", "--ports",
-                            std::string(kPort1) + "," + kPort2, "--listen", "127.0.0.1:0"},
-                           kRun);
+        AgentProcess agent(switch_args(), kRun);
         auto stub = p4runtime_stub(agent.p4runtime_port());
         Controller ctl(*stub, 1, 1);
         if (!ctl.stream().next_arbitration())

@@ -108,14 +108,21 @@ LabelledFlow::~LabelledFlow() {
     bpf::HostClient::remove(kClientPins);
 }
 
+std::vector<std::string> switch_args(std::vector<std::string> extra, const std::string& listen) {
+    std::vector<std::string> a = {"--name", "p4t", "--switch", "--ports",
+                                  std::string(kPort1) + "," + kPort2, "--listen", listen};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+}
+
 std::string agent_binary() {
     const char* bin = std::getenv("CHIMA_BIN");
-    return std::string(bin ? bin : "build/bin") + "/chima-agent";
+    return std::string(bin ? bin : CHIMA_TEST_BIN_DIR) + "/chima-agent";
 }
 
 std::string bpf_object(const std::string& name) {
     const char* dir = std::getenv("CHIMA_BPF_DIR");
-    return std::string(dir ? dir : "build/bpf") + "/" + name;
+    return std::string(dir ? dir : CHIMA_TEST_BPF_DIR) + "/" + name;
 }
 
 AgentProcess::AgentProcess(const std::vector<std::string>& args, const fs::path& run_dir,

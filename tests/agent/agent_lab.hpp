@@ -84,6 +84,11 @@ class AgentProcess {
     nlohmann::json ready_;
 };
 
+// The argv of an agent with the switch role on the lab's two ports ("p4t", P4Runtime on a
+// free loopback port unless `listen` says otherwise), then `extra`.
+std::vector<std::string> switch_args(std::vector<std::string> extra = {},
+                                     const std::string& listen = "127.0.0.1:0");
+
 // Where tests find the built tools and objects.
 std::string agent_binary();
 std::string bpf_object(const std::string& name);  // CHIMA_BPF_DIR/<name>

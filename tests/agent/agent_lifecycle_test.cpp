@@ -16,14 +16,6 @@ namespace {
 
 const fs::path kRun = "/tmp/chima-agent-test";
 
-std::vector<std::string> switch_args(std::vector<std::string> extra = {},
-                                     const std::string& listen = "127.0.0.1:0") {
-    std::vector<std::string> a = {"--name", "p4t", "--switch", "--ports",
-                                  std::string(kPort1) + "," + kPort2, "--listen", listen};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return a;
-}
-
 bool tc_attached(const std::string& ifname) {
     auto r = chima::process::run({"tc", "filter", "show", "dev", ifname, "ingress"});
     return r.out.find("bpf") != std::string::npos;

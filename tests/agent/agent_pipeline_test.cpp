@@ -28,13 +28,6 @@ namespace {
 const fs::path kRun = "/tmp/chima-agent-test";
 const fs::path kSwitchPins = "/sys/fs/bpf/chima/agent/p4t/switch";
 
-std::vector<std::string> switch_args(std::vector<std::string> extra = {}) {
-    std::vector<std::string> a = {"--name", "p4t", "--switch", "--ports",
-                                  std::string(kPort1) + "," + kPort2, "--listen", "127.0.0.1:0"};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return a;
-}
-
 ::p4::v1::ForwardingPipelineConfig config(const std::map<uint32_t, std::string>& fns,
                                           uint64_t cookie = 0) {
     ::p4::v1::ForwardingPipelineConfig c;

@@ -36,9 +36,8 @@ TEST_CASE("agent: P4Runtime with mutual TLS refuses clients without a CA-signed 
     if (skip_without_dependency(pki.ok, "the openssl command"))
         return;
     EndpointLab lab;
-    AgentProcess agent({"--name", "p4t", "--switch", "--ports", std::string(kPort1) + "," + kPort2,
-                        "--listen", "127.0.0.1:0", "--tls-cert", pki.file("server.pem"),
-                        "--tls-key", pki.file("server.key"), "--tls-ca", pki.file("ca.pem")},
+    AgentProcess agent(switch_args({"--tls-cert", pki.file("server.pem"), "--tls-key",
+                                    pki.file("server.key"), "--tls-ca", pki.file("ca.pem")}),
                        "/tmp/chima-agent-test");
     CHECK(agent.ready()["switch"]["tls"] == true);
     uint16_t port = agent.p4runtime_port();

@@ -71,9 +71,7 @@ struct Names {
 class Lab {
   public:
     Lab()
-        : agent_({"--name", "p4t", "--switch", "--ports", std::string(kPort1) + "," + kPort2,
-                  "--listen", "127.0.0.1:0"},
-                 kRun),
+        : agent_(switch_args(), kRun),
           stub_(p4runtime_stub(agent_.p4runtime_port())),
           ctl(*stub_, 1, 1) {
         REQUIRE(ctl.stream().next_arbitration());

@@ -40,7 +40,9 @@ for ((round = 1; round <= rounds; round++)); do
         l=s0-s2
     fi
     violation="{\"type\":\"violation\",\"chain\":\"minimal\",\"section\":\"end-to-end\",\"metric\":\"latency\",\"worst\":{\"type\":\"link\",\"a\":\"${l%-*}\",\"b\":\"${l#*-}\",\"key\":\"$l\",\"value_ns\":51000000}}"
-    delay_ms=$((RANDOM % 2500))
+    # Odd rounds kill early (a relocation takes longer than 400 ms, so these kill one in
+    # progress), even rounds anywhere up to 2.5 s (early, late, or after it finished).
+    if ((round % 2)); then delay_ms=$((RANDOM % 400)); else delay_ms=$((RANDOM % 2500)); fi
     "${relocate[@]}" --once <<<"$violation" > "$state/round.jsonl" 2> "$state/round.log" &
     pid=$!
     sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"

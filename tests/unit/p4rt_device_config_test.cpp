@@ -18,7 +18,7 @@ namespace {
 
 std::string passthrough_object() {
     const char* dir = std::getenv("CHIMA_BPF_DIR");
-    std::string path = std::string(dir ? dir : "build/bpf") + "/testfn_passthrough.bpf.o";
+    std::string path = std::string(dir ? dir : CHIMA_TEST_BPF_DIR) + "/testfn_passthrough.bpf.o";
     std::ifstream in(path, std::ios::binary);
     std::string bytes{std::istreambuf_iterator<char>(in), {}};
     REQUIRE_MESSAGE(!bytes.empty(), "no " << path << " (the build makes it)");

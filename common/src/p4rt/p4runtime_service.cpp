@@ -106,6 +106,15 @@ Status P4RuntimeService::check_device(uint64_t device_id) const {
     return Status::OK;
 }
 
+template <class Request>
+Status P4RuntimeService::check_primary(const Request& request) const {
+    // Checked in the specification's order: the device, then the writer.
+    if (Status s = check_device(request.device_id()); !s.ok())
+        return s;
+    return arbitration_.check_writer(request.role(), &request.election_id(),
+                                     request.has_election_id());
+}
+
 Status P4RuntimeService::Capabilities(grpc::ServerContext*, const ::p4::v1::CapabilitiesRequest*,
                                       ::p4::v1::CapabilitiesResponse* response) {
     response->set_p4runtime_api_version(kApiVersion);
@@ -305,11 +314,7 @@ Status P4RuntimeService::SetForwardingPipelineConfig(grpc::ServerContext*,
                                                      const SetRequest* request,
                                                      ::p4::v1::SetForwardingPipelineConfigResponse*) {
     std::lock_guard lock(mutex_);
-    if (Status s = check_device(request->device_id()); !s.ok())
-        return s;
-    if (Status s = arbitration_.check_writer(request->role(), &request->election_id(),
-                                             request->has_election_id());
-        !s.ok())
+    if (Status s = check_primary(*request); !s.ok())
         return s;
     const auto action = request->action();
     if (action == SetRequest::UNSPECIFIED)
@@ -403,11 +408,7 @@ Status P4RuntimeService::Write(grpc::ServerContext*, const ::p4::v1::WriteReques
                                ::p4::v1::WriteResponse*) {
     using Atomicity = ::p4::v1::WriteRequest;
     std::lock_guard lock(mutex_);
-    if (Status s = check_device(request->device_id()); !s.ok())
-        return s;
-    if (Status s = arbitration_.check_writer(request->role(), &request->election_id(),
-                                             request->has_election_id());
-        !s.ok())
+    if (Status s = check_primary(*request); !s.ok())
         return s;
     if (!committed_)
         return Status(StatusCode::FAILED_PRECONDITION,

@@ -80,6 +80,9 @@ class P4RuntimeService final : public ::p4::v1::P4Runtime::Service {
     void load_function(const DeviceFunction& f);
     void deliver(std::vector<Notice>& notices);
     grpc::Status check_device(uint64_t device_id) const;
+    // A Write or SetForwardingPipelineConfig: this device, from the role's primary.
+    template <class Request>
+    grpc::Status check_primary(const Request& request) const;
 
     bpf::SwitchPipeline& pipeline_;
     ServiceOptions options_;

@@ -143,8 +143,9 @@ int main(int argc, char** argv) {
         Controller ctl(*stub, 1, 1);
         if (!ctl.stream().next_arbitration())
             throw chima::RuntimeError("no arbitration answer");
-        require_ok(ctl.set_pipeline(Set::VERIFY_AND_COMMIT, config({{5, "testfn_passthrough.bpf.o"}})),
-                   "pipeline");
+        require_ok(
+            ctl.set_pipeline(Set::VERIFY_AND_COMMIT, config({{5, "testfn_passthrough.bpf.o"}})),
+            "pipeline");
         ForwardingIds ids = forwarding_ids(template_p4info());
         auto direct = bpf::SwitchPipeline::open(kSwitchPins);
 

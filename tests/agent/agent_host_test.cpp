@@ -71,15 +71,16 @@ class HostLab {
 };
 
 std::vector<std::string> host_args(bool keep = false) {
-    std::vector<std::string> a = {"--name", "h1",  "--host", "--uplink", "eth0",
-                                  "--net",  kNet,  "--api",  "127.0.0.1:0"};
+    std::vector<std::string> a = {"--name", "h1", "--host", "--uplink",   "eth0",
+                                  "--net",  kNet, "--api",  "127.0.0.1:0"};
     if (keep)
         a.push_back("--keep");
     return a;
 }
 
 std::optional<LabelStack> pinned_flow() {
-    return bpf::HostClient::open(kHostPins).flow(*Ipv4::parse("10.0.0.1"), *Ipv4::parse("10.0.0.2"));
+    return bpf::HostClient::open(kHostPins).flow(*Ipv4::parse("10.0.0.1"),
+                                                 *Ipv4::parse("10.0.0.2"));
 }
 
 }  // namespace

@@ -11,7 +11,6 @@
 #include <fstream>
 #include <sstream>
 
-
 #include "chima/bpf/host_client.hpp"
 #include "chima/content_hash.hpp"
 #include "chima/label_stack.hpp"
@@ -63,8 +62,8 @@ EndpointLab::EndpointLab() {
     for (int i = 0; i < 2; ++i) {
         auto [ns, port] = ends[i];
         ip({"link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns});
-        process::run_checked({"sysctl", "-qw", std::string("net.ipv6.conf.") + port +
-                                                   ".disable_ipv6=1"});
+        process::run_checked(
+            {"sysctl", "-qw", std::string("net.ipv6.conf.") + port + ".disable_ipv6=1"});
         ip({"link", "set", port, "up"});
         ip({"-n", ns, "addr", "add", std::string(ips[i]) + "/24", "dev", "eth0"});
         ip({"-n", ns, "link", "set", "eth0", "up"});
@@ -72,10 +71,10 @@ EndpointLab::EndpointLab() {
         net::disable_offloads(i == 0 ? *a_ : *b_, "eth0");
     }
     // Static neighbours: the switch does not rewrite MACs, and nothing answers ARP.
-    ip({"-n", kNsA, "neigh", "replace", kIpB, "lladdr", mac_in(kNsB, "eth0"), "dev", "eth0",
-        "nud", "permanent"});
-    ip({"-n", kNsB, "neigh", "replace", kIpA, "lladdr", mac_in(kNsA, "eth0"), "dev", "eth0",
-        "nud", "permanent"});
+    ip({"-n", kNsA, "neigh", "replace", kIpB, "lladdr", mac_in(kNsB, "eth0"), "dev", "eth0", "nud",
+        "permanent"});
+    ip({"-n", kNsB, "neigh", "replace", kIpA, "lladdr", mac_in(kNsA, "eth0"), "dev", "eth0", "nud",
+        "permanent"});
 }
 
 EndpointLab::~EndpointLab() {
@@ -109,8 +108,9 @@ LabelledFlow::~LabelledFlow() {
 }
 
 std::vector<std::string> switch_args(std::vector<std::string> extra, const std::string& listen) {
-    std::vector<std::string> a = {"--name", "p4t", "--switch", "--ports",
-                                  std::string(kPort1) + "," + kPort2, "--listen", listen};
+    std::vector<std::string> a = {
+        "--name",   "p4t", "--switch", "--ports", std::string(kPort1) + "," + kPort2,
+        "--listen", listen};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
 }
@@ -187,9 +187,9 @@ std::unique_ptr<::p4::v1::P4Runtime::Stub> p4runtime_stub(
     uint16_t port, std::shared_ptr<grpc::ChannelCredentials> creds) {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(64 << 20);
-    auto channel = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
-                                             creds ? creds : grpc::InsecureChannelCredentials(),
-                                             args);
+    auto channel =
+        grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
+                                  creds ? creds : grpc::InsecureChannelCredentials(), args);
     return ::p4::v1::P4Runtime::NewStub(channel);
 }
 
@@ -355,8 +355,8 @@ namespace {
     if (!diags.empty())
         throw RuntimeError("the merged program: " + diags.list().front().str());
     ::p4::config::v1::P4Info info;
-    auto status = google::protobuf::util::JsonStringToMessage(
-        p4::p4runtime_info(*program).dump(), &info);
+    auto status =
+        google::protobuf::util::JsonStringToMessage(p4::p4runtime_info(*program).dump(), &info);
     if (!status.ok())
         throw RuntimeError("P4Info JSON: " + status.ToString());
     return info;
@@ -389,10 +389,10 @@ namespace {
         d.hash = fnv1a_hex(d.object);
         d.program = compiled.p4info.value("program", "");
         d.p4info = compiled.p4info;
-        d.p4runtime_info =
-            p4::p4runtime_info(p4::check_function_file(f.file, f.control), f.slot);
+        d.p4runtime_info = p4::p4runtime_info(p4::check_function_file(f.file, f.control), f.slot);
         c.functions.push_back(d);
-        injected.push_back({f.slot, compiled.control, std::string{std::istreambuf_iterator<char>(src), {}}});
+        injected.push_back(
+            {f.slot, compiled.control, std::string{std::istreambuf_iterator<char>(src), {}}});
     }
     ::p4::v1::ForwardingPipelineConfig config;
     *config.mutable_p4info() = merged_p4info(injected);

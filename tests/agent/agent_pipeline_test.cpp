@@ -70,8 +70,8 @@ TEST_CASE("agent: every SetForwardingPipelineConfig action and GetForwardingPipe
     ::p4::v1::ForwardingPipelineConfig got;
 
     // Refusals change nothing.
-    CHECK(ctl.set_pipeline(Set::UNSPECIFIED, config({{5, "testfn_passthrough.bpf.o"}})).error_code() ==
-          StatusCode::INVALID_ARGUMENT);
+    CHECK(ctl.set_pipeline(Set::UNSPECIFIED, config({{5, "testfn_passthrough.bpf.o"}}))
+              .error_code() == StatusCode::INVALID_ARGUMENT);
     CHECK(ctl.set_pipeline(Set::VERIFY_AND_COMMIT, std::nullopt).error_code() ==
           StatusCode::INVALID_ARGUMENT);
     auto corrupt = config({});
@@ -93,7 +93,8 @@ TEST_CASE("agent: every SetForwardingPipelineConfig action and GetForwardingPipe
     CHECK_FALSE(got.has_p4info());
 
     // VERIFY_AND_SAVE, then COMMIT (which takes no config).
-    CHECK(ctl.set_pipeline(Set::VERIFY_AND_SAVE, config({{5, "testfn_passthrough.bpf.o"}}, 42)).ok());
+    CHECK(
+        ctl.set_pipeline(Set::VERIFY_AND_SAVE, config({{5, "testfn_passthrough.bpf.o"}}, 42)).ok());
     CHECK(slot_program(5) == 0);
     CHECK(ctl.set_pipeline(Set::COMMIT, config({})).error_code() == StatusCode::INVALID_ARGUMENT);
     CHECK(ctl.set_pipeline(Set::COMMIT, std::nullopt).ok());
@@ -143,8 +144,8 @@ TEST_CASE("agent: RECONCILE_AND_COMMIT swaps functions under traffic without los
     auto stub = p4runtime_stub(agent.p4runtime_port());
     Controller ctl(*stub, 1, 1);
     REQUIRE(ctl.stream().next_arbitration());
-    REQUIRE(ctl.set_pipeline(Set::VERIFY_AND_COMMIT,
-                             config({{5, "testfn_passthrough.bpf.o"}, {6, "testfn_passthrough.bpf.o"}}))
+    REQUIRE(ctl.set_pipeline(Set::VERIFY_AND_COMMIT, config({{5, "testfn_passthrough.bpf.o"},
+                                                             {6, "testfn_passthrough.bpf.o"}}))
                 .ok());
     LabelledFlow flow(lab, 5);
     UdpStream traffic(lab, 5001, 5000);
@@ -178,9 +179,9 @@ TEST_CASE("agent: a warm restart with --keep loses no packet and adopts the pipe
         auto stub = p4runtime_stub(agent->p4runtime_port());
         Controller ctl(*stub, 1, 1);
         REQUIRE(ctl.stream().next_arbitration());
-        REQUIRE(ctl.set_pipeline(Set::VERIFY_AND_COMMIT,
-                                 config({{5, "testfn_passthrough.bpf.o"}}, 99))
-                    .ok());
+        REQUIRE(
+            ctl.set_pipeline(Set::VERIFY_AND_COMMIT, config({{5, "testfn_passthrough.bpf.o"}}, 99))
+                .ok());
         five = slot_program(5);
     }
     LabelledFlow flow(lab, 5);
@@ -188,7 +189,7 @@ TEST_CASE("agent: a warm restart with --keep loses no packet and adopts the pipe
     REQUIRE_MESSAGE(eventually([&] { return traffic.received() > 500; }), dataplane_report());
 
     CHECK(agent->stop().ok());
-    CHECK(fs::exists(kSwitchPins));  // kept
+    CHECK(fs::exists(kSwitchPins));      // kept
     std::this_thread::sleep_for(200ms);  // the data plane forwards with no agent at all
     agent.emplace(switch_args({"--keep"}), kRun);
     CHECK(agent->ready()["switch"]["adopted"] == true);

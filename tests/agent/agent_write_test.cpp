@@ -76,8 +76,9 @@ class Lab {
           ctl(*stub_, 1, 1) {
         REQUIRE(ctl.stream().next_arbitration());
         const char* root = std::getenv("CHIMA_ROOT");
-        config = compiled_pipeline({{3, std::string(root ? root : ".") + "/p4/functions/firewall.p4", ""}},
-                                   kRun / "p4build");
+        config = compiled_pipeline(
+            {{3, std::string(root ? root : ".") + "/p4/functions/firewall.p4", ""}},
+            kRun / "p4build");
         auto pushed = ctl.set_pipeline(Set::VERIFY_AND_COMMIT, config);
         REQUIRE_MESSAGE(pushed.ok(), pushed.error_message());
     }
@@ -149,7 +150,8 @@ std::vector<int> codes(const grpc::Status& s) {
 TEST_CASE("agent: Write of the forwarding table changes real forwarding") {
     Lab lab;
     CHECK_FALSE(lab.endpoints.ping_a_to_b());
-    REQUIRE(lab.ctl.write({lab.route(Update::INSERT, kIpB, 2), lab.route(Update::INSERT, kIpA, 1)}).ok());
+    REQUIRE(lab.ctl.write({lab.route(Update::INSERT, kIpB, 2), lab.route(Update::INSERT, kIpA, 1)})
+                .ok());
     CHECK(lab.endpoints.ping_a_to_b());
     REQUIRE(lab.ctl.write({lab.route(Update::MODIFY, kIpB, 1)}).ok());  // b is not behind port 1
     CHECK_FALSE(lab.endpoints.ping_a_to_b());
@@ -189,8 +191,11 @@ TEST_CASE("agent: Write refusals carry the specification's codes and change noth
           int(StatusCode::OUT_OF_RANGE));
     // An unknown action id.
     auto bad_action = lab.route(Update::INSERT, "10.77.0.51", 2);
-    bad_action.mutable_entity()->mutable_table_entry()->mutable_action()->mutable_action()->set_action_id(
-        0x01ffffff);
+    bad_action.mutable_entity()
+        ->mutable_table_entry()
+        ->mutable_action()
+        ->mutable_action()
+        ->set_action_id(0x01ffffff);
     CHECK(one(bad_action) == int(StatusCode::INVALID_ARGUMENT));
     // A ternary table without a priority.
     CHECK(one(lab.acl(Update::INSERT, kIpA, 0)) == int(StatusCode::INVALID_ARGUMENT));
@@ -223,10 +228,10 @@ TEST_CASE("agent: a failed batch reports every update, and ROLLBACK_ON_ERROR und
     CHECK(lab.read_table(fwd).size() == 3);
 
     // ROLLBACK_ON_ERROR: all or nothing.
-    s = lab.ctl.write({lab.route(Update::INSERT, "10.77.1.4", 2),
-                       lab.route(Update::DELETE, "10.77.1.2", 2),
-                       lab.route(Update::INSERT, "10.77.1.1", 2)},
-                      ::p4::v1::WriteRequest::ROLLBACK_ON_ERROR);
+    s = lab.ctl.write(
+        {lab.route(Update::INSERT, "10.77.1.4", 2), lab.route(Update::DELETE, "10.77.1.2", 2),
+         lab.route(Update::INSERT, "10.77.1.1", 2)},
+        ::p4::v1::WriteRequest::ROLLBACK_ON_ERROR);
     CHECK(s.error_code() == StatusCode::UNKNOWN);
     auto c = codes(s);
     REQUIRE(c.size() == 3);
@@ -242,8 +247,9 @@ TEST_CASE("agent: a failed batch reports every update, and ROLLBACK_ON_ERROR und
     CHECK(dsts.count(bytes_of(ip("10.77.1.4"), 4)) == 0);
 
     // DATAPLANE_ATOMIC is refused as a whole.
-    CHECK(lab.ctl.write({lab.route(Update::INSERT, "10.77.1.5", 2)},
-                        ::p4::v1::WriteRequest::DATAPLANE_ATOMIC)
+    CHECK(lab.ctl
+              .write({lab.route(Update::INSERT, "10.77.1.5", 2)},
+                     ::p4::v1::WriteRequest::DATAPLANE_ATOMIC)
               .error_code() == StatusCode::UNIMPLEMENTED);
 }
 
@@ -251,8 +257,9 @@ TEST_CASE("agent: Read wildcards return what was written, in canonical form") {
     Lab lab;
     auto n = lab.names();
     // A non-canonical port (two bytes) reads back as one byte.
-    REQUIRE(lab.ctl.write({lab.route(Update::INSERT, kIpB, 2), lab.route(Update::INSERT, kIpA, 1),
-                           lab.acl(Update::INSERT, "10.9.9.9", 7)})
+    REQUIRE(lab.ctl
+                .write({lab.route(Update::INSERT, kIpB, 2), lab.route(Update::INSERT, kIpA, 1),
+                        lab.acl(Update::INSERT, "10.9.9.9", 7)})
                 .ok());
     ::p4::v1::Entity all;
     all.mutable_table_entry();  // table_id 0: every table

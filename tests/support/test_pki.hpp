@@ -54,8 +54,8 @@ class TestPki {
     // <name>.key and <name>.pem: a P-256 key and its certificate for 127.0.0.1, signed by
     // <ca> (self-signed when ca is empty).
     bool make(const std::string& name, const std::string& ca) const {
-        if (!openssl({"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
-                      "-out", name + ".key"}))
+        if (!openssl({"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out",
+                      name + ".key"}))
             return false;
         if (ca.empty())
             return openssl({"req", "-x509", "-new", "-key", name + ".key", "-out", name + ".pem",

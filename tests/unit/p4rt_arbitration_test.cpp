@@ -10,8 +10,8 @@ using grpc::StatusCode;
 
 namespace {
 
-::p4::v1::MasterArbitrationUpdate arbitrate(uint64_t device, uint64_t low, const char* role = nullptr,
-                                          bool with_election = true) {
+::p4::v1::MasterArbitrationUpdate arbitrate(uint64_t device, uint64_t low,
+                                            const char* role = nullptr, bool with_election = true) {
     ::p4::v1::MasterArbitrationUpdate m;
     m.set_device_id(device);
     if (with_election)
@@ -85,8 +85,7 @@ TEST_CASE("p4rt arbitration: refusals end the stream with the specification's co
     CHECK_FALSE(a.known(2));
     // A stream keeps its device and its role.
     CHECK(a.update(1, arbitrate(8, 3), n).error_code() == StatusCode::FAILED_PRECONDITION);
-    CHECK(a.update(1, arbitrate(7, 3, "other"), n).error_code() ==
-          StatusCode::FAILED_PRECONDITION);
+    CHECK(a.update(1, arbitrate(7, 3, "other"), n).error_code() == StatusCode::FAILED_PRECONDITION);
     // The same id in another role is another client.
     CHECK(a.update(3, arbitrate(7, 3, "other"), n).ok());
 }
@@ -95,7 +94,7 @@ TEST_CASE("p4rt arbitration: roles elect separately, an unset election id is nev
     Arbitration a(1);
     std::vector<Notice> n;
     REQUIRE(a.update(1, arbitrate(1, 0, nullptr, false), n).ok());
-    CHECK(told(n)[1] == int(StatusCode::NOT_FOUND));  // no primary at all
+    CHECK(told(n)[1] == int(StatusCode::NOT_FOUND));            // no primary at all
     CHECK_FALSE(n[0].message.arbitration().has_election_id());  // never a primary: unset
     n.clear();
     REQUIRE(a.update(2, arbitrate(1, 1, "telemetry"), n).ok());

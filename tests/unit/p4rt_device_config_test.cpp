@@ -53,8 +53,9 @@ TEST_CASE("p4rt device config: functions by slot, objects that are BPF objects o
 
     CHECK_THROWS_AS(parse_device_config("{not json"), chima::InputError);
     CHECK_THROWS_AS(parse_device_config("[1, 2]"), chima::InputError);
-    for (std::string bad : {std::string("plain text, not an object"),
-                            std::string("\x7f" "ELF") + std::string(60, '\0')}) {
+    for (std::string bad : {std::string("plain text, not an object"), std::string("\x7f"
+                                                                                  "ELF") +
+                                                                          std::string(60, '\0')}) {
         try {
             parse_device_config(config_of(bad).dump());
             FAIL("accepted a non-BPF object");

@@ -212,8 +212,9 @@ TEST_CASE("p4runtime info: equal to p4c-bm2-ss's for every function of the front
             std::string log;
             json theirs = p4c_info(program, compiled, log);
             if (theirs.is_null()) {
-                MESSAGE(entry.path().filename().string() << ": p4c wrote no P4Info (not compared):\n"
-                                                         << log);
+                MESSAGE(entry.path().filename().string()
+                        << ": p4c wrote no P4Info (not compared):\n"
+                        << log);
                 continue;
             }
             compared += compare(theirs, our_info(program), entry.path().filename().string());

@@ -84,8 +84,8 @@ void run_agent(const AgentOptions& o, const std::function<void(const nlohmann::j
     if (o.switch_role) {
         sw.emplace(SwitchNode::Options{o.name, ports});
         service = std::make_unique<p4rt::P4RuntimeService>(
-            sw->pipeline(),
-            p4rt::ServiceOptions{.device_id = o.device_id, .object_dir = sw->state_dir() / "objects"});
+            sw->pipeline(), p4rt::ServiceOptions{.device_id = o.device_id,
+                                                 .object_dir = sw->state_dir() / "objects"});
         if (sw->adopted())
             service->restore_state(sw->kept_state());
         grpc::ServerBuilder builder;

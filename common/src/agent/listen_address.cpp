@@ -67,8 +67,7 @@ ListenAddress parse_listen_address(const std::string& text, uint16_t default_por
         if (host.empty())
             host = "127.0.0.1";
         if (host != "localhost" && !is_ipv4(host))
-            throw InputError("listen address '" + text + "': '" + host +
-                                 "' is not an IPv4 address",
+            throw InputError("listen address '" + text + "': '" + host + "' is not an IPv4 address",
                              "give an address (names other than localhost are not resolved)");
     }
     at.host = host == "localhost" ? "127.0.0.1" : host;
@@ -99,9 +98,10 @@ void require_secure_listener(const std::string& flag, const ListenAddress& at,
                              " is not a loopback address: it needs TLS (--tls-cert, --tls-key, "
                              "--tls-ca)",
                          "or say --insecure to serve it in plain text anyway");
-    spdlog::warn("{} {}: serving without TLS (--insecure): anyone who reaches it controls the "
-                 "node",
-                 flag, at.str());
+    spdlog::warn(
+        "{} {}: serving without TLS (--insecure): anyone who reaches it controls the "
+        "node",
+        flag, at.str());
 }
 
 std::optional<TlsFiles> tls_files_from_flags(const std::string& cert, const std::string& key,

@@ -119,17 +119,17 @@ SwitchNode::SwitchNode(Options options) : options_(std::move(options)) {
         if (ifindex == 0)
             throw RuntimeError("port " + std::to_string(p.number) + ": no interface " + p.ifname +
                                " in this namespace");
-        ports_.push_back({p, ifindex,
-                          driver_of(p.ifname) == "veth" ? PortDelivery::Peer
-                                                        : PortDelivery::Transmit});
+        ports_.push_back(
+            {p, ifindex,
+             driver_of(p.ifname) == "veth" ? PortDelivery::Peer : PortDelivery::Transmit});
     }
 
     fs::path state_file = state_dir_ / kStateFile;
     bool pinned = fs::exists(pin_dir_);
     if (pinned && fs::exists(state_file)) {
         nlohmann::json kept = nlohmann::json::parse(read_file(state_file.string()), nullptr, false);
-        bool same_ports = !kept.is_discarded() && kept.contains("ports") &&
-                          kept["ports"] == status()["ports"];
+        bool same_ports =
+            !kept.is_discarded() && kept.contains("ports") && kept["ports"] == status()["ports"];
         if (same_ports) {
             pipeline_.emplace(bpf::SwitchPipeline::open(pin_dir_));
             adopted_ = true;

@@ -40,9 +40,10 @@ Status Arbitration::update(StreamId stream, const ::p4::v1::MasterArbitrationUpd
     if (election) {
         for (const auto& [id, c] : streams_)
             if (id != stream && c.role == role && c.election == election)
-                return Status(StatusCode::INVALID_ARGUMENT,
-                              "election id " + election->str() + " is in use by another client "
-                                                                 "of role '" + role + "'");
+                return Status(StatusCode::INVALID_ARGUMENT, "election id " + election->str() +
+                                                                " is in use by another client "
+                                                                "of role '" +
+                                                                role + "'");
     }
 
     RoleState& rs = roles_[role];
@@ -96,9 +97,9 @@ Status Arbitration::check_writer(const std::string& role, const ::p4::v1::Uint12
     auto rs = roles_.find(role);
     auto id = ElectionId::from(election, has_election);
     if (rs == roles_.end() || !rs->second.primary)
-        return Status(StatusCode::PERMISSION_DENIED,
-                      "no primary client for role '" + role +
-                          "': open a StreamChannel and arbitrate first");
+        return Status(
+            StatusCode::PERMISSION_DENIED,
+            "no primary client for role '" + role + "': open a StreamChannel and arbitrate first");
     const Client& primary = streams_.at(*rs->second.primary);
     if (!id || primary.election != id)
         return Status(StatusCode::PERMISSION_DENIED,
@@ -108,7 +109,8 @@ Status Arbitration::check_writer(const std::string& role, const ::p4::v1::Uint12
     return Status::OK;
 }
 
-::p4::v1::StreamMessageResponse Arbitration::notice_for(const std::string& role, StreamId to) const {
+::p4::v1::StreamMessageResponse Arbitration::notice_for(const std::string& role,
+                                                        StreamId to) const {
     // "Client Arbitration Notifications": the highest election id seen (unset when there
     // never was a primary), and the recipient's standing in the status.
     const RoleState& rs = roles_.at(role);

@@ -14,7 +14,9 @@ namespace {
 
 // What is wrong with `bytes` as a BPF object ("" when nothing).
 std::string bpf_object_problem(const std::string& bytes) {
-    if (bytes.size() < sizeof(Elf64_Ehdr) || bytes.compare(0, 4, "\x7f" "ELF") != 0)
+    if (bytes.size() < sizeof(Elf64_Ehdr) || bytes.compare(0, 4,
+                                                           "\x7f"
+                                                           "ELF") != 0)
         return "is not an ELF object";
     Elf64_Ehdr h;
     std::memcpy(&h, bytes.data(), sizeof h);
@@ -31,14 +33,15 @@ DeviceConfig parse_device_config(const std::string& bytes) {
         return config;
     auto doc = nlohmann::json::parse(bytes, nullptr, false);
     if (doc.is_discarded() || !doc.is_object())
-        throw InputError("p4_device_config: not a JSON object",
-                         "chima-compile writes one per switch: build/p4/<switch>.device-config.json");
+        throw InputError(
+            "p4_device_config: not a JSON object",
+            "chima-compile writes one per switch: build/p4/<switch>.device-config.json");
     p4::DeviceConfig parsed = p4::device_config_from_json(doc);
     for (size_t i = 0; i < parsed.functions.size(); ++i) {
         auto& f = parsed.functions[i];
         if (auto problem = bpf_object_problem(f.object); !problem.empty())
-            throw InputError("device config: /functions/" + std::to_string(i) +
-                             "/object_base64 " + problem);
+            throw InputError("device config: /functions/" + std::to_string(i) + "/object_base64 " +
+                             problem);
         uint32_t slot = f.slot;
         config.functions.emplace(slot, std::move(f));
     }

@@ -52,10 +52,11 @@ Status batch_failure(const std::vector<::p4::v1::Error>& errors, const std::stri
         bad += e.canonical_code() != 0;
         details.add_details()->PackFrom(e);
     }
-    std::string message = std::to_string(bad) + " of " + std::to_string(errors.size()) + " " +
-                          what + " failed";
+    std::string message =
+        std::to_string(bad) + " of " + std::to_string(errors.size()) + " " + what + " failed";
     for (const auto& e : errors)
-        if (e.canonical_code() != 0 && e.canonical_code() != static_cast<int>(StatusCode::ABORTED)) {
+        if (e.canonical_code() != 0 &&
+            e.canonical_code() != static_cast<int>(StatusCode::ABORTED)) {
             message += ": " + e.message();
             break;
         }
@@ -85,7 +86,8 @@ class P4RuntimeService::StreamOut {
   private:
     std::mutex mutex_;
     bool open_ = true;
-    grpc::ServerReaderWriter<::p4::v1::StreamMessageResponse, ::p4::v1::StreamMessageRequest>* stream_;
+    grpc::ServerReaderWriter<::p4::v1::StreamMessageResponse, ::p4::v1::StreamMessageRequest>*
+        stream_;
 };
 
 P4RuntimeService::P4RuntimeService(bpf::SwitchPipeline& pipeline, ServiceOptions options)
@@ -138,7 +140,8 @@ void P4RuntimeService::deliver(std::vector<Notice>& notices) {
 
 Status P4RuntimeService::StreamChannel(
     grpc::ServerContext* context,
-    grpc::ServerReaderWriter<::p4::v1::StreamMessageResponse, ::p4::v1::StreamMessageRequest>* stream) {
+    grpc::ServerReaderWriter<::p4::v1::StreamMessageResponse, ::p4::v1::StreamMessageRequest>*
+        stream) {
     StreamId id = next_stream_++;
     auto out = std::make_shared<StreamOut>(stream);
     {
@@ -182,8 +185,8 @@ Status P4RuntimeService::StreamChannel(
         }
         ::p4::v1::StreamMessageResponse r;
         auto* e = r.mutable_error();
-        e->set_canonical_code(static_cast<int>(primary ? StatusCode::UNIMPLEMENTED
-                                                       : StatusCode::PERMISSION_DENIED));
+        e->set_canonical_code(
+            static_cast<int>(primary ? StatusCode::UNIMPLEMENTED : StatusCode::PERMISSION_DENIED));
         if (request.has_packet()) {
             e->set_message(primary ? "packet I/O is not supported by the eBPF switch"
                                    : "only the primary client may send packets");
@@ -310,9 +313,9 @@ void P4RuntimeService::commit(const ::p4::v1::ForwardingPipelineConfig& config, 
             fs::remove(entry.path());
 }
 
-Status P4RuntimeService::SetForwardingPipelineConfig(grpc::ServerContext*,
-                                                     const SetRequest* request,
-                                                     ::p4::v1::SetForwardingPipelineConfigResponse*) {
+Status P4RuntimeService::SetForwardingPipelineConfig(
+    grpc::ServerContext*, const SetRequest* request,
+    ::p4::v1::SetForwardingPipelineConfigResponse*) {
     std::lock_guard lock(mutex_);
     if (Status s = check_primary(*request); !s.ok())
         return s;
@@ -364,10 +367,11 @@ Status P4RuntimeService::SetForwardingPipelineConfig(grpc::ServerContext*,
         return Status(e.code, e.what());
     }
     saved_.reset();
-    spdlog::info("pipeline {} ({} functions) in {:.1f} ms", reconcile ? "reconciled" : "committed",
-                 committed_->device.functions.size(),
-                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-                     .count());
+    spdlog::info(
+        "pipeline {} ({} functions) in {:.1f} ms", reconcile ? "reconciled" : "committed",
+        committed_->device.functions.size(),
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count());
     return Status::OK;
 }
 
@@ -450,11 +454,10 @@ Status P4RuntimeService::Write(grpc::ServerContext*, const ::p4::v1::WriteReques
             }
             for (int k = 0; k < n; ++k)
                 if (k != i)
-                    errors[k] = update_error(StatusCode::ABORTED,
-                                             k < i ? "rolled back: update " + std::to_string(i) +
-                                                         " of the batch failed"
-                                                   : "not tried: update " + std::to_string(i) +
-                                                         " of the batch failed");
+                    errors[k] = update_error(
+                        StatusCode::ABORTED,
+                        k < i ? "rolled back: update " + std::to_string(i) + " of the batch failed"
+                              : "not tried: update " + std::to_string(i) + " of the batch failed");
             break;
         }
     }

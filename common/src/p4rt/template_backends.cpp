@@ -120,8 +120,8 @@ class SwitchId : public TableBackend {
                                                    " (the bits above carry "
                                                    "function ids)");
         if (is_action(t, e, ".set_switch_id") && e.params.at(1) > CHIMA_INT_MAX_HOPS)
-            fail(StatusCode::OUT_OF_RANGE, t.name + ": initial_hops is at most " +
-                                               std::to_string(CHIMA_INT_MAX_HOPS));
+            fail(StatusCode::OUT_OF_RANGE,
+                 t.name + ": initial_hops is at most " + std::to_string(CHIMA_INT_MAX_HOPS));
     }
     std::string plane_key(const TableInfo&, const EntryValue&) const override { return "id"; }
     void put(const TableInfo& t, const EntryValue& e) override {

@@ -38,8 +38,7 @@ const std::vector<TemplateTable>& template_tables() {
          switch_id_backend},
         // Flows this switch is the INT source of -> chima_int_watchlist (src, dst exact).
         {"ChimaIngress.int_source",
-         {{"hdr.ipv4.src_addr", 32, MatchKind::Exact},
-          {"hdr.ipv4.dst_addr", 32, MatchKind::Exact}},
+         {{"hdr.ipv4.src_addr", 32, MatchKind::Exact}, {"hdr.ipv4.dst_addr", 32, MatchKind::Exact}},
          {{"ChimaIngress.mark_int_source", {}}, kNoAction},
          "NoAction",
          int_watchlist_backend},

@@ -25,9 +25,9 @@ struct AgentOptions {
     uint64_t device_id = 1;
 
     bool host_role = false;
-    std::string uplink;       // --uplink
-    std::string net;          // the emulated network the host belongs to ("" = none)
-    bool bridged = false;     // a compute host (functions on a bridge behind the uplink)
+    std::string uplink;    // --uplink
+    std::string net;       // the emulated network the host belongs to ("" = none)
+    bool bridged = false;  // a compute host (functions on a bridge behind the uplink)
     ListenAddress api{"127.0.0.1", 9560};
 
     std::optional<TlsFiles> tls;
@@ -40,6 +40,7 @@ struct AgentOptions {
 // listener security. Then starts the roles, calls `ready` with a JSON description (the
 // bound addresses, ports and their delivery, whether the pipeline was adopted), waits for
 // SIGTERM/SIGINT and shuts down.
-void run_agent(const AgentOptions& options, const std::function<void(const nlohmann::json&)>& ready);
+void run_agent(const AgentOptions& options,
+               const std::function<void(const nlohmann::json&)>& ready);
 
 }  // namespace chima::agent

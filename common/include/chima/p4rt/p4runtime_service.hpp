@@ -42,16 +42,15 @@ class P4RuntimeService final : public ::p4::v1::P4Runtime::Service {
 
     grpc::Status Capabilities(grpc::ServerContext*, const ::p4::v1::CapabilitiesRequest*,
                               ::p4::v1::CapabilitiesResponse*) override;
-    grpc::Status StreamChannel(
-        grpc::ServerContext*,
-        grpc::ServerReaderWriter<::p4::v1::StreamMessageResponse, ::p4::v1::StreamMessageRequest>*)
-        override;
-    grpc::Status SetForwardingPipelineConfig(grpc::ServerContext*,
-                                             const ::p4::v1::SetForwardingPipelineConfigRequest*,
-                                             ::p4::v1::SetForwardingPipelineConfigResponse*) override;
-    grpc::Status GetForwardingPipelineConfig(grpc::ServerContext*,
-                                             const ::p4::v1::GetForwardingPipelineConfigRequest*,
-                                             ::p4::v1::GetForwardingPipelineConfigResponse*) override;
+    grpc::Status StreamChannel(grpc::ServerContext*,
+                               grpc::ServerReaderWriter<::p4::v1::StreamMessageResponse,
+                                                        ::p4::v1::StreamMessageRequest>*) override;
+    grpc::Status SetForwardingPipelineConfig(
+        grpc::ServerContext*, const ::p4::v1::SetForwardingPipelineConfigRequest*,
+        ::p4::v1::SetForwardingPipelineConfigResponse*) override;
+    grpc::Status GetForwardingPipelineConfig(
+        grpc::ServerContext*, const ::p4::v1::GetForwardingPipelineConfigRequest*,
+        ::p4::v1::GetForwardingPipelineConfigResponse*) override;
     grpc::Status Write(grpc::ServerContext*, const ::p4::v1::WriteRequest*,
                        ::p4::v1::WriteResponse*) override;
     grpc::Status Read(grpc::ServerContext*, const ::p4::v1::ReadRequest*,

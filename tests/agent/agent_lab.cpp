@@ -10,7 +10,6 @@
 #include <fstream>
 #include <sstream>
 
-
 #include "chima/content_hash.hpp"
 #include "chima/error.hpp"
 #include "chima/net/offloads.hpp"
@@ -58,8 +57,8 @@ EndpointLab::EndpointLab() {
     for (int i = 0; i < 2; ++i) {
         auto [ns, port] = ends[i];
         ip({"link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns});
-        process::run_checked({"sysctl", "-qw", std::string("net.ipv6.conf.") + port +
-                                                   ".disable_ipv6=1"});
+        process::run_checked(
+            {"sysctl", "-qw", std::string("net.ipv6.conf.") + port + ".disable_ipv6=1"});
         ip({"link", "set", port, "up"});
         ip({"-n", ns, "addr", "add", std::string(ips[i]) + "/24", "dev", "eth0"});
         ip({"-n", ns, "link", "set", "eth0", "up"});
@@ -67,10 +66,10 @@ EndpointLab::EndpointLab() {
         net::disable_offloads(i == 0 ? *a_ : *b_, "eth0");
     }
     // Static neighbours: the switch does not rewrite MACs, and nothing answers ARP.
-    ip({"-n", kNsA, "neigh", "replace", kIpB, "lladdr", mac_in(kNsB, "eth0"), "dev", "eth0",
-        "nud", "permanent"});
-    ip({"-n", kNsB, "neigh", "replace", kIpA, "lladdr", mac_in(kNsA, "eth0"), "dev", "eth0",
-        "nud", "permanent"});
+    ip({"-n", kNsA, "neigh", "replace", kIpB, "lladdr", mac_in(kNsB, "eth0"), "dev", "eth0", "nud",
+        "permanent"});
+    ip({"-n", kNsB, "neigh", "replace", kIpA, "lladdr", mac_in(kNsA, "eth0"), "dev", "eth0", "nud",
+        "permanent"});
 }
 
 EndpointLab::~EndpointLab() {
@@ -153,9 +152,9 @@ std::unique_ptr<::p4::v1::P4Runtime::Stub> p4runtime_stub(
     uint16_t port, std::shared_ptr<grpc::ChannelCredentials> creds) {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(64 << 20);
-    auto channel = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
-                                             creds ? creds : grpc::InsecureChannelCredentials(),
-                                             args);
+    auto channel =
+        grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
+                                  creds ? creds : grpc::InsecureChannelCredentials(), args);
     return ::p4::v1::P4Runtime::NewStub(channel);
 }
 
@@ -298,42 +297,12 @@ UdpStream::~UdpStream() {
 
 #include "chima/base64.hpp"
 #include "chima/deploy/compile_deployment.hpp"
-#include "chima/p4/checker.hpp"
 #include "chima/p4/compiler.hpp"
 #include "chima/p4/device_config.hpp"
-#include "chima/p4/p4runtime_info.hpp"
 
-#include <google/protobuf/util/json_util.h>
 #include "google/rpc/status.pb.h"
 
 namespace chima::test {
-
-namespace {
-
-// The P4Info of the template with `functions` injected, as chima-compile writes it.
-::p4::config::v1::P4Info merged_p4info(const std::vector<deploy::InjectedFunction>& functions) {
-    fs::path tmpl = p4::default_p4_include_dir().parent_path() / "chima.p4";
-    std::ifstream in(tmpl);
-    std::string text{std::istreambuf_iterator<char>(in), {}};
-    p4::Diagnostics diags;
-    auto program = p4::check_program(deploy::merge_program(text, functions), tmpl.string(),
-                                     p4::FrontEndOptions{}, diags);
-    if (!diags.empty())
-        throw RuntimeError("the merged program: " + diags.list().front().str());
-    ::p4::config::v1::P4Info info;
-    auto status = google::protobuf::util::JsonStringToMessage(
-        p4::p4runtime_info(*program).dump(), &info);
-    if (!status.ok())
-        throw RuntimeError("P4Info JSON: " + status.ToString());
-    return info;
-}
-
-}  // namespace
-
-::p4::config::v1::P4Info template_p4info() {
-    static const ::p4::config::v1::P4Info info = merged_p4info({});
-    return info;
-}
 
 ::p4::v1::ForwardingPipelineConfig compiled_pipeline(const std::vector<TestFunction>& functions,
                                                      const fs::path& build_dir) {
@@ -356,7 +325,8 @@ namespace {
         d.program = compiled.p4info.value("program", "");
         d.p4info = compiled.p4info;
         c.functions.push_back(d);
-        injected.push_back({f.slot, compiled.control, std::string{std::istreambuf_iterator<char>(src), {}}});
+        injected.push_back(
+            {f.slot, compiled.control, std::string{std::istreambuf_iterator<char>(src), {}}});
     }
     ::p4::v1::ForwardingPipelineConfig config;
     *config.mutable_p4info() = merged_p4info(injected);

@@ -25,6 +25,7 @@
 #include "chima/net/netns.hpp"
 #include "chima/process/child_process.hpp"
 #include "p4/v1/p4runtime.grpc.pb.h"
+#include "template_p4info.hpp"
 
 namespace chima::test {
 
@@ -94,8 +95,8 @@ class StreamClient {
 
   private:
     grpc::ClientContext context_;
-    std::unique_ptr<grpc::ClientReaderWriter<::p4::v1::StreamMessageRequest,
-                                             ::p4::v1::StreamMessageResponse>>
+    std::unique_ptr<
+        grpc::ClientReaderWriter<::p4::v1::StreamMessageRequest, ::p4::v1::StreamMessageResponse>>
         stream_;
     uint64_t election_;
     bool finished_ = false;
@@ -140,10 +141,6 @@ bool eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::second
 
 namespace chima::test {
 
-// The P4Info of the eBPF switch's template pipeline (what chima-compile writes as
-// template.p4info.json), for configs of functions without tables.
-::p4::config::v1::P4Info template_p4info();
-
 // A P4 function of p4/functions (or any file) compiled into a slot.
 struct TestFunction {
     uint32_t slot = 0;
@@ -163,16 +160,18 @@ std::string test_device_config(const std::map<uint32_t, std::string>& objects_by
 class Controller {
   public:
     Controller(::p4::v1::P4Runtime::Stub& stub, uint64_t device_id, uint64_t election)
-        : stub_(stub), device_id_(device_id), election_(election),
+        : stub_(stub),
+          device_id_(device_id),
+          election_(election),
           stream_(stub, device_id, election) {}
     StreamClient& stream() { return stream_; }
     grpc::Status set_pipeline(::p4::v1::SetForwardingPipelineConfigRequest::Action action,
                               const std::optional<::p4::v1::ForwardingPipelineConfig>& config);
     grpc::Status get_pipeline(::p4::v1::GetForwardingPipelineConfigRequest::ResponseType type,
                               ::p4::v1::ForwardingPipelineConfig& out);
-    grpc::Status write(const std::vector<::p4::v1::Update>& updates,
-                       ::p4::v1::WriteRequest::Atomicity atomicity =
-                           ::p4::v1::WriteRequest::CONTINUE_ON_ERROR);
+    grpc::Status write(
+        const std::vector<::p4::v1::Update>& updates,
+        ::p4::v1::WriteRequest::Atomicity atomicity = ::p4::v1::WriteRequest::CONTINUE_ON_ERROR);
     grpc::Status read(const std::vector<::p4::v1::Entity>& entities,
                       std::vector<::p4::v1::Entity>& out);
 

@@ -332,42 +332,12 @@ UdpStream::~UdpStream() {
 
 #include "chima/base64.hpp"
 #include "chima/deploy/compile_deployment.hpp"
-#include "chima/p4/checker.hpp"
 #include "chima/p4/compiler.hpp"
 #include "chima/p4/device_config.hpp"
-#include "chima/p4/p4runtime_info.hpp"
 
-#include <google/protobuf/util/json_util.h>
 #include "google/rpc/status.pb.h"
 
 namespace chima::test {
-
-namespace {
-
-// The P4Info of the template with `functions` injected, as chima-compile writes it.
-::p4::config::v1::P4Info merged_p4info(const std::vector<deploy::InjectedFunction>& functions) {
-    fs::path tmpl = p4::default_p4_include_dir().parent_path() / "chima.p4";
-    std::ifstream in(tmpl);
-    std::string text{std::istreambuf_iterator<char>(in), {}};
-    p4::Diagnostics diags;
-    auto program = p4::check_program(deploy::merge_program(text, functions), tmpl.string(),
-                                     p4::FrontEndOptions{}, diags);
-    if (!diags.empty())
-        throw RuntimeError("the merged program: " + diags.list().front().str());
-    ::p4::config::v1::P4Info info;
-    auto status =
-        google::protobuf::util::JsonStringToMessage(p4::p4runtime_info(*program).dump(), &info);
-    if (!status.ok())
-        throw RuntimeError("P4Info JSON: " + status.ToString());
-    return info;
-}
-
-}  // namespace
-
-::p4::config::v1::P4Info template_p4info() {
-    static const ::p4::config::v1::P4Info info = merged_p4info({});
-    return info;
-}
 
 ::p4::v1::ForwardingPipelineConfig compiled_pipeline(const std::vector<TestFunction>& functions,
                                                      const fs::path& build_dir) {

@@ -25,6 +25,7 @@
 #include "chima/net/netns.hpp"
 #include "chima/process/child_process.hpp"
 #include "p4/v1/p4runtime.grpc.pb.h"
+#include "template_p4info.hpp"
 
 namespace chima::test {
 
@@ -159,10 +160,6 @@ bool eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::second
 }  // namespace chima::test
 
 namespace chima::test {
-
-// The P4Info of the eBPF switch's template pipeline (what chima-compile writes as
-// template.p4info.json), for configs of functions without tables.
-::p4::config::v1::P4Info template_p4info();
 
 // A P4 function of p4/functions (or any file) compiled into a slot.
 struct TestFunction {

@@ -12,6 +12,7 @@
 #include "chima/p4/compiler.hpp"
 #include "chima/p4rt/entities.hpp"
 #include "chima/unique_fd.hpp"
+#include "int_bytes.hpp"
 #include "p4fn_support.hpp"
 #include "p4rt_p4info.hpp"
 #include "switch_fixture.hpp"
@@ -39,7 +40,8 @@ struct P4rtSwitch : SwitchFixture {
     P4InfoBuilder p4;
     std::map<uint32_t, p4rt::SlotFunction> slots;
     p4rt::Entities entities{sw};
-    uint32_t acl, by_source, fwd, mark, deny, set_ttl, forward, drop, hits, last_port, port_rx, seq;
+    uint32_t acl, by_source, fwd, fwd_dst, mark, deny, set_ttl, forward, drop, hits, last_port,
+        port_rx, seq;
 
     explicit P4rtSwitch(int64_t acl_size = 0) {
         sw.install_function(kSlot, compiled.object_path);
@@ -57,6 +59,7 @@ struct P4rtSwitch : SwitchFixture {
         hits = p4.id_of(pre + "hits");
         last_port = p4.id_of(pre + "last_port");
         fwd = p4.id_of("ChimaIngress.forwarding");
+        fwd_dst = p4.field_id("ChimaIngress.forwarding", "hdr.ipv4.dst_addr");
         forward = p4.id_of("ChimaIngress.forward");
         drop = p4.id_of("ChimaIngress.drop");
         port_rx = p4.id_of("ChimaIngress.port_rx");
@@ -212,7 +215,7 @@ TEST_CASE("p4rt: reads return what was written, in canonical form, with wildcard
                 .action(s.mark, {"\x01", be(0, 1)})
                 .update(Update::INSERT));
     s.write(EntryBuilder(s.fwd)
-                .lpm(1, be(0x0b000000, 4), 8)
+                .lpm(s.fwd_dst, be(0x0b000000, 4), 8)
                 .action(s.forward, {"\x02"})
                 .update(Update::INSERT));
     CHECK(P4rtSwitch::ttl_of(s.through_function(0x0a000102, 80, 0x0a0000aa)) == 7);
@@ -245,7 +248,7 @@ TEST_CASE("p4rt: reads return what was written, in canonical form, with wildcard
 TEST_CASE("p4rt: refused writes change no map, inverse updates roll back exactly") {
     P4rtSwitch s(3);  // the P4Info gives the ACL 3 entries
     s.write(EntryBuilder(s.fwd)
-                .lpm(1, be(0x0b000000, 4), 8)
+                .lpm(s.fwd_dst, be(0x0b000000, 4), 8)
                 .action(s.forward, {"\x02"})
                 .update(Update::INSERT));
     s.write(s.acl_entry(0x0a000100, 0xffffff00, 10)
@@ -273,7 +276,7 @@ TEST_CASE("p4rt: refused writes change no map, inverse updates roll back exactly
             StatusCode::OUT_OF_RANGE);
     refused(s.acl_entry(0x0a000200, 0xffffff00, 10).update(Update::DELETE), StatusCode::NOT_FOUND);
     refused(EntryBuilder(s.fwd)
-                .lpm(1, be(0x0b000001, 4), 8)
+                .lpm(s.fwd_dst, be(0x0b000001, 4), 8)
                 .action(s.forward, {"\x02"})
                 .update(Update::INSERT),
             StatusCode::INVALID_ARGUMENT);
@@ -299,9 +302,12 @@ TEST_CASE("p4rt: refused writes change no map, inverse updates roll back exactly
         s.acl_entry(0x0a000500, 0xffff0000, 40)
             .action(s.mark, {"\x05", "\x03"})
             .update(Update::INSERT),
-        EntryBuilder(s.fwd).lpm(1, be(0x0b000000, 4), 8).action(s.drop).update(Update::MODIFY),
         EntryBuilder(s.fwd)
-            .lpm(1, be(0x0c000000, 4), 16)
+            .lpm(s.fwd_dst, be(0x0b000000, 4), 8)
+            .action(s.drop)
+            .update(Update::MODIFY),
+        EntryBuilder(s.fwd)
+            .lpm(s.fwd_dst, be(0x0c000000, 4), 16)
             .action(s.forward, {"\x03"})
             .update(Update::INSERT),
         EntryBuilder(s.by_source)
@@ -328,76 +334,113 @@ TEST_CASE("p4rt: the template's forwarding table and INT settings reach the swit
         concat({ethernet(kSwitchMac + 1, kHostA, kIpv4), udp_packet(ip, 1, 2, payload_of(8))});
     s.expect_dropped(plain, CHIMA_DROP_NO_ROUTE);
     auto undo = s.write(EntryBuilder(s.fwd)
-                            .lpm(1, be(0x0b000100, 4), 24)
+                            .lpm(s.fwd_dst, be(0x0b000100, 4), 24)
                             .action(s.forward, {"\x02"})
                             .update(Update::INSERT));
     uint64_t tx = s.tx(2);
     CHECK(s.run(plain).verdict == TC_ACT_REDIRECT);
     CHECK(s.tx(2) == tx + 1);
-    s.write(
-        EntryBuilder(s.fwd).lpm(1, be(0x0b000100, 4), 24).action(s.drop).update(Update::MODIFY));
+    s.write(EntryBuilder(s.fwd)
+                .lpm(s.fwd_dst, be(0x0b000100, 4), 24)
+                .action(s.drop)
+                .update(Update::MODIFY));
     s.expect_dropped(plain, CHIMA_DROP_BAD_PORT);
     s.write(undo.at(0));
     s.expect_dropped(plain, CHIMA_DROP_NO_ROUTE);
 
-    // The switch id: one entry for every port; a specific port is not realisable.
+    // The switch id and initial hop count: one entry for every port; a specific port is not
+    // realisable.
     uint32_t cfg = s.p4.id_of("ChimaIngress.switch_config");
+    uint32_t cfg_port =
+        s.p4.field_id("ChimaIngress.switch_config", "standard_metadata.ingress_port");
     uint32_t set_id = s.p4.id_of("ChimaIngress.set_switch_id");
     CHECK(code_of([&] {
               s.write(EntryBuilder(cfg)
-                          .ternary(1, "\x01", be(0x1ff, 2))
+                          .ternary(cfg_port, "\x01", be(0x1ff, 2))
                           .priority(1)
-                          .action(set_id, {"\x05"})
+                          .action(set_id, {"\x05", "\x04"})
                           .update(Update::INSERT));
           }) == StatusCode::UNIMPLEMENTED);
-    s.write(EntryBuilder(cfg).priority(1).action(set_id, {"\x2a"}).update(Update::INSERT));
+    s.write(EntryBuilder(cfg).priority(1).action(set_id, {"\x2a", "\x04"}).update(Update::INSERT));
     CHECK(code_of([&] {
-              s.write(
-                  EntryBuilder(cfg).priority(2).action(set_id, {"\x05"}).update(Update::INSERT));
+              s.write(EntryBuilder(cfg)
+                          .priority(2)
+                          .action(set_id, {"\x05", "\x04"})
+                          .update(Update::INSERT));
           }) == StatusCode::RESOURCE_EXHAUSTED);
     auto config = dump_map(s.dir.path() / "chima_int_config");
     REQUIRE(config.size() == 1);
-    uint32_t switch_id;
-    std::memcpy(&switch_id, config[0].second.data(), 4);
-    CHECK(switch_id == 42);
+    chima_int_config int_config{};
+    std::memcpy(&int_config, config[0].second.data(), sizeof int_config);
+    CHECK(int_config.switch_id == 42);
+    CHECK(int_config.initial_hops == 4);
 
     // The INT watchlist: source and destination exact.
     uint32_t src_table = s.p4.id_of("ChimaIngress.int_source");
+    uint32_t src_field = s.p4.field_id("ChimaIngress.int_source", "hdr.ipv4.src_addr");
+    uint32_t dst_field = s.p4.field_id("ChimaIngress.int_source", "hdr.ipv4.dst_addr");
     uint32_t mark_src = s.p4.id_of("ChimaIngress.mark_int_source");
     s.write(EntryBuilder(src_table)
-                .ternary(1, be(0x0a000001, 4), be(0xffffffff, 4))
-                .ternary(2, be(0x0a000102, 4), be(0xffffffff, 4))
-                .priority(1)
+                .exact(src_field, be(0x0a000001, 4))
+                .exact(dst_field, be(0x0a000102, 4))
                 .action(mark_src)
                 .update(Update::INSERT));
-    CHECK(dump_map(s.dir.path() / "chima_int_watchlist").size() == 1);
+    auto watched = dump_map(s.dir.path() / "chima_int_watchlist");
+    REQUIRE(watched.size() == 1);
+    chima_int_flow_key flow{};
+    std::memcpy(&flow, watched[0].first.data(), sizeof flow);
+    CHECK(flow.src_addr == 0x0a000001u);
+    CHECK(flow.dst_addr == 0x0a000102u);
+    // A flow the watchlist cannot hold (an entry whose action is not mark_int_source), and
+    // one without its destination, are refused and leave the watchlist as it was.
     CHECK(code_of([&] {
               s.write(EntryBuilder(src_table)
-                          .ternary(1, be(0x0a000000, 4), be(0xffffff00, 4))
-                          .ternary(2, be(0x0a000102, 4), be(0xffffffff, 4))
-                          .priority(1)
-                          .action(mark_src)
+                          .exact(src_field, be(0x0a000002, 4))
+                          .exact(dst_field, be(0x0a000102, 4))
+                          .action(s.p4.id_of("NoAction"))
                           .update(Update::INSERT));
           }) == StatusCode::UNIMPLEMENTED);
+    CHECK(code_of([&] {
+              s.write(EntryBuilder(src_table)
+                          .exact(src_field, be(0x0a000003, 4))
+                          .action(mark_src)
+                          .update(Update::INSERT));
+          }) == StatusCode::INVALID_ARGUMENT);
+    CHECK(dump_map(s.dir.path() / "chima_int_watchlist") == watched);
 
     // MAC routes, the report target and the sink ports.
     uint32_t mac = s.p4.id_of("ChimaIngress.mac_forwarding");
     s.write(EntryBuilder(mac)
-                .exact(1, be(0x02000000aa01, 6))
+                .exact(s.p4.field_id("ChimaIngress.mac_forwarding", "hdr.ethernet.dst_addr"),
+                       be(0x02000000aa01, 6))
                 .action(s.forward, {"\x03"})
                 .update(Update::INSERT));
     auto macs = dump_map(s.dir.path() / "chima_mac_routes");
     REQUIRE(macs.size() == 1);
     CHECK(macs[0].first == Bytes{0x02, 0x00, 0x00, 0x00, 0xaa, 0x01, 0x00, 0x00});
     CHECK(macs[0].second == Bytes{3, 0, 0, 0});
+    // The report target: one entry for every port (the key a wildcard), leaving by `port`.
     uint32_t report = s.p4.id_of("ChimaEgress.int_report");
+    uint32_t report_port = s.p4.field_id("ChimaEgress.int_report", "standard_metadata.egress_port");
     uint32_t endpoints = s.p4.id_of("ChimaEgress.set_report_endpoints");
-    s.write(EntryBuilder(report)
-                .ternary(1, "\x02", be(0x1ff, 2))
-                .priority(1)
-                .action(endpoints, {be(own_mac(2), 6), be(0x0200000000cc, 6), be(0x0a0000fe, 4),
-                                    be(0x0a0000c8, 4)})
-                .update(Update::INSERT));
+    std::vector<std::string> report_params = {be(own_mac(2), 6),
+                                              be(0x0200000000cc, 6),
+                                              be(0x0a0000fe, 4),
+                                              be(0x0a0000c8, 4),
+                                              be(40000, 2),
+                                              be(9555, 2),
+                                              "\x02"};
+    auto no_report = dump_map(s.dir.path() / "chima_int_report");
+    CHECK(code_of([&] {
+              s.write(EntryBuilder(report)
+                          .ternary(report_port, "\x02", be(0x1ff, 2))
+                          .priority(1)
+                          .action(endpoints, report_params)
+                          .update(Update::INSERT));
+          }) == StatusCode::UNIMPLEMENTED);
+    CHECK(dump_map(s.dir.path() / "chima_int_report") == no_report);
+    s.write(
+        EntryBuilder(report).priority(1).action(endpoints, report_params).update(Update::INSERT));
     auto reports = dump_map(s.dir.path() / "chima_int_report");
     REQUIRE(reports.size() == 1);
     chima_int_report_config target{};
@@ -406,10 +449,13 @@ TEST_CASE("p4rt: the template's forwarding table and INT settings reach the swit
     CHECK(target.collector_addr == 0x0a0000c8u);
     CHECK(target.source_addr == 0x0a0000feu);
     CHECK(target.collector_mac[5] == 0xcc);
-    uint32_t sink = s.p4.id_of("ChimaEgress.int_sink");
+    CHECK(target.source_udp_port == 40000);
+    CHECK(target.collector_udp_port == 9555);
+    uint32_t sink = s.p4.id_of("ChimaEgress.int_sink_ports");
     s.write(EntryBuilder(sink)
-                .exact(1, "\x03")
-                .action(s.p4.id_of("ChimaEgress.set_int_sink"))
+                .exact(s.p4.field_id("ChimaEgress.int_sink_ports", "standard_metadata.egress_port"),
+                       "\x03")
+                .action(s.p4.id_of("ChimaEgress.mark_int_sink"))
                 .update(Update::INSERT));
     auto sinks = dump_map(s.dir.path() / "chima_int_sink_ports");
     uint32_t port3 = 0;
@@ -429,6 +475,128 @@ TEST_CASE("p4rt: the template's forwarding table and INT settings reach the swit
                 sizeof target);
     CHECK(target.port == 0);
     CHECK(all_tables(s).empty());
+}
+
+TEST_CASE("p4rt: switch_config sets the INT hop count a source writes, int_report the collector") {
+    P4rtSwitch s;
+    // Through P4Runtime only: 10.0.1.0/24 out of port 2, the flow 10.0.0.1 -> 10.0.1.2
+    // watched (Ipv4Fields' addresses), switch id 42 with 3 hops.
+    s.write(EntryBuilder(s.fwd)
+                .lpm(s.fwd_dst, be(0x0a000100, 4), 24)
+                .action(s.forward, {"\x02"})
+                .update(Update::INSERT));
+    s.write(
+        EntryBuilder(s.p4.id_of("ChimaIngress.int_source"))
+            .exact(s.p4.field_id("ChimaIngress.int_source", "hdr.ipv4.src_addr"), be(0x0a000001, 4))
+            .exact(s.p4.field_id("ChimaIngress.int_source", "hdr.ipv4.dst_addr"), be(0x0a000102, 4))
+            .action(s.p4.id_of("ChimaIngress.mark_int_source"))
+            .update(Update::INSERT));
+    uint32_t cfg = s.p4.id_of("ChimaIngress.switch_config");
+    uint32_t set_id = s.p4.id_of("ChimaIngress.set_switch_id");
+    auto switch_config = [&](const std::string& hops) {
+        return EntryBuilder(cfg).priority(1).action(set_id, {"\x2a", hops});
+    };
+    auto int_config = [&] {
+        auto entries = dump_map(s.dir.path() / "chima_int_config");
+        REQUIRE(entries.size() == 1);
+        chima_int_config c{};
+        std::memcpy(&c, entries[0].second.data(), sizeof c);
+        return c;
+    };
+    // The watched packet leaves port 2 with INT whose remaining hop count is `remaining` and
+    // whose one hop carries `switch_id` (timestamps from the output: the kernel's clock).
+    Bytes payload = payload_of(12);
+    auto expect_source = [&](uint8_t remaining, uint32_t switch_id) {
+        Ipv4Fields ip;
+        RunResult r = s.run(
+            concat({ethernet(kSwitchMac + 1, kHostA, kIpv4), udp_packet(ip, 5000, 6000, payload)}));
+        REQUIRE(r.verdict == TC_ACT_REDIRECT);
+        size_t hop_at = 14 + 20 + 8 + 12;
+        REQUIRE(r.output.size() >= hop_at + 12);
+        IntHop hop{read32(r.output, hop_at), read32(r.output, hop_at + 4),
+                   read32(r.output, hop_at + 8)};
+        CHECK(hop.switch_id == switch_id);
+        ip.dscp = 0x17;
+        Bytes expected = concat(
+            {ethernet(peer_mac(2), own_mac(2), kIpv4),
+             udp_packet(ip, 5000, 6000, concat({int_header(0, remaining, {hop}), payload}))});
+        CHECK_MESSAGE(r.output == expected,
+                      "got:" << hex(r.output) << "\nexpected:" << hex(expected));
+    };
+
+    s.write(switch_config("\x03").update(Update::INSERT));
+    CHECK(int_config().switch_id == 42);
+    CHECK(int_config().initial_hops == 3);
+    expect_source(2, 42);  // 3 less this hop
+    // initial_hops 0 is the program's default, as on v1model.
+    s.write(switch_config(be(0, 1)).update(Update::MODIFY));
+    expect_source(CHIMA_INT_DEFAULT_HOPS - 1, 42);
+    // More hops than the switch's INT stack holds: refused, nothing changed.
+    s.write(switch_config("\x05").update(Update::MODIFY));
+    auto before = dump_map(s.dir.path() / "chima_int_config");
+    CHECK(code_of([&] {
+              s.write(switch_config(be(CHIMA_INT_MAX_HOPS + 1, 1)).update(Update::MODIFY));
+          }) == StatusCode::OUT_OF_RANGE);
+    CHECK(dump_map(s.dir.path() / "chima_int_config") == before);
+    CHECK(int_config().initial_hops == 5);
+    expect_source(4, 42);
+    // DELETE puts back no id and the default hop count.
+    s.write(EntryBuilder(cfg).priority(1).update(Update::DELETE));
+    CHECK(int_config().switch_id == 0);
+    expect_source(CHIMA_INT_DEFAULT_HOPS - 1, 0);
+
+    // The report target: collector, its MAC, the report's source and both UDP ports, and the
+    // port the report leaves by.
+    uint32_t report = s.p4.id_of("ChimaEgress.int_report");
+    uint32_t endpoints = s.p4.id_of("ChimaEgress.set_report_endpoints");
+    auto report_entry = [&](uint32_t port, uint16_t collector_udp_port) {
+        return EntryBuilder(report).priority(1).action(
+            endpoints, {be(own_mac(port), 6), be(0x0200000000cc, 6), be(0x0a0000fe, 4),
+                        be(0x0a0000c8, 4), be(40000, 2), be(collector_udp_port, 2), be(port, 1)});
+    };
+    auto report_target = [&] {
+        auto entries = dump_map(s.dir.path() / "chima_int_report");
+        REQUIRE(entries.size() == 1);
+        chima_int_report_config t{};
+        std::memcpy(&t, entries[0].second.data(), sizeof t);
+        return t;
+    };
+    s.write(report_entry(2, 9555).update(Update::INSERT));
+    chima_int_report_config target = report_target();
+    CHECK(target.port == 2);
+    CHECK(target.collector_addr == 0x0a0000c8u);
+    CHECK(target.source_addr == 0x0a0000feu);
+    CHECK(target.source_udp_port == 40000);
+    CHECK(target.collector_udp_port == 9555);
+    CHECK(Bytes(target.collector_mac, target.collector_mac + 6) ==
+          Bytes{0x02, 0x00, 0x00, 0x00, 0x00, 0xcc});
+    // It reads back as written: no match, seven parameters.
+    auto got = s.read_table(report);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].table_entry().match_size() == 0);
+    const auto& action = got[0].table_entry().action().action();
+    REQUIRE(action.params_size() == 7);
+    CHECK(action.params(3).value() == be(0x0a0000c8, 4));
+    CHECK(action.params(4).value() == be(40000, 2));
+    CHECK(action.params(5).value() == be(9555, 2));
+    CHECK(action.params(6).value() == "\x02");
+
+    // MODIFY moves it to port 3 and another collector port.
+    s.write(report_entry(3, 6000).update(Update::MODIFY));
+    CHECK(report_target().port == 3);
+    CHECK(report_target().collector_udp_port == 6000);
+    // A port the switch has not is refused, nothing changed.
+    auto reports_before = dump_map(s.dir.path() / "chima_int_report");
+    for (uint32_t bad : {0u, static_cast<uint32_t>(CHIMA_MAX_PORTS)}) {
+        CAPTURE(bad);
+        CHECK(code_of([&] { s.write(report_entry(bad, 6000).update(Update::MODIFY)); }) ==
+              StatusCode::INVALID_ARGUMENT);
+        CHECK(dump_map(s.dir.path() / "chima_int_report") == reports_before);
+    }
+    // DELETE: no reports (port 0).
+    s.write(EntryBuilder(report).priority(1).update(Update::DELETE));
+    CHECK(report_target().port == 0);
+    CHECK(s.read_table(report).empty());
 }
 
 TEST_CASE(
@@ -451,7 +619,13 @@ TEST_CASE(
     CHECK(s.read(req).size() == 8);  // every cell
     ::p4::v1::Entity all_counters;
     all_counters.mutable_counter_entry();
-    CHECK(s.read(all_counters).size() == 8 + 16 + 64 + 64);
+    // Every cell of every counter: the function's hits (8), then the template's, whose
+    // generated sizes are the switch's drop reasons and ports.
+    size_t cells = 0;
+    for (const auto& c : s.p4.info.counters())
+        cells += static_cast<size_t>(c.size());
+    CHECK(cells == 8 + CHIMA_DROP_REASON_COUNT + 2 * CHIMA_MAX_PORTS);
+    CHECK(s.read(all_counters).size() == cells);
 
     // MODIFY sets the cell; its inverse puts the count back.
     Update u;
@@ -518,7 +692,7 @@ TEST_CASE("p4rt: the shadow survives a warm restart and a reconcile, not a repla
                 .action(s.mark, {"\x01", "\x04"})
                 .update(Update::INSERT));
     s.write(EntryBuilder(s.fwd)
-                .lpm(1, be(0x0b000000, 4), 8)
+                .lpm(s.fwd_dst, be(0x0b000000, 4), 8)
                 .action(s.forward, {"\x02"})
                 .update(Update::INSERT));
     std::string before = all_tables(s);

@@ -1,7 +1,8 @@
-// P4Info documents for the P4Runtime entities tests, built the way chima-compile names
-// things: the template's entities by their names in p4/chima.p4, a function's as
-// "ChimaIngress.functions.fn_<slot>.<local>" from its chima-p4info-1 document. Ids carry the
-// specification's per-type prefixes.
+// P4Info documents for the P4Runtime entities tests: the template's entities exactly as
+// chima-compile's P4Info generator writes them for p4/chima.p4 (template_p4info.hpp), a
+// function's built here as "ChimaIngress.functions.fn_<slot>.<local>" from its
+// chima-p4info-1 document, with ids of the specification's per-type prefixes that no other
+// entity of the P4Info has.
 #pragma once
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 
 #include "p4/config/v1/p4info.pb.h"
 #include "p4/v1/p4runtime.pb.h"
+#include "template_p4info.hpp"
 
 namespace chima::test {
 
@@ -31,7 +33,7 @@ class P4InfoBuilder {
             if (a.preamble().name() == name)
                 return a.preamble().id();
         auto* a = info.add_actions();
-        a->mutable_preamble()->set_id(0x01000000u + ++actions_);
+        a->mutable_preamble()->set_id(fresh_id(0x01000000u, actions_));
         a->mutable_preamble()->set_name(name);
         uint32_t id = 1;
         for (const auto& [n, w] : params) {
@@ -46,7 +48,7 @@ class P4InfoBuilder {
     uint32_t table(const std::string& name, const std::vector<Field>& fields,
                    const std::vector<uint32_t>& action_ids, int64_t size, bool is_const = false) {
         auto* t = info.add_tables();
-        t->mutable_preamble()->set_id(0x02000000u + ++tables_);
+        t->mutable_preamble()->set_id(fresh_id(0x02000000u, tables_));
         t->mutable_preamble()->set_name(name);
         uint32_t id = 1;
         for (const auto& [n, w, k] : fields) {
@@ -65,7 +67,7 @@ class P4InfoBuilder {
 
     uint32_t counter(const std::string& name, int64_t size, cfgv1::CounterSpec::Unit unit) {
         auto* c = info.add_counters();
-        c->mutable_preamble()->set_id(0x12000000u + ++counters_);
+        c->mutable_preamble()->set_id(fresh_id(0x12000000u, counters_));
         c->mutable_preamble()->set_name(name);
         c->mutable_spec()->set_unit(unit);
         c->set_size(size);
@@ -74,46 +76,15 @@ class P4InfoBuilder {
 
     uint32_t reg(const std::string& name, int64_t size, int width) {
         auto* r = info.add_registers();
-        r->mutable_preamble()->set_id(0x13000000u + ++registers_);
+        r->mutable_preamble()->set_id(fresh_id(0x16000000u, registers_));
         r->mutable_preamble()->set_name(name);
         r->mutable_type_spec()->mutable_bitstring()->mutable_bit()->set_bitwidth(width);
         r->set_size(static_cast<int32_t>(size));
         return r->preamble().id();
     }
 
-    // The template's forwarding table and INT settings, counters and register.
-    void add_template() {
-        uint32_t fwd = action("ChimaIngress.forward", {{"port", 9}});
-        uint32_t drop = action("ChimaIngress.drop");
-        uint32_t noop = action("NoAction");
-        table("ChimaIngress.forwarding", {{"hdr.ipv4.dst_addr", 32, cfgv1::MatchField::LPM}},
-              {fwd, drop}, 1024);
-        table("ChimaIngress.switch_config",
-              {{"standard_metadata.ingress_port", 9, cfgv1::MatchField::TERNARY}},
-              {action("ChimaIngress.set_switch_id", {{"switch_id", 32}}), noop}, 1);
-        table("ChimaIngress.int_source",
-              {{"hdr.ipv4.src_addr", 32, cfgv1::MatchField::TERNARY},
-               {"hdr.ipv4.dst_addr", 32, cfgv1::MatchField::TERNARY},
-               {"meta.fn.l4_src_port", 16, cfgv1::MatchField::TERNARY},
-               {"meta.fn.l4_dst_port", 16, cfgv1::MatchField::TERNARY}},
-              {action("ChimaIngress.mark_int_source"), noop}, 128);
-        table("ChimaIngress.mac_forwarding",
-              {{"hdr.ethernet.dst_addr", 48, cfgv1::MatchField::EXACT}}, {fwd, drop, noop}, 64);
-        table(
-            "ChimaEgress.int_report",
-            {{"standard_metadata.egress_port", 9, cfgv1::MatchField::TERNARY}},
-            {action("ChimaEgress.set_report_endpoints",
-                    {{"src_mac", 48}, {"collector_mac", 48}, {"src_ip", 32}, {"collector_ip", 32}}),
-             noop},
-            1);
-        table("ChimaEgress.int_sink",
-              {{"standard_metadata.egress_port", 9, cfgv1::MatchField::EXACT}},
-              {action("ChimaEgress.set_int_sink"), noop}, 63);
-        counter("ChimaIngress.drops", 16, cfgv1::CounterSpec::PACKETS);
-        counter("ChimaIngress.port_rx", 64, cfgv1::CounterSpec::BOTH);
-        counter("ChimaEgress.port_tx", 64, cfgv1::CounterSpec::BOTH);
-        reg("ChimaEgress.report_seq_no", 1, 32);
-    }
+    // The template's tables, actions, counters and register as the generator names them.
+    void add_template() { info.MergeFrom(template_p4info()); }
 
     // A function's tables, actions, counters and registers from its chima-p4info-1.
     void add_function(uint32_t slot, const nlohmann::json& p4info, int64_t table_size = 0) {
@@ -172,9 +143,32 @@ class P4InfoBuilder {
         throw std::runtime_error("no entity " + name);
     }
 
+    // The id of match field `field` of table `table`.
+    uint32_t field_id(const std::string& table, const std::string& field) const {
+        for (const auto& f : table_named(table).match_fields())
+            if (f.name() == field)
+                return f.id();
+        throw std::runtime_error("no field " + field + " in " + table);
+    }
+
     cfgv1::P4Info info;
 
   private:
+    // The next id after `last` with type prefix `prefix` that no entity has yet.
+    uint32_t fresh_id(uint32_t prefix, uint32_t& last) const {
+        while (taken(prefix + ++last)) {
+        }
+        return prefix + last;
+    }
+    bool taken(uint32_t id) const {
+        auto in = [id](const auto& list) {
+            return std::any_of(list.begin(), list.end(),
+                               [id](const auto& x) { return x.preamble().id() == id; });
+        };
+        return in(info.tables()) || in(info.actions()) || in(info.counters()) ||
+               in(info.registers());
+    }
+
     uint32_t actions_ = 0, tables_ = 0, counters_ = 0, registers_ = 0;
 };
 

@@ -1,5 +1,6 @@
-// P4Runtime entities without a switch: binding a P4Info onto the template and a function,
-// and every refusal of a write with the code the specification assigns, nothing changed.
+// P4Runtime entities without a switch: binding a P4Info (the template's as chima-compile's
+// generator writes it, plus a function's) and every refusal of a write with the code the
+// specification assigns, nothing changed.
 #include <doctest/doctest.h>
 
 #include "chima/p4rt/entities.hpp"
@@ -42,7 +43,7 @@ struct Fixture {
     P4InfoBuilder p4;
     std::map<uint32_t, p4rt::SlotFunction> slots;
     p4rt::Entities entities{nullptr};
-    uint32_t fwd, acl, classify, mark, forward, drop, hits, last;
+    uint32_t fwd, fwd_dst, acl, classify, mark, forward, drop, hits, last;
 
     Fixture() {
         p4.add_template();
@@ -50,6 +51,7 @@ struct Fixture {
         slots[3] = {3, "fw", function_p4info()};
         entities.bind(p4.info, slots);
         fwd = p4.id_of("ChimaIngress.forwarding");
+        fwd_dst = p4.field_id("ChimaIngress.forwarding", "hdr.ipv4.dst_addr");
         acl = p4.id_of("ChimaIngress.functions.fn_3.acl");
         classify = p4.id_of("ChimaIngress.functions.fn_3.classify");
         mark = p4.id_of("ChimaIngress.functions.fn_3.mark");
@@ -110,10 +112,53 @@ TEST_CASE("p4rt: a P4Info that maps onto nothing, or disagrees, is refused") {
         }
     }
     {
-        P4InfoBuilder p4;  // the forwarding table with a 16-bit key
-        p4.table("ChimaIngress.forwarding", {{"hdr.ipv4.dst_addr", 16, cfgv1::MatchField::LPM}},
-                 {p4.action("ChimaIngress.forward", {{"port", 9}})}, 16);
+        P4InfoBuilder p4;  // the template alone, exactly as the generator writes it
+        p4.add_template();
+        CHECK(bind_code(p4, {}) == StatusCode::OK);
+    }
+    {
+        P4InfoBuilder p4;  // the template's forwarding table with a 16-bit key
+        p4.add_template();
+        for (auto& t : *p4.info.mutable_tables())
+            if (t.preamble().name() == "ChimaIngress.forwarding")
+                t.mutable_match_fields(0)->set_bitwidth(16);
         CHECK(bind_code(p4, {}) == StatusCode::INVALID_ARGUMENT);
+    }
+    // Any other width of any template table's key, or of a parameter of its actions, is
+    // refused, naming the table: the bindings compare every field and parameter.
+    const cfgv1::P4Info& tmpl = template_p4info();
+    REQUIRE(tmpl.tables_size() > 0);
+    for (int t = 0; t < tmpl.tables_size(); ++t) {
+        const std::string& name = tmpl.tables(t).preamble().name();
+        CAPTURE(name);
+        for (int f = 0; f < tmpl.tables(t).match_fields_size(); ++f) {
+            P4InfoBuilder p4;
+            p4.add_template();
+            auto* field = p4.info.mutable_tables(t)->mutable_match_fields(f);
+            field->set_bitwidth(field->bitwidth() + 1);
+            p4rt::Entities e(nullptr);
+            try {
+                e.bind(p4.info, {});
+                FAIL("bound with " << field->name() << " one bit wider");
+            } catch (const p4rt::P4rtError& err) {
+                CHECK(err.code == StatusCode::INVALID_ARGUMENT);
+                CHECK(std::string(err.what()).find(name) != std::string::npos);
+            }
+        }
+        for (const auto& ref : tmpl.tables(t).action_refs()) {
+            for (int a = 0; a < tmpl.actions_size(); ++a) {
+                if (tmpl.actions(a).preamble().id() != ref.id())
+                    continue;
+                for (int i = 0; i < tmpl.actions(a).params_size(); ++i) {
+                    P4InfoBuilder p4;
+                    p4.add_template();
+                    auto* param = p4.info.mutable_actions(a)->mutable_params(i);
+                    param->set_bitwidth(param->bitwidth() + 1);
+                    CAPTURE(param->name());
+                    CHECK(bind_code(p4, {}) == StatusCode::INVALID_ARGUMENT);
+                }
+            }
+        }
     }
     {
         P4InfoBuilder p4;  // a function's parameter with another width
@@ -160,28 +205,38 @@ TEST_CASE("p4rt: every malformed table write gets the specification's code, noth
          StatusCode::INVALID_ARGUMENT},
         {"duplicate field",
          MF(f.fwd)
-             .lpm(1, be(0x0a000000, 4), 8)
-             .lpm(1, be(0x0a000000, 4), 8)
+             .lpm(f.fwd_dst, be(0x0a000000, 4), 8)
+             .lpm(f.fwd_dst, be(0x0a000000, 4), 8)
              .action(f.forward, {"\x02"})
              .update(Update::INSERT),
          StatusCode::INVALID_ARGUMENT},
         {"value wider than the field",
-         MF(f.fwd).lpm(1, be(0x10a000000, 5), 8).action(f.forward, {"\x02"}).update(Update::INSERT),
+         MF(f.fwd)
+             .lpm(f.fwd_dst, be(0x10a000000, 5), 8)
+             .action(f.forward, {"\x02"})
+             .update(Update::INSERT),
          StatusCode::OUT_OF_RANGE},
-        {"empty value", MF(f.fwd).lpm(1, "", 8).action(f.forward, {"\x02"}).update(Update::INSERT),
+        {"empty value",
+         MF(f.fwd).lpm(f.fwd_dst, "", 8).action(f.forward, {"\x02"}).update(Update::INSERT),
          StatusCode::OUT_OF_RANGE},
         {"prefix longer than the field",
-         MF(f.fwd).lpm(1, be(0x0a000000, 4), 33).action(f.forward, {"\x02"}).update(Update::INSERT),
+         MF(f.fwd)
+             .lpm(f.fwd_dst, be(0x0a000000, 4), 33)
+             .action(f.forward, {"\x02"})
+             .update(Update::INSERT),
          StatusCode::INVALID_ARGUMENT},
         {"bits past the prefix",
-         MF(f.fwd).lpm(1, be(0x0a000001, 4), 24).action(f.forward, {"\x02"}).update(Update::INSERT),
+         MF(f.fwd)
+             .lpm(f.fwd_dst, be(0x0a000001, 4), 24)
+             .action(f.forward, {"\x02"})
+             .update(Update::INSERT),
          StatusCode::INVALID_ARGUMENT},
         {"prefix 0 not omitted",
-         MF(f.fwd).lpm(1, be(0, 4), 0).action(f.forward, {"\x02"}).update(Update::INSERT),
+         MF(f.fwd).lpm(f.fwd_dst, be(0, 4), 0).action(f.forward, {"\x02"}).update(Update::INSERT),
          StatusCode::INVALID_ARGUMENT},
         {"priority on an lpm table",
          MF(f.fwd)
-             .lpm(1, be(0x0a000000, 4), 8)
+             .lpm(f.fwd_dst, be(0x0a000000, 4), 8)
              .priority(5)
              .action(f.forward, {"\x02"})
              .update(Update::INSERT),
@@ -210,30 +265,37 @@ TEST_CASE("p4rt: every malformed table write gets the specification's code, noth
          MF(f.acl).exact(1, be(1, 4)).priority(1).action(f.mark, {"\x01"}).update(Update::INSERT),
          StatusCode::INVALID_ARGUMENT},
         {"action of another table",
-         MF(f.fwd).lpm(1, be(0x0a000000, 4), 8).action(f.mark, {"\x01"}).update(Update::INSERT),
+         MF(f.fwd)
+             .lpm(f.fwd_dst, be(0x0a000000, 4), 8)
+             .action(f.mark, {"\x01"})
+             .update(Update::INSERT),
          StatusCode::INVALID_ARGUMENT},
         {"unknown action",
-         MF(f.fwd).lpm(1, be(0x0a000000, 4), 8).action(0x01ffffff).update(Update::INSERT),
+         MF(f.fwd).lpm(f.fwd_dst, be(0x0a000000, 4), 8).action(0x01ffffff).update(Update::INSERT),
          StatusCode::INVALID_ARGUMENT},
         {"missing parameter",
-         MF(f.fwd).lpm(1, be(0x0a000000, 4), 8).action(f.forward).update(Update::INSERT),
+         MF(f.fwd).lpm(f.fwd_dst, be(0x0a000000, 4), 8).action(f.forward).update(Update::INSERT),
          StatusCode::INVALID_ARGUMENT},
         {"extra parameter",
          MF(f.fwd)
-             .lpm(1, be(0x0a000000, 4), 8)
+             .lpm(f.fwd_dst, be(0x0a000000, 4), 8)
              .action(f.forward, {"\x02", "\x03"})
              .update(Update::INSERT),
          StatusCode::INVALID_ARGUMENT},
         {"parameter wider than bit<9>",
          MF(f.fwd)
-             .lpm(1, be(0x0a000000, 4), 8)
+             .lpm(f.fwd_dst, be(0x0a000000, 4), 8)
              .action(f.forward, {be(0x200, 2)})
              .update(Update::INSERT),
          StatusCode::OUT_OF_RANGE},
-        {"no action on INSERT", MF(f.fwd).lpm(1, be(0x0a000000, 4), 8).update(Update::INSERT),
+        {"no action on INSERT",
+         MF(f.fwd).lpm(f.fwd_dst, be(0x0a000000, 4), 8).update(Update::INSERT),
          StatusCode::INVALID_ARGUMENT},
         {"MODIFY of a missing entry",
-         MF(f.fwd).lpm(1, be(0x0a000000, 4), 8).action(f.forward, {"\x02"}).update(Update::MODIFY),
+         MF(f.fwd)
+             .lpm(f.fwd_dst, be(0x0a000000, 4), 8)
+             .action(f.forward, {"\x02"})
+             .update(Update::MODIFY),
          StatusCode::NOT_FOUND},
         {"DELETE of a missing entry",
          MF(f.acl)
@@ -243,7 +305,7 @@ TEST_CASE("p4rt: every malformed table write gets the specification's code, noth
          StatusCode::NOT_FOUND},
         {"a port the switch has not",
          MF(f.fwd)
-             .lpm(1, be(0x0a000000, 4), 8)
+             .lpm(f.fwd_dst, be(0x0a000000, 4), 8)
              .action(f.forward, {be(100, 1)})
              .update(Update::INSERT),
          StatusCode::INVALID_ARGUMENT},
@@ -252,20 +314,24 @@ TEST_CASE("p4rt: every malformed table write gets the specification's code, noth
          StatusCode::PERMISSION_DENIED},
         {"unspecified update type",
          MF(f.fwd)
-             .lpm(1, be(0x0a000000, 4), 8)
+             .lpm(f.fwd_dst, be(0x0a000000, 4), 8)
              .action(f.forward, {"\x02"})
              .update(Update::UNSPECIFIED),
          StatusCode::INVALID_ARGUMENT},
     };
-    Update with_const =
-        MF(f.fwd).lpm(1, be(0x0a000000, 4), 8).action(f.forward, {"\x02"}).update(Update::INSERT);
+    Update with_const = MF(f.fwd)
+                            .lpm(f.fwd_dst, be(0x0a000000, 4), 8)
+                            .action(f.forward, {"\x02"})
+                            .update(Update::INSERT);
     with_const.mutable_entity()->mutable_table_entry()->set_is_const(true);
     cases.push_back({"is_const in a write", with_const, StatusCode::INVALID_ARGUMENT});
-    Update timeout =
-        MF(f.fwd).lpm(1, be(0x0a000000, 4), 8).action(f.forward, {"\x02"}).update(Update::INSERT);
+    Update timeout = MF(f.fwd)
+                         .lpm(f.fwd_dst, be(0x0a000000, 4), 8)
+                         .action(f.forward, {"\x02"})
+                         .update(Update::INSERT);
     timeout.mutable_entity()->mutable_table_entry()->set_idle_timeout_ns(1000);
     cases.push_back({"idle timeout", timeout, StatusCode::INVALID_ARGUMENT});
-    Update profile = MF(f.fwd).lpm(1, be(0x0a000000, 4), 8).update(Update::INSERT);
+    Update profile = MF(f.fwd).lpm(f.fwd_dst, be(0x0a000000, 4), 8).update(Update::INSERT);
     profile.mutable_entity()->mutable_table_entry()->mutable_action()->set_action_profile_member_id(
         1);
     cases.push_back({"action profile member", profile, StatusCode::INVALID_ARGUMENT});
@@ -327,7 +393,7 @@ TEST_CASE("p4rt: the default entry reads as the program's and cannot be inserted
     same.action(f.drop);
     CHECK(code_of([&] { f.entities.write(same.update(Update::MODIFY)); }) == StatusCode::OK);
     EntryBuilder with_match = same;
-    with_match.lpm(1, be(0x0a000000, 4), 8);
+    with_match.lpm(f.fwd_dst, be(0x0a000000, 4), 8);
     CHECK(code_of([&] { f.entities.write(with_match.update(Update::MODIFY)); }) ==
           StatusCode::INVALID_ARGUMENT);
 }

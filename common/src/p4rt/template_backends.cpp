@@ -40,14 +40,6 @@ uint32_t check_port(const TableInfo& t, uint64_t port, const std::string& what) 
     return static_cast<uint32_t>(port);
 }
 
-// A ternary field that must match exactly (all ones) for this switch to realise it.
-void require_exact(const TableInfo& t, const EntryValue& e, size_t i) {
-    const FieldValue& f = e.fields[i];
-    if (!f.present || f.mask != width_mask(t.fields[i].width))
-        fail(StatusCode::UNIMPLEMENTED,
-             t.name + ": the eBPF switch needs field '" + t.fields[i].name + "' matched exactly");
-}
-
 void require_absent(const TableInfo& t, const EntryValue& e, size_t i) {
     if (e.fields[i].present)
         fail(StatusCode::UNIMPLEMENTED, t.name + ": the eBPF switch cannot match on field '" +
@@ -141,13 +133,12 @@ class SwitchId : public TableBackend {
     Pipe sw_;
 };
 
-// Watched flows: exact (source, destination), any L4 ports.
+// Watched flows: exact (source, destination), any L4 ports. Both keys are exact fields, which
+// the entry's validation already requires present.
 class IntWatchlist : public TableBackend {
   public:
     explicit IntWatchlist(bpf::SwitchPipeline* sw) : sw_{sw} {}
     void check(const TableInfo& t, const EntryValue& e) const override {
-        require_exact(t, e, 0);
-        require_exact(t, e, 1);
         if (!is_action(t, e, ".mark_int_source"))
             fail(StatusCode::UNIMPLEMENTED,
                  t.name + ": the eBPF switch holds only mark_int_source entries");

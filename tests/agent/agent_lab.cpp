@@ -12,12 +12,18 @@
 #include <sstream>
 
 #include "chima/bpf/host_client.hpp"
+#include "chima/deploy/compile_deployment.hpp"
+#include "chima/p4/checker.hpp"
+#include "chima/p4/compiler.hpp"
+#include "chima/p4/device_config.hpp"
+#include "chima/p4/p4runtime_info.hpp"
 #include "chima/content_hash.hpp"
 #include "chima/label_stack.hpp"
 #include "chima/segment_id.hpp"
 #include "chima/units.hpp"
 #include "chima/error.hpp"
 #include "chima/net/offloads.hpp"
+#include "google/rpc/status.pb.h"
 
 namespace chima::test {
 
@@ -327,17 +333,6 @@ UdpStream::~UdpStream() {
     close(tx_);
     close(rx_);
 }
-
-}  // namespace chima::test
-
-#include "chima/base64.hpp"
-#include "chima/deploy/compile_deployment.hpp"
-#include "chima/p4/compiler.hpp"
-#include "chima/p4/device_config.hpp"
-
-#include "google/rpc/status.pb.h"
-
-namespace chima::test {
 
 ::p4::v1::ForwardingPipelineConfig compiled_pipeline(const std::vector<TestFunction>& functions,
                                                      const fs::path& build_dir) {

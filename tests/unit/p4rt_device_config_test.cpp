@@ -37,6 +37,7 @@ json config_of(const std::string& object) {
     f.object = object;
     f.hash = chima::fnv1a_hex(object);
     f.p4info = {{"format", "chima-p4info-1"}, {"tables", json::array()}};
+    f.p4runtime_info = json::object();
     c.functions.push_back(f);
     return chima::p4::to_json(c);
 }

@@ -22,6 +22,7 @@
 #include "chima/segment_id.hpp"
 #include "chima/units.hpp"
 #include "chima/error.hpp"
+#include "chima/net/link.hpp"
 #include "chima/net/offloads.hpp"
 #include "google/rpc/status.pb.h"
 
@@ -36,11 +37,6 @@ void ip(const std::vector<std::string>& args) {
     std::vector<std::string> argv = {"ip"};
     argv.insert(argv.end(), args.begin(), args.end());
     process::run_checked(argv);
-}
-
-std::string mac_in(const std::string& ns, const std::string& ifname) {
-    std::string out = process::run_checked({"ip", "-n", ns, "-j", "link", "show", ifname});
-    return nlohmann::json::parse(out).at(0).at("address");
 }
 
 void cleanup() {
@@ -77,10 +73,10 @@ EndpointLab::EndpointLab() {
         net::disable_offloads(i == 0 ? *a_ : *b_, "eth0");
     }
     // Static neighbours: the switch does not rewrite MACs, and nothing answers ARP.
-    ip({"-n", kNsA, "neigh", "replace", kIpB, "lladdr", mac_in(kNsB, "eth0"), "dev", "eth0", "nud",
-        "permanent"});
-    ip({"-n", kNsB, "neigh", "replace", kIpA, "lladdr", mac_in(kNsA, "eth0"), "dev", "eth0", "nud",
-        "permanent"});
+    ip({"-n", kNsA, "neigh", "replace", kIpB, "lladdr", net::link_info(kNsB, "eth0").mac, "dev",
+        "eth0", "nud", "permanent"});
+    ip({"-n", kNsB, "neigh", "replace", kIpA, "lladdr", net::link_info(kNsA, "eth0").mac, "dev",
+        "eth0", "nud", "permanent"});
 }
 
 EndpointLab::~EndpointLab() {

@@ -1,14 +1,8 @@
 #include "chima/agent/switch_node.hpp"
 
-#include <linux/ethtool.h>
-#include <linux/sockios.h>
 #include <net/if.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <charconv>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -18,9 +12,9 @@
 #include "chima/error.hpp"
 #include "chima/file_lock.hpp"
 #include "chima/names.hpp"
+#include "chima/net/link.hpp"
 #include "chima/staged_file.hpp"
 #include "chima/state_file.hpp"
-#include "chima/unique_fd.hpp"
 
 namespace chima::agent {
 
@@ -38,28 +32,6 @@ bool valid_ifname(const std::string& n) {
         if (c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c)))
             return false;
     return true;
-}
-
-std::string driver_of(const std::string& ifname) {
-    UniqueFd sock(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    if (!sock)
-        return "";
-    ethtool_drvinfo info{};
-    info.cmd = ETHTOOL_GDRVINFO;
-    ifreq req{};
-    std::snprintf(req.ifr_name, sizeof req.ifr_name, "%s", ifname.c_str());
-    req.ifr_data = reinterpret_cast<char*>(&info);
-    if (ioctl(sock.get(), SIOCETHTOOL, &req) != 0)
-        return "";
-    return info.driver;
-}
-
-Mac interface_mac(const std::string& ifname) {
-    std::ifstream in("/sys/class/net/" + ifname + "/address");
-    std::string text;
-    in >> text;
-    auto mac = Mac::parse(text);
-    return mac ? *mac : Mac{};
 }
 
 }  // namespace
@@ -113,16 +85,17 @@ SwitchNode::SwitchNode(Options options) : options_(std::move(options)) {
     check_name(options_.name, "agent name");
     pin_dir_ = fs::path("/sys/fs/bpf/chima/agent") / options_.name / "switch";
     state_dir_ = fs::path(run_dir()) / "agent" / options_.name / "switch";
-    fs::create_directories(state_dir_);
+    // Every port is looked at before anything is made.
     for (const auto& p : options_.ports) {
-        unsigned ifindex = if_nametoindex(p.ifname.c_str());
-        if (ifindex == 0)
+        if (!net::link_exists("", p.ifname))
             throw RuntimeError("port " + std::to_string(p.number) + ": no interface " + p.ifname +
                                " in this namespace");
-        ports_.push_back(
-            {p, ifindex,
-             driver_of(p.ifname) == "veth" ? PortDelivery::Peer : PortDelivery::Transmit});
+        net::LinkInfo link = net::link_info("", p.ifname);
+        ports_.push_back({p, static_cast<uint32_t>(link.ifindex),
+                          Mac::parse(link.mac).value_or(Mac{}),
+                          link.kind == "veth" ? PortDelivery::Peer : PortDelivery::Transmit});
     }
+    fs::create_directories(state_dir_);
 
     fs::path state_file = state_dir_ / kStateFile;
     bool pinned = fs::exists(pin_dir_);
@@ -154,7 +127,7 @@ SwitchNode::SwitchNode(Options options) : options_(std::move(options)) {
         for (const auto& p : ports_) {
             pipeline_->set_port(p.port.number,
                                 {.ifindex = p.ifindex,
-                                 .own_mac = interface_mac(p.port.ifname),
+                                 .own_mac = p.mac,
                                  .peer_mac = {},
                                  .rewrite_mac = false,
                                  .deliver_to_peer = p.delivery == PortDelivery::Peer});

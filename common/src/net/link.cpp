@@ -78,7 +78,7 @@ void prepare_namespace(const NetNs& ns, bool ip_forward) {
 }
 
 LinkInfo link_info(const std::string& netns, const std::string& ifname) {
-    auto doc = nlohmann::json::parse(ip(netns, {"-j", "link", "show", "dev", ifname}));
+    auto doc = nlohmann::json::parse(ip(netns, {"-j", "-d", "link", "show", "dev", ifname}));
     if (!doc.is_array() || doc.empty())
         throw RuntimeError("no interface " + ifname + " in " + netns);
     const auto& l = doc[0];
@@ -91,6 +91,8 @@ LinkInfo link_info(const std::string& netns, const std::string& ifname) {
             info.admin_up = true;
     }
     info.peer_ifindex = l.value("link_index", 0);
+    if (l.contains("linkinfo") && l["linkinfo"].is_object())
+        info.kind = l["linkinfo"].value("info_kind", "");
     return info;
 }
 

@@ -223,7 +223,7 @@ void P4RuntimeService::shutdown_streams() {
 }
 
 Status P4RuntimeService::verify(const ::p4::v1::ForwardingPipelineConfig& config,
-                                DeviceConfig& device, bool reconcile) const {
+                                DeviceConfig& device) const {
     try {
         device = parse_device_config(config.p4_device_config());
     } catch (const InputError& e) {
@@ -231,7 +231,6 @@ Status P4RuntimeService::verify(const ::p4::v1::ForwardingPipelineConfig& config
     }
     if (!config.has_p4info())
         return Status(StatusCode::INVALID_ARGUMENT, "the config has no P4Info");
-    (void)reconcile;  // entries of tables that keep their shape survive; the rest go
     try {
         // The P4Info must describe exactly what the switch would run: the template's
         // entities and the pushed functions at their slots.
@@ -243,20 +242,22 @@ Status P4RuntimeService::verify(const ::p4::v1::ForwardingPipelineConfig& config
 }
 
 void P4RuntimeService::load_function(const DeviceFunction& f) {
-    // Named by content hash and only read right after, here: no fsync (a torn file after a
-    // power cut is written again by the next push; nothing loads it before).
+    // The kernel keeps the loaded program (pinned with the slot): the object file is needed
+    // for the load only, so it is written without fsync and removed right after.
     fs::path object = options_.object_dir / (f.hash + ".bpf.o");
-    if (!fs::exists(object)) {
-        fs::path temp = object;
-        temp += ".tmp";
-        {
-            std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-            out.write(f.object.data(), static_cast<std::streamsize>(f.object.size()));
-            if (!out)
-                throw RuntimeError("cannot write " + temp.string());
-        }
-        fs::rename(temp, object);
+    {
+        std::ofstream out(object, std::ios::binary | std::ios::trunc);
+        out.write(f.object.data(), static_cast<std::streamsize>(f.object.size()));
+        if (!out)
+            throw RuntimeError("cannot write " + object.string());
     }
+    struct RemoveAfterLoad {
+        fs::path path;
+        ~RemoveAfterLoad() {
+            std::error_code ec;
+            fs::remove(path, ec);
+        }
+    } remove{object};
     // The function's `const entries` go in before its slot serves (no packet meets it with
     // empty tables).
     pipeline_.install_function(f.slot, object, f.program, [&](const fs::path& maps) {
@@ -300,17 +301,6 @@ void P4RuntimeService::commit(const ::p4::v1::ForwardingPipelineConfig& config, 
     }
     entities_.bind(config.p4info(), slot_functions(device), bind);
     committed_ = Committed{config, std::move(device)};
-    // The objects stay with the committed config (warm restart reloads nothing); objects
-    // of functions no longer served are removed.
-    std::set<std::string> keep;
-    for (const auto& [slot, f] : committed_->device.functions)
-        keep.insert(f.hash + ".bpf.o");
-    if (saved_)
-        for (const auto& [slot, f] : saved_->device.functions)
-            keep.insert(f.hash + ".bpf.o");
-    for (const auto& entry : fs::directory_iterator(options_.object_dir))
-        if (!keep.count(entry.path().filename().string()))
-            fs::remove(entry.path());
 }
 
 Status P4RuntimeService::SetForwardingPipelineConfig(
@@ -347,7 +337,7 @@ Status P4RuntimeService::SetForwardingPipelineConfig(
                       "SetForwardingPipelineConfig: this action needs a config");
     const bool reconcile = action == SetRequest::RECONCILE_AND_COMMIT;
     DeviceConfig device;
-    if (Status s = verify(request->config(), device, reconcile); !s.ok())
+    if (Status s = verify(request->config(), device); !s.ok())
         return s;
     switch (action) {
         case SetRequest::VERIFY:

@@ -65,6 +65,7 @@ class SwitchNode {
     struct Port {
         SwitchPort port;
         uint32_t ifindex = 0;
+        Mac mac;  // the interface's own address: the source of frames it sends
         PortDelivery delivery = PortDelivery::Transmit;
     };
 

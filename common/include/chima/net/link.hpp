@@ -51,6 +51,7 @@ struct LinkInfo {
     int mtu = 0;
     bool admin_up = false;
     int peer_ifindex = 0;  // veth peer's ifindex (in the peer's namespace); 0 if none
+    std::string kind;      // "veth", "bridge", ...; "" for a physical NIC
 };
 // Throws RuntimeError if the interface does not exist.
 LinkInfo link_info(const std::string& netns, const std::string& ifname);

@@ -31,7 +31,7 @@ namespace chima::p4rt {
 
 struct ServiceOptions {
     uint64_t device_id = 1;
-    std::filesystem::path object_dir;  // where pushed BPF objects are written before loading
+    std::filesystem::path object_dir;  // where a pushed BPF object is written for its load
     size_t read_batch = 1000;          // entities per ReadResponse message
 };
 
@@ -72,8 +72,8 @@ class P4RuntimeService final : public ::p4::v1::P4Runtime::Service {
     };
     class StreamOut;
 
-    grpc::Status verify(const ::p4::v1::ForwardingPipelineConfig& config, DeviceConfig& device,
-                        bool reconcile) const;
+    grpc::Status verify(const ::p4::v1::ForwardingPipelineConfig& config,
+                        DeviceConfig& device) const;
     void commit(const ::p4::v1::ForwardingPipelineConfig& config, DeviceConfig device,
                 bool reconcile);
     void load_function(const DeviceFunction& f);

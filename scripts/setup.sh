@@ -13,7 +13,7 @@ packages=(
   # run and test: every program the tools, scripts/, tests/, bench/ and examples/paper call
   # (coreutils, grep, sed, mawk and util-linux are in every Debian, even minbase)
   iproute2 iputils-ping ethtool jq tshark podman runc podman-compose python3
-  prometheus file curl gnuplot-nox
+  prometheus file curl gnuplot-nox openssl
 )
 
 # The BPF filesystem: chima-net pins every switch and host client there. Some machines boot

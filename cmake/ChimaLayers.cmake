@@ -26,5 +26,6 @@ set(CHIMA_LAYERS
   "watch: model"
   "relocate: deploy device model compose container"
   "p4rt: p4 bpf device model"
-  "agent: p4rt device bpf net container model emulation process"
+  "remote: p4rt device model p4 bpf container process"
+  "agent: remote p4rt device bpf net container model emulation process"
   "tools: *")

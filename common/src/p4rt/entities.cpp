@@ -71,6 +71,8 @@ void Entities::bind(const ::p4::config::v1::P4Info& info,
                     const std::map<uint32_t, SlotFunction>& slots, const BindOptions& options) {
     auto next = std::make_unique<Bound>();
     next->index = detail::index_p4info(pipeline_, info, slots);
+    next->info = info;
+    next->slots = slots;
     if (options.clear_all) {
         if (bound_)
             erase_function_entries(*bound_, options.replaced_slots);

@@ -94,6 +94,8 @@ void Entities::bind(const ::p4::config::v1::P4Info& info,
         detail::TableState& st = next->state[id];
         for (const auto& v : t.initial_entries) {
             detail::StoredEntry s = detail::stored_entry(next->index, t, v, t.is_const);
+            if (!pipeline_)
+                t.backend->put(t, v);  // a shadow counts what the loader would write
             std::string key = detail::entry_key(v);
             st.by_plane[s.plane_key] = key;
             st.entries.emplace(key, std::move(s));

@@ -73,7 +73,7 @@ void Entities::restore(const nlohmann::json& saved) {
                 detail::copy_cookies(entry, s.entry);
                 std::string key = detail::entry_key(v);
                 // A shadow's backends keep what the maps would (mask slots in use).
-                if (!pipeline_ && !s.is_const)
+                if (!pipeline_)
                     t->backend->put(*t, v);
                 st.by_plane[s.plane_key] = key;
                 st.entries.emplace(key, std::move(s));

@@ -239,3 +239,52 @@ TEST_CASE(
     CHECK(now.p4info().SerializeAsString() == other.p4info().SerializeAsString());
     traffic.stop();
 }
+
+TEST_CASE("agent: a COMMIT the kernel refuses half-way leaves the previous config serving") {
+    EndpointLab lab;
+    AgentProcess agent(switch_args(), kRun);
+    auto stub = p4runtime_stub(agent.p4runtime_port());
+    Controller ctl(*stub, 1, 1);
+    REQUIRE(ctl.stream().next_arbitration());
+    auto committed = compiled_pipeline({{3, firewall_source(), ""}, {5, firewall_source(), ""}},
+                                       kRun / "p4build");
+    auto saved = compiled_pipeline({{3, firewall_source(), ""}}, kRun / "p4build");
+    REQUIRE(ctl.set_pipeline(Set::VERIFY_AND_COMMIT, committed).ok());
+    // An entry of slot 5's ACL that must come back with its function.
+    REQUIRE(ctl.write({deny_from(committed, 5, kIpB)}).ok());
+    LabelledFlow flow(lab, 3);
+    UdpStream traffic(lab, 5013, 2000);
+    REQUIRE(eventually([&] { return traffic.received() > 200; }));
+    uint32_t three = slot_program(3);
+
+    REQUIRE(ctl.set_pipeline(Set::VERIFY_AND_SAVE, saved).ok());
+    REQUIRE(ctl.write({deny_from(saved, 3, kIpA)}).ok());
+    // The kernel side breaks: slot 3's ACL map loses its pin, so the COMMIT cannot open it
+    // (after it emptied slot 5).
+    auto device = nlohmann::json::parse(saved.p4_device_config());
+    std::string acl_map;
+    for (const auto& t : device.at("functions").at(0).at("p4info").at("tables"))
+        if (t.at("name") == "acl")
+            acl_map = t.at("map");
+    REQUIRE_FALSE(acl_map.empty());
+    REQUIRE(fs::remove(kSwitchPins / "slot-3" / acl_map));
+
+    auto committing = ctl.set_pipeline(Set::COMMIT, std::nullopt);
+    CHECK(committing.error_code() == StatusCode::INTERNAL);
+    // The previous config serves: slot 3 untouched (no deny: traffic passes), slot 5 has its
+    // function again, with its entry, and Get still answers it.
+    CHECK(slot_program(3) == three);
+    CHECK(slot_program(5) != 0);
+    CHECK(flowing(traffic));
+    ::p4::v1::ForwardingPipelineConfig now;
+    REQUIRE(ctl.get_pipeline(Get::P4INFO_AND_COOKIE, now).ok());
+    CHECK(now.p4info().SerializeAsString() == committed.p4info().SerializeAsString());
+    // The saved config is still saved (reads refer to it); committing the old config again
+    // reads slot 5's entry back from the switch's state.
+    CHECK(read_table(ctl, id_in(saved.p4info(), "ChimaIngress.functions.fn_3.acl")).size() == 1);
+    REQUIRE(ctl.set_pipeline(Set::RECONCILE_AND_COMMIT, committed).ok());
+    CHECK(read_table(ctl, id_in(committed.p4info(), "ChimaIngress.functions.fn_5.acl")).size() ==
+          1);
+    CHECK(flowing(traffic));
+    traffic.stop();
+}

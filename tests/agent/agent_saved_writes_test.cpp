@@ -153,6 +153,12 @@ TEST_CASE(
     auto batch = ctl.write({deny_from(saved, 3, kIpA), deny_from(saved, 3, kIpA)});
     CHECK(codes(batch) == std::vector<int>{int(StatusCode::OK), int(StatusCode::ALREADY_EXISTS)});
 
+    // ROLLBACK_ON_ERROR against the saved config: all or nothing, as for a committed one.
+    auto rolled = ctl.write({deny_from(saved, 3, kIpB), deny_from(saved, 3, kIpA)},
+                            ::p4::v1::WriteRequest::ROLLBACK_ON_ERROR);
+    CHECK(codes(rolled) ==
+          std::vector<int>{int(StatusCode::ABORTED), int(StatusCode::ALREADY_EXISTS)});
+
     // Reads answer from the saved config: the deny is there, slot 5's table is not.
     auto got = read_table(ctl, acl);
     REQUIRE(got.size() == 1);
@@ -287,4 +293,43 @@ TEST_CASE("agent: a COMMIT the kernel refuses half-way leaves the previous confi
           1);
     CHECK(flowing(traffic));
     traffic.stop();
+}
+
+TEST_CASE("agent: a config saved and not committed does not survive a warm restart") {
+    EndpointLab lab;
+    std::optional<AgentProcess> agent;
+    agent.emplace(switch_args({"--keep"}), kRun);
+    auto committed = compiled_pipeline({{3, firewall_source(), ""}}, kRun / "p4build");
+    auto other = compiled_pipeline({{3, small_firewall_source(), ""}}, kRun / "p4build-small");
+    uint32_t acl = id_in(committed.p4info(), "ChimaIngress.functions.fn_3.acl");
+    {
+        auto stub = p4runtime_stub(agent->p4runtime_port());
+        Controller ctl(*stub, 1, 1);
+        REQUIRE(ctl.stream().next_arbitration());
+        REQUIRE(ctl.set_pipeline(Set::VERIFY_AND_COMMIT, committed).ok());
+        REQUIRE(ctl.set_pipeline(Set::VERIFY_AND_SAVE, other).ok());
+        REQUIRE(ctl.write({deny_from(other, 3, kIpA)}).ok());
+    }
+    LabelledFlow flow(lab, 3);
+    UdpStream traffic(lab, 5014, 2000);
+    REQUIRE(eventually([&] { return traffic.received() > 200; }));
+    CHECK(agent->stop().ok());
+    agent.emplace(switch_args({"--keep"}), kRun);
+    CHECK(agent->ready()["switch"]["adopted"] == true);
+    auto stub = p4runtime_stub(agent->p4runtime_port());
+    Controller ctl(*stub, 1, 1);
+    REQUIRE(ctl.stream().next_arbitration());
+    // The committed config serves and is what reads refer to; nothing waits for COMMIT.
+    CHECK(ctl.set_pipeline(Set::COMMIT, std::nullopt).error_code() == StatusCode::NOT_FOUND);
+    ::p4::v1::ForwardingPipelineConfig now;
+    REQUIRE(ctl.get_pipeline(Get::P4INFO_AND_COOKIE, now).ok());
+    CHECK(now.p4info().SerializeAsString() == committed.p4info().SerializeAsString());
+    CHECK(read_table(ctl, acl).empty());
+    CHECK(flowing(traffic));
+    traffic.stop();
+    // Without --keep this time: the pipeline goes.
+    agent->stop();
+    agent.emplace(switch_args(), kRun);
+    agent->stop();
+    CHECK_FALSE(fs::exists(kSwitchPins));
 }

@@ -1,0 +1,399 @@
+// The SwitchDevice over P4Runtime: every operation is one Write batch on the template's
+// tables (docs/architecture.md, "P4Runtime view of the eBPF switch"), a Read of its
+// counters, or a pipeline config push that changes one slot.
+#include "chima/remote/p4runtime_switch.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "chima/bpf/switch_pipeline.hpp"
+#include "chima/content_hash.hpp"
+#include "chima/p4/device_config.hpp"
+#include "chima/state_file.hpp"
+#include "chima/switch.h"
+#include "p4runtime_arbitration.hpp"
+#include "p4runtime_connection.hpp"
+#include "p4runtime_function_info.hpp"
+#include "p4runtime_names.hpp"
+
+namespace chima::remote {
+
+namespace {
+
+using detail::FieldMatch;
+using nlohmann::json;
+using Update = ::p4::v1::Update;
+using Set = ::p4::v1::SetForwardingPipelineConfigRequest;
+using Get = ::p4::v1::GetForwardingPipelineConfigRequest;
+using Kind = FieldMatch::Kind;
+
+// The template's names (p4/chima.p4; p4rt/template_bindings.cpp binds them on the agent).
+constexpr const char* kMacTable = "ChimaIngress.mac_forwarding";
+constexpr const char* kPrefixTable = "ChimaIngress.forwarding";
+constexpr const char* kSwitchConfig = "ChimaIngress.switch_config";
+constexpr const char* kIntSource = "ChimaIngress.int_source";
+constexpr const char* kSinkPorts = "ChimaEgress.int_sink_ports";
+constexpr const char* kIntReport = "ChimaEgress.int_report";
+constexpr const char* kForward = "ChimaIngress.forward";
+constexpr const char* kSetSwitchId = "ChimaIngress.set_switch_id";
+// The one entry of a single-entry ternary table (every port) needs a priority.
+constexpr int32_t kOnlyEntryPriority = 1;
+
+Update update(Update::Type type, const ::p4::v1::TableEntry& entry) {
+    Update u;
+    u.set_type(type);
+    *u.mutable_entity()->mutable_table_entry() = entry;
+    return u;
+}
+
+void check_slot(uint32_t slot) {
+    if (slot < 1 || slot >= CHIMA_MAX_SLOTS)
+        throw InputError("slot " + std::to_string(slot) + " is outside 1.." +
+                         std::to_string(CHIMA_MAX_SLOTS - 1));
+}
+
+class P4RuntimeSwitch final : public device::SwitchDevice {
+  public:
+    P4RuntimeSwitch(const std::string& name, const SwitchEndpoint& endpoint)
+        : name_(name), connection_(name, endpoint) {
+        stream_ = std::make_unique<detail::PrimaryStream>(connection_);
+        load_p4info();
+    }
+
+    const std::string& name() const override { return name_; }
+
+    void load_function(uint32_t slot, const device::FunctionLoad& function) override {
+        check_slot(slot);
+        // Everything about the function is checked before the device is asked anything.
+        p4::DeviceConfigFunction f;
+        f.slot = slot;
+        f.object = read_file(function.object);
+        f.hash = fnv1a_hex(f.object);
+        f.p4info = function.p4info.is_null() ? empty_chima_p4info() : function.p4info;
+        f.name = f.p4info.value("function", "slot " + std::to_string(slot));
+        f.control = f.name;
+        f.program = !function.program.empty() ? function.program
+                                              : f.p4info.value("program", "chima_function");
+        p4::P4rtEntities entities = detail::function_entities(function.p4info, slot);
+        f.p4runtime_info = p4::p4runtime_info(entities);
+        f.entries = function.entries;
+        change_slot(slot, &f, entities);
+    }
+
+    void clear_slot(uint32_t slot) override {
+        check_slot(slot);
+        change_slot(slot, nullptr, {});
+    }
+
+    uint32_t slot_function(uint32_t slot) const override {
+        check_slot(slot);
+        auto config = device_config(Get::DEVICE_CONFIG_AND_COOKIE);
+        for (const auto& f : config.functions) {
+            if (f.slot != slot)
+                continue;
+            // What the agent swaps a slot for: the object, its program and its entries.
+            json key = {f.hash, f.program, json::array()};
+            for (const auto& e : f.entries)
+                key[2].push_back(p4::entry_to_json(e));
+            uint32_t id = static_cast<uint32_t>(fnv1a(key.dump()));
+            return id ? id : 1;
+        }
+        return 0;
+    }
+
+    void set_mac_route(Mac destination, uint32_t port) override {
+        auto e =
+            names().entry(kMacTable, {{"hdr.ethernet.dst_addr", Kind::Exact, destination.value}});
+        names().set_action(e, kForward, {{"port", port}});
+        upsert("set_mac_route", e);
+    }
+
+    void set_prefix_route(Ipv4 prefix, uint8_t prefix_len, uint32_t port) override {
+        auto e = names().entry(kPrefixTable,
+                               {{"hdr.ipv4.dst_addr", Kind::Lpm, prefix.value, prefix_len}});
+        names().set_action(e, kForward, {{"port", port}});
+        upsert("set_prefix_route", e);
+    }
+
+    void delete_mac_route(Mac destination) override {
+        remove(
+            "delete_mac_route",
+            names().entry(kMacTable, {{"hdr.ethernet.dst_addr", Kind::Exact, destination.value}}));
+    }
+
+    void delete_prefix_route(Ipv4 prefix, uint8_t prefix_len) override {
+        remove("delete_prefix_route", names().entry(kPrefixTable, {{"hdr.ipv4.dst_addr", Kind::Lpm,
+                                                                    prefix.value, prefix_len}}));
+    }
+
+    void watch_flow(Ipv4 source, Ipv4 destination) override {
+        auto e = flow_entry(source, destination);
+        names().set_action(e, "ChimaIngress.mark_int_source", {});
+        upsert("watch_flow", e);
+    }
+
+    void unwatch_flow(Ipv4 source, Ipv4 destination) override {
+        remove("unwatch_flow", flow_entry(source, destination));
+    }
+
+    void set_int_switch_id(uint32_t switch_id) override {
+        set_switch_config("set_int_switch_id", switch_id, std::nullopt);
+    }
+
+    void set_int_initial_hops(uint32_t hops) override {
+        set_switch_config("set_int_initial_hops", std::nullopt, hops);
+    }
+
+    void set_int_sink_port(uint32_t port, bool sink) override {
+        auto e = names().entry(kSinkPorts, {{"standard_metadata.egress_port", Kind::Exact, port}});
+        if (!sink) {
+            remove("set_int_sink_port", e);
+            return;
+        }
+        names().set_action(e, "ChimaEgress.mark_int_sink", {});
+        upsert("set_int_sink_port", e);
+    }
+
+    void set_int_report(const device::IntReportTarget& report) override {
+        // 0 is the Telemetry Report default port, as on the eBPF device.
+        bpf::IntReportTarget defaults;
+        auto existing = read_entries(kIntReport);
+        auto e = names().entry(kIntReport, {},
+                               existing.empty() ? kOnlyEntryPriority : existing[0].priority());
+        names().set_action(
+            e, "ChimaEgress.set_report_endpoints",
+            {{"src_mac", 0},  // the eBPF switch sends from the report port's own MAC
+             {"collector_mac", report.collector_mac.value},
+             {"src_ip", report.source.value},
+             {"collector_ip", report.collector.value},
+             {"src_udp_port",
+              report.source_udp_port ? report.source_udp_port : defaults.source_udp_port},
+             {"collector_udp_port",
+              report.collector_udp_port ? report.collector_udp_port : defaults.collector_udp_port},
+             {"port", report.port}});
+        write("set_int_report", {update(existing.empty() ? Update::INSERT : Update::MODIFY, e)});
+    }
+
+    void clear_int_report() override {
+        std::vector<Update> updates;
+        for (const auto& e : read_entries(kIntReport))
+            updates.push_back(update(Update::DELETE, e));
+        if (!updates.empty())
+            write("clear_int_report", updates);
+    }
+
+    device::PortCounters port_counters(uint32_t port) const override {
+        if (port >= CHIMA_MAX_PORTS)
+            throw InputError("port " + std::to_string(port) + " is outside 0.." +
+                             std::to_string(CHIMA_MAX_PORTS - 1));
+        std::vector<::p4::v1::Entity> request(2);
+        auto* rx = request[0].mutable_counter_entry();
+        rx->set_counter_id(names().counter("ChimaIngress.port_rx"));
+        rx->mutable_index()->set_index(port);
+        auto* tx = request[1].mutable_counter_entry();
+        tx->set_counter_id(names().counter("ChimaEgress.port_tx"));
+        tx->mutable_index()->set_index(port);
+        device::PortCounters out;
+        for (const auto& e : connection_.read(request)) {
+            const auto& c = e.counter_entry();
+            auto packets = static_cast<uint64_t>(c.data().packet_count());
+            auto bytes = static_cast<uint64_t>(c.data().byte_count());
+            if (c.counter_id() == rx->counter_id()) {
+                out.rx_packets = packets;
+                out.rx_bytes = bytes;
+            } else if (c.counter_id() == tx->counter_id()) {
+                out.tx_packets = packets;
+                out.tx_bytes = bytes;
+            }
+        }
+        return out;
+    }
+
+    device::DropCounters drop_counters() const override {
+        device::DropCounters out;
+        for (unsigned r = 0; r < CHIMA_DROP_REASON_COUNT; ++r)
+            out[bpf::drop_reason_name(r)] = 0;
+        ::p4::v1::Entity request;
+        request.mutable_counter_entry()->set_counter_id(names().counter("ChimaIngress.drops"));
+        for (const auto& e : connection_.read({request})) {
+            const auto& c = e.counter_entry();
+            if (c.has_index() && c.index().index() >= 0 &&
+                c.index().index() < CHIMA_DROP_REASON_COUNT)
+                out[bpf::drop_reason_name(static_cast<unsigned>(c.index().index()))] =
+                    static_cast<uint64_t>(c.data().packet_count());
+        }
+        return out;
+    }
+
+  private:
+    const detail::P4InfoNames& names() const { return *names_; }
+
+    static json empty_chima_p4info() {
+        return {{"format", "chima-p4info-1"},
+                {"tables", json::array()},
+                {"actions", json::array()},
+                {"counters", json::array()},
+                {"registers", json::array()}};
+    }
+
+    // The device's P4Info; a device without a pipeline gets the template's alone.
+    void load_p4info() {
+        auto response = connection_.get_pipeline(Get::P4INFO_AND_COOKIE);
+        if (!response.has_config() || !response.config().has_p4info()) {
+            const json& tmpl = connection_.endpoint().template_p4info;
+            if (tmpl.is_null())
+                throw RuntimeError(connection_.where() +
+                                   ": has no forwarding pipeline config (push the switch's "
+                                   "device config first, or give the template's P4Info)");
+            ::p4::v1::ForwardingPipelineConfig config;
+            *config.mutable_p4info() = detail::p4info_from_json(tmpl);
+            p4::DeviceConfig empty;
+            empty.template_name = "chima.p4";
+            empty.template_hash = fnv1a_hex(tmpl.dump());
+            config.set_p4_device_config(p4::to_json(empty).dump());
+            spdlog::info("{}: no pipeline yet: committing the template alone", connection_.where());
+            push(config, Set::VERIFY_AND_COMMIT);
+            info_ = config.p4info();
+        } else {
+            info_ = response.config().p4info();
+        }
+        names_.emplace(info_, connection_.where());
+    }
+
+    p4::DeviceConfig device_config(Get::ResponseType type) const {
+        auto response = connection_.get_pipeline(type);
+        const std::string& bytes = response.config().p4_device_config();
+        if (bytes.empty())
+            return {};
+        try {
+            return p4::device_config_from_json(json::parse(bytes));
+        } catch (const std::exception& e) {
+            throw RuntimeError(connection_.where() +
+                               ": its device config is not CHIMA's: " + e.what());
+        }
+    }
+
+    // The device's config with `slot` serving `function` (nullptr: empty), pushed so that
+    // only that slot changes.
+    void change_slot(uint32_t slot, const p4::DeviceConfigFunction* function,
+                     const p4::P4rtEntities& entities) {
+        auto response = connection_.get_pipeline(Get::ALL);
+        if (!response.has_config())
+            load_p4info(), response = connection_.get_pipeline(Get::ALL);
+        ::p4::v1::ForwardingPipelineConfig config = response.config();
+        p4::DeviceConfig device;
+        if (!config.p4_device_config().empty()) {
+            try {
+                device = p4::device_config_from_json(json::parse(config.p4_device_config()));
+            } catch (const std::exception& e) {
+                throw RuntimeError(connection_.where() +
+                                   ": its device config is not CHIMA's: " + e.what());
+            }
+        }
+        auto& fns = device.functions;
+        bool had = std::erase_if(fns, [&](const auto& f) { return f.slot == slot; }) > 0;
+        if (!function && !had)
+            return;  // already empty
+        if (function) {
+            auto at =
+                std::find_if(fns.begin(), fns.end(), [&](const auto& f) { return f.slot > slot; });
+            fns.insert(at, *function);
+        }
+        *config.mutable_p4info() = detail::p4info_with_slot(config.p4info(), slot, entities);
+        config.set_p4_device_config(p4::to_json(device).dump());
+        push(config, Set::RECONCILE_AND_COMMIT);
+        info_ = config.p4info();
+        names_.emplace(info_, connection_.where());
+    }
+
+    void push(const ::p4::v1::ForwardingPipelineConfig& config, Set::Action action) {
+        grpc::Status s = connection_.set_pipeline(action, config);
+        if (s.error_code() == grpc::StatusCode::UNIMPLEMENTED &&
+            action == Set::RECONCILE_AND_COMMIT) {
+            // The device cannot keep its state across a change: it reloads all of it (the
+            // forwarding state is cleared).
+            spdlog::warn(
+                "{}: RECONCILE_AND_COMMIT is not implemented ({}): a full reload "
+                "with VERIFY_AND_COMMIT",
+                connection_.where(), s.error_message());
+            s = connection_.set_pipeline(Set::VERIFY_AND_COMMIT, config);
+        }
+        if (!s.ok())
+            throw connection_.error("SetForwardingPipelineConfig", s);
+    }
+
+    void write(const std::string& op, const std::vector<Update>& updates) {
+        grpc::Status s = connection_.write(updates);
+        if (!s.ok())
+            throw connection_.error("Write (" + op + ")", s);
+    }
+
+    // Set replaces: INSERT, and MODIFY where the entry is there already.
+    void upsert(const std::string& op, const ::p4::v1::TableEntry& entry) {
+        grpc::Status s = connection_.write({update(Update::INSERT, entry)});
+        if (!s.ok() && detail::update_codes(s) ==
+                           std::vector<int>{static_cast<int>(grpc::StatusCode::ALREADY_EXISTS)})
+            s = connection_.write({update(Update::MODIFY, entry)});
+        if (!s.ok())
+            throw connection_.error("Write (" + op + ")", s);
+    }
+
+    // Deleting what is not there is no error (the eBPF device's deletes are idempotent).
+    void remove(const std::string& op, const ::p4::v1::TableEntry& entry) {
+        grpc::Status s = connection_.write({update(Update::DELETE, entry)});
+        if (!s.ok() && detail::update_codes(s) ==
+                           std::vector<int>{static_cast<int>(grpc::StatusCode::NOT_FOUND)})
+            return;
+        if (!s.ok())
+            throw connection_.error("Write (" + op + ")", s);
+    }
+
+    ::p4::v1::TableEntry flow_entry(Ipv4 source, Ipv4 destination) const {
+        return names().entry(kIntSource, {{"hdr.ipv4.src_addr", Kind::Exact, source.value},
+                                          {"hdr.ipv4.dst_addr", Kind::Exact, destination.value}});
+    }
+
+    std::vector<::p4::v1::TableEntry> read_entries(const char* table) const {
+        ::p4::v1::Entity request;
+        request.mutable_table_entry()->set_table_id(names().table_id(table));
+        std::vector<::p4::v1::TableEntry> out;
+        for (auto& e : connection_.read({request}))
+            out.push_back(e.table_entry());
+        return out;
+    }
+
+    // The switch id and the initial hops share one entry: the one not given stays.
+    void set_switch_config(const std::string& op, std::optional<uint32_t> switch_id,
+                           std::optional<uint32_t> hops) {
+        auto existing = read_entries(kSwitchConfig);
+        uint64_t id = 0, initial = 0;
+        int32_t priority = kOnlyEntryPriority;
+        if (!existing.empty()) {
+            id = names().param(existing[0], kSetSwitchId, "switch_id");
+            initial = names().param(existing[0], kSetSwitchId, "initial_hops");
+            priority = existing[0].priority();
+        }
+        auto e = names().entry(kSwitchConfig, {}, priority);
+        names().set_action(
+            e, kSetSwitchId,
+            {{"switch_id", switch_id.value_or(id)}, {"initial_hops", hops.value_or(initial)}});
+        write(op, {update(existing.empty() ? Update::INSERT : Update::MODIFY, e)});
+    }
+
+    std::string name_;
+    mutable detail::P4RuntimeConnection connection_;
+    std::unique_ptr<detail::PrimaryStream> stream_;
+    ::p4::config::v1::P4Info info_;
+    std::optional<detail::P4InfoNames> names_;
+};
+
+}  // namespace
+
+std::unique_ptr<device::SwitchDevice> open_p4runtime_switch(const std::string& name,
+                                                            const SwitchEndpoint& endpoint) {
+    return std::make_unique<P4RuntimeSwitch>(name, endpoint);
+}
+
+}  // namespace chima::remote

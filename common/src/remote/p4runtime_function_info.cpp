@@ -1,4 +1,4 @@
-#include "p4runtime_function_info.hpp"
+#include "chima/remote/p4runtime_function_info.hpp"
 
 #include <google/protobuf/util/json_util.h>
 
@@ -7,7 +7,7 @@
 
 #include "chima/error.hpp"
 
-namespace chima::remote::detail {
+namespace chima::remote {
 
 using nlohmann::json;
 
@@ -130,4 +130,4 @@ json p4info_to_json(const ::p4::config::v1::P4Info& info) {
     return p4info_from_json(p4::p4runtime_info(all));
 }
 
-}  // namespace chima::remote::detail
+}  // namespace chima::remote

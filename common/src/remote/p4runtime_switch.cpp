@@ -15,7 +15,7 @@
 #include "chima/switch.h"
 #include "p4runtime_arbitration.hpp"
 #include "p4runtime_connection.hpp"
-#include "p4runtime_function_info.hpp"
+#include "chima/remote/p4runtime_function_info.hpp"
 #include "p4runtime_names.hpp"
 
 namespace chima::remote {
@@ -76,7 +76,7 @@ class P4RuntimeSwitch final : public device::SwitchDevice {
         f.control = f.name;
         f.program = !function.program.empty() ? function.program
                                               : f.p4info.value("program", "chima_function");
-        p4::P4rtEntities entities = detail::function_entities(function.p4info, slot);
+        p4::P4rtEntities entities = function_entities(function.p4info, slot);
         f.p4runtime_info = p4::p4runtime_info(entities);
         f.entries = function.entries;
         change_slot(slot, &f, entities);
@@ -248,7 +248,7 @@ class P4RuntimeSwitch final : public device::SwitchDevice {
                                    ": has no forwarding pipeline config (push the switch's "
                                    "device config first, or give the template's P4Info)");
             ::p4::v1::ForwardingPipelineConfig config;
-            *config.mutable_p4info() = detail::p4info_from_json(tmpl);
+            *config.mutable_p4info() = p4info_from_json(tmpl);
             p4::DeviceConfig empty;
             empty.template_name = "chima.p4";
             empty.template_hash = fnv1a_hex(tmpl.dump());
@@ -301,7 +301,7 @@ class P4RuntimeSwitch final : public device::SwitchDevice {
                 std::find_if(fns.begin(), fns.end(), [&](const auto& f) { return f.slot > slot; });
             fns.insert(at, *function);
         }
-        *config.mutable_p4info() = detail::p4info_with_slot(config.p4info(), slot, entities);
+        *config.mutable_p4info() = p4info_with_slot(config.p4info(), slot, entities);
         config.set_p4_device_config(p4::to_json(device).dump());
         push(config, Set::RECONCILE_AND_COMMIT);
         info_ = config.p4info();

@@ -11,7 +11,7 @@
 #include "chima/p4/p4runtime_info.hpp"
 #include "p4/config/v1/p4info.pb.h"
 
-namespace chima::remote::detail {
+namespace chima::remote {
 
 // The entities of the function whose chima-p4info-1 document is `chima_p4info` at `slot`
 // (names ChimaIngress.functions.fn_<slot>.*). Null or no tables: none. What the document
@@ -27,4 +27,4 @@ p4::P4rtEntities function_entities(const nlohmann::json& chima_p4info, uint32_t 
 ::p4::config::v1::P4Info p4info_from_json(const nlohmann::json& j);
 nlohmann::json p4info_to_json(const ::p4::config::v1::P4Info& info);
 
-}  // namespace chima::remote::detail
+}  // namespace chima::remote

@@ -39,6 +39,7 @@ PrimaryStream::PrimaryStream(P4RuntimeConnection& connection) : connection_(conn
     lock.unlock();
     if (update.status().code() != 0) {
         close();
+        stream_->Finish();
         std::string holder = update.has_election_id() ? "the primary holds election id " +
                                                             election_text(update.election_id())
                                                       : "there is no primary";

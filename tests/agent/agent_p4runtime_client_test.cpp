@@ -231,7 +231,7 @@ TEST_CASE(
     CHECK(observe.table("ChimaEgress.int_report").empty());
 }
 
-TEST_CASE("p4runtime client: a function's entries decide its first packet; clear_slot drops") {
+TEST_CASE("p4runtime client: a function's entries decide its first packet, clear_slot drops") {
     EndpointLab lab;
     AgentProcess agent(switch_args(), kRun);
     auto sw = remote::open_p4runtime_switch("s1", endpoint(agent.p4runtime_port()));

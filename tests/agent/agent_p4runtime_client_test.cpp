@@ -12,6 +12,8 @@
 #include <filesystem>
 
 #include "agent_lab.hpp"
+#include "skip.hpp"
+#include "test_pki.hpp"
 #include "chima/p4/checker.hpp"
 #include "chima/p4/compiler.hpp"
 #include "chima/p4/p4runtime_info.hpp"
@@ -404,4 +406,29 @@ TEST_CASE(
                 MESSAGE(derived.dump(1) << "\n----\n" << generated.dump(1));
         }
     }
+}
+
+TEST_CASE("p4runtime client: mutual TLS with the given files, refused with a stranger's") {
+    TestPki pki;
+    if (skip_without_dependency(pki.ok, "the openssl command"))
+        return;
+    EndpointLab lab;
+    AgentProcess agent(switch_args({"--tls-cert", pki.file("server.pem"), "--tls-key",
+                                    pki.file("server.key"), "--tls-ca", pki.file("ca.pem")}),
+                       kRun);
+    auto ep = endpoint(agent.p4runtime_port());
+    ep.tls = remote::P4RuntimeTlsFiles{pki.file("client.pem"), pki.file("client.key"),
+                                       pki.file("ca.pem")};
+    auto sw = remote::open_p4runtime_switch("s1", ep);
+    sw->set_prefix_route(ip(kIpB), 32, 2);
+    sw->set_prefix_route(ip(kIpA), 32, 1);
+    CHECK(lab.ping_a_to_b());
+
+    ep.tls = remote::P4RuntimeTlsFiles{pki.file("stranger.pem"), pki.file("stranger.key"),
+                                       pki.file("ca.pem")};
+    ep.election_id_low = 2;
+    CHECK_THROWS_WITH_AS(remote::open_p4runtime_switch("s1", ep),
+                         doctest::Contains("switch s1 (127.0.0.1:"), RuntimeError);
+    ep.tls.reset();  // plaintext to a TLS listener
+    CHECK_THROWS_AS(remote::open_p4runtime_switch("s1", ep), RuntimeError);
 }

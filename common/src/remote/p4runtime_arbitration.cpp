@@ -15,6 +15,7 @@ std::string election_text(const ::p4::v1::Uint128& id) {
 }  // namespace
 
 PrimaryStream::PrimaryStream(P4RuntimeConnection& connection) : connection_(connection) {
+    connection_.connect();
     stream_ = connection_.stub().StreamChannel(&context_);
     ::p4::v1::StreamMessageRequest hello;
     auto* a = hello.mutable_arbitration();

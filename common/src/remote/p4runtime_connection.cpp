@@ -99,6 +99,13 @@ std::string P4RuntimeConnection::where() const {
     return id;
 }
 
+void P4RuntimeConnection::connect() {
+    if (!channel_->WaitForConnected(std::chrono::system_clock::now() + endpoint_.timeout))
+        throw RuntimeError(where() + ": no connection within " +
+                           std::to_string(endpoint_.timeout.count()) +
+                           " ms (is a P4Runtime server listening there, with this TLS?)");
+}
+
 void P4RuntimeConnection::set_deadline(grpc::ClientContext& context) const {
     context.set_deadline(std::chrono::system_clock::now() + endpoint_.timeout);
 }

@@ -31,6 +31,11 @@ class P4RuntimeConnection {
     std::string where() const;
     ::p4::v1::Uint128 election_id() const;
 
+    // Waits (the endpoint's timeout) for the channel to be up: a stream has no deadline, and
+    // opening one on a channel still connecting would wait for the connection attempt.
+    // RuntimeError naming the switch when it is not.
+    void connect();
+
     // A context whose deadline is the endpoint's timeout from now.
     void set_deadline(grpc::ClientContext& context) const;
 

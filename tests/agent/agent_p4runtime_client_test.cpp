@@ -19,6 +19,7 @@
 #include "chima/p4/p4runtime_info.hpp"
 #include "chima/remote/p4runtime_function_info.hpp"
 #include "chima/remote/p4runtime_switch.hpp"
+#include "chima/int.h"
 #include "chima/switch.h"
 #include "chima/units.hpp"
 
@@ -41,16 +42,16 @@ std::string function_file(const std::string& name) {
 }
 
 // A function as chima-install hands it to a switch: compiled object and chima-p4info-1.
-device::FunctionLoad compiled(const std::string& name, std::vector<p4::EntrySpec> entries = {}) {
-    p4::CompileOptions o;
+device::FunctionLoad compiled(const std::string& name, std::vector<chima::p4::EntrySpec> entries = {}) {
+    chima::p4::CompileOptions o;
     o.build_dir = kRun / "p4build";
-    auto c = p4::compile_function(function_file(name), "", o);
+    auto c = chima::p4::compile_function(function_file(name), "", o);
     return {c.object_path.string(), "", c.p4info, true, std::move(entries)};
 }
 
 // The firewall's acl entry denying packets from `src`.
-p4::EntrySpec deny_from(const char* src) {
-    p4::EntrySpec e;
+chima::p4::EntrySpec deny_from(const char* src) {
+    chima::p4::EntrySpec e;
     e.table = "acl";
     e.action = "deny";
     e.priority = 10;
@@ -398,9 +399,9 @@ TEST_CASE(
         INFO(name);
         auto load = compiled(name);
         for (uint32_t slot : {3u, 17u}) {
-            auto derived = p4::p4runtime_info(remote::function_entities(load.p4info, slot));
+            auto derived = chima::p4::p4runtime_info(remote::function_entities(load.p4info, slot));
             auto generated =
-                p4::p4runtime_info(p4::check_function_file(function_file(name), ""), slot);
+                chima::p4::p4runtime_info(chima::p4::check_function_file(function_file(name), ""), slot);
             CHECK(derived == generated);
             if (derived != generated)
                 MESSAGE(derived.dump(1) << "\n----\n" << generated.dump(1));

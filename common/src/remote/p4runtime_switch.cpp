@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <mutex>
 #include <optional>
 
 #include "chima/bpf/switch_pipeline.hpp"
@@ -65,6 +66,7 @@ class P4RuntimeSwitch final : public device::SwitchDevice {
     const std::string& name() const override { return name_; }
 
     void load_function(uint32_t slot, const device::FunctionLoad& function) override {
+        std::lock_guard lock(mutex_);
         check_slot(slot);
         // Everything about the function is checked before the device is asked anything.
         p4::DeviceConfigFunction f;
@@ -83,11 +85,13 @@ class P4RuntimeSwitch final : public device::SwitchDevice {
     }
 
     void clear_slot(uint32_t slot) override {
+        std::lock_guard lock(mutex_);
         check_slot(slot);
         change_slot(slot, nullptr, {});
     }
 
     uint32_t slot_function(uint32_t slot) const override {
+        std::lock_guard lock(mutex_);
         check_slot(slot);
         auto config = device_config(Get::DEVICE_CONFIG_AND_COOKIE);
         for (const auto& f : config.functions) {
@@ -104,6 +108,7 @@ class P4RuntimeSwitch final : public device::SwitchDevice {
     }
 
     void set_mac_route(Mac destination, uint32_t port) override {
+        std::lock_guard lock(mutex_);
         auto e =
             names().entry(kMacTable, {{"hdr.ethernet.dst_addr", Kind::Exact, destination.value}});
         names().set_action(e, kForward, {{"port", port}});
@@ -111,6 +116,7 @@ class P4RuntimeSwitch final : public device::SwitchDevice {
     }
 
     void set_prefix_route(Ipv4 prefix, uint8_t prefix_len, uint32_t port) override {
+        std::lock_guard lock(mutex_);
         auto e = names().entry(kPrefixTable,
                                {{"hdr.ipv4.dst_addr", Kind::Lpm, prefix.value, prefix_len}});
         names().set_action(e, kForward, {{"port", port}});
@@ -118,35 +124,42 @@ class P4RuntimeSwitch final : public device::SwitchDevice {
     }
 
     void delete_mac_route(Mac destination) override {
+        std::lock_guard lock(mutex_);
         remove(
             "delete_mac_route",
             names().entry(kMacTable, {{"hdr.ethernet.dst_addr", Kind::Exact, destination.value}}));
     }
 
     void delete_prefix_route(Ipv4 prefix, uint8_t prefix_len) override {
+        std::lock_guard lock(mutex_);
         remove("delete_prefix_route", names().entry(kPrefixTable, {{"hdr.ipv4.dst_addr", Kind::Lpm,
                                                                     prefix.value, prefix_len}}));
     }
 
     void watch_flow(Ipv4 source, Ipv4 destination) override {
+        std::lock_guard lock(mutex_);
         auto e = flow_entry(source, destination);
         names().set_action(e, "ChimaIngress.mark_int_source", {});
         upsert("watch_flow", e);
     }
 
     void unwatch_flow(Ipv4 source, Ipv4 destination) override {
+        std::lock_guard lock(mutex_);
         remove("unwatch_flow", flow_entry(source, destination));
     }
 
     void set_int_switch_id(uint32_t switch_id) override {
+        std::lock_guard lock(mutex_);
         set_switch_config("set_int_switch_id", switch_id, std::nullopt);
     }
 
     void set_int_initial_hops(uint32_t hops) override {
+        std::lock_guard lock(mutex_);
         set_switch_config("set_int_initial_hops", std::nullopt, hops);
     }
 
     void set_int_sink_port(uint32_t port, bool sink) override {
+        std::lock_guard lock(mutex_);
         auto e = names().entry(kSinkPorts, {{"standard_metadata.egress_port", Kind::Exact, port}});
         if (!sink) {
             remove("set_int_sink_port", e);
@@ -157,6 +170,7 @@ class P4RuntimeSwitch final : public device::SwitchDevice {
     }
 
     void set_int_report(const device::IntReportTarget& report) override {
+        std::lock_guard lock(mutex_);
         // 0 is the Telemetry Report default port, as on the eBPF device.
         bpf::IntReportTarget defaults;
         auto existing = read_entries(kIntReport);
@@ -177,6 +191,7 @@ class P4RuntimeSwitch final : public device::SwitchDevice {
     }
 
     void clear_int_report() override {
+        std::lock_guard lock(mutex_);
         std::vector<Update> updates;
         for (const auto& e : read_entries(kIntReport))
             updates.push_back(update(Update::DELETE, e));
@@ -185,6 +200,7 @@ class P4RuntimeSwitch final : public device::SwitchDevice {
     }
 
     device::PortCounters port_counters(uint32_t port) const override {
+        std::lock_guard lock(mutex_);
         if (port >= CHIMA_MAX_PORTS)
             throw InputError("port " + std::to_string(port) + " is outside 0.." +
                              std::to_string(CHIMA_MAX_PORTS - 1));
@@ -212,6 +228,7 @@ class P4RuntimeSwitch final : public device::SwitchDevice {
     }
 
     device::DropCounters drop_counters() const override {
+        std::lock_guard lock(mutex_);
         device::DropCounters out;
         for (unsigned r = 0; r < CHIMA_DROP_REASON_COUNT; ++r)
             out[bpf::drop_reason_name(r)] = 0;
@@ -383,6 +400,8 @@ class P4RuntimeSwitch final : public device::SwitchDevice {
     }
 
     std::string name_;
+    // One operation at a time: a slot change replaces the P4Info the others resolve names in.
+    mutable std::mutex mutex_;
     mutable detail::P4RuntimeConnection connection_;
     std::unique_ptr<detail::PrimaryStream> stream_;
     ::p4::config::v1::P4Info info_;

@@ -3,31 +3,23 @@
 // counters, or a pipeline config push that changes one slot.
 #include "chima/remote/p4runtime_switch.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <mutex>
 #include <optional>
 
 #include "chima/bpf/switch_pipeline.hpp"
-#include "chima/content_hash.hpp"
-#include "chima/p4/device_config.hpp"
-#include "chima/state_file.hpp"
 #include "chima/switch.h"
 #include "p4runtime_arbitration.hpp"
 #include "p4runtime_connection.hpp"
-#include "chima/remote/p4runtime_function_info.hpp"
 #include "p4runtime_names.hpp"
+#include "p4runtime_pipeline.hpp"
 
 namespace chima::remote {
 
 namespace {
 
 using detail::FieldMatch;
-using nlohmann::json;
 using Update = ::p4::v1::Update;
-using Set = ::p4::v1::SetForwardingPipelineConfigRequest;
-using Get = ::p4::v1::GetForwardingPipelineConfigRequest;
 using Kind = FieldMatch::Kind;
 
 // The template's names (p4/chima.p4; p4rt/template_bindings.cpp binds them on the agent).
@@ -60,7 +52,7 @@ class P4RuntimeSwitch final : public device::SwitchDevice {
     P4RuntimeSwitch(const std::string& name, const SwitchEndpoint& endpoint)
         : name_(name), connection_(name, endpoint) {
         stream_ = std::make_unique<detail::PrimaryStream>(connection_);
-        load_p4info();
+        adopt(detail::device_p4info(connection_));
     }
 
     const std::string& name() const override { return name_; }
@@ -69,42 +61,20 @@ class P4RuntimeSwitch final : public device::SwitchDevice {
         std::lock_guard lock(mutex_);
         check_slot(slot);
         // Everything about the function is checked before the device is asked anything.
-        p4::DeviceConfigFunction f;
-        f.slot = slot;
-        f.object = read_file(function.object);
-        f.hash = fnv1a_hex(f.object);
-        f.p4info = function.p4info.is_null() ? empty_chima_p4info() : function.p4info;
-        f.name = f.p4info.value("function", "slot " + std::to_string(slot));
-        f.control = f.name;
-        f.program = !function.program.empty() ? function.program
-                                              : f.p4info.value("program", "chima_function");
-        p4::P4rtEntities entities = function_entities(function.p4info, slot);
-        f.p4runtime_info = p4::p4runtime_info(entities);
-        f.entries = function.entries;
-        change_slot(slot, &f, entities);
+        auto f = detail::slot_function_config(slot, function);
+        adopt(detail::change_slot(connection_, slot, &f));
     }
 
     void clear_slot(uint32_t slot) override {
         std::lock_guard lock(mutex_);
         check_slot(slot);
-        change_slot(slot, nullptr, {});
+        adopt(detail::change_slot(connection_, slot, nullptr));
     }
 
     uint32_t slot_function(uint32_t slot) const override {
         std::lock_guard lock(mutex_);
         check_slot(slot);
-        auto config = device_config(Get::DEVICE_CONFIG_AND_COOKIE);
-        for (const auto& f : config.functions) {
-            if (f.slot != slot)
-                continue;
-            // What the agent swaps a slot for: the object, its program and its entries.
-            json key = {f.hash, f.program, json::array()};
-            for (const auto& e : f.entries)
-                key[2].push_back(p4::entry_to_json(e));
-            uint32_t id = static_cast<uint32_t>(fnv1a(key.dump()));
-            return id ? id : 1;
-        }
-        return 0;
+        return detail::slot_function_id(connection_, slot);
     }
 
     void set_mac_route(Mac destination, uint32_t port) override {
@@ -247,98 +217,9 @@ class P4RuntimeSwitch final : public device::SwitchDevice {
   private:
     const detail::P4InfoNames& names() const { return *names_; }
 
-    static json empty_chima_p4info() {
-        return {{"format", "chima-p4info-1"},
-                {"tables", json::array()},
-                {"actions", json::array()},
-                {"counters", json::array()},
-                {"registers", json::array()}};
-    }
-
-    // The device's P4Info; a device without a pipeline gets the template's alone.
-    void load_p4info() {
-        auto response = connection_.get_pipeline(Get::P4INFO_AND_COOKIE);
-        if (!response.has_config() || !response.config().has_p4info()) {
-            const json& tmpl = connection_.endpoint().template_p4info;
-            if (tmpl.is_null())
-                throw RuntimeError(connection_.where() +
-                                   ": has no forwarding pipeline config (push the switch's "
-                                   "device config first, or give the template's P4Info)");
-            ::p4::v1::ForwardingPipelineConfig config;
-            *config.mutable_p4info() = p4info_from_json(tmpl);
-            p4::DeviceConfig empty;
-            empty.template_name = "chima.p4";
-            empty.template_hash = fnv1a_hex(tmpl.dump());
-            config.set_p4_device_config(p4::to_json(empty).dump());
-            spdlog::info("{}: no pipeline yet: committing the template alone", connection_.where());
-            push(config, Set::VERIFY_AND_COMMIT);
-            info_ = config.p4info();
-        } else {
-            info_ = response.config().p4info();
-        }
-        names_.emplace(info_, connection_.where());
-    }
-
-    p4::DeviceConfig device_config(Get::ResponseType type) const {
-        auto response = connection_.get_pipeline(type);
-        const std::string& bytes = response.config().p4_device_config();
-        if (bytes.empty())
-            return {};
-        try {
-            return p4::device_config_from_json(json::parse(bytes));
-        } catch (const std::exception& e) {
-            throw RuntimeError(connection_.where() +
-                               ": its device config is not CHIMA's: " + e.what());
-        }
-    }
-
-    // The device's config with `slot` serving `function` (nullptr: empty), pushed so that
-    // only that slot changes.
-    void change_slot(uint32_t slot, const p4::DeviceConfigFunction* function,
-                     const p4::P4rtEntities& entities) {
-        auto response = connection_.get_pipeline(Get::ALL);
-        if (!response.has_config())
-            load_p4info(), response = connection_.get_pipeline(Get::ALL);
-        ::p4::v1::ForwardingPipelineConfig config = response.config();
-        p4::DeviceConfig device;
-        if (!config.p4_device_config().empty()) {
-            try {
-                device = p4::device_config_from_json(json::parse(config.p4_device_config()));
-            } catch (const std::exception& e) {
-                throw RuntimeError(connection_.where() +
-                                   ": its device config is not CHIMA's: " + e.what());
-            }
-        }
-        auto& fns = device.functions;
-        bool had = std::erase_if(fns, [&](const auto& f) { return f.slot == slot; }) > 0;
-        if (!function && !had)
-            return;  // already empty
-        if (function) {
-            auto at =
-                std::find_if(fns.begin(), fns.end(), [&](const auto& f) { return f.slot > slot; });
-            fns.insert(at, *function);
-        }
-        *config.mutable_p4info() = p4info_with_slot(config.p4info(), slot, entities);
-        config.set_p4_device_config(p4::to_json(device).dump());
-        push(config, Set::RECONCILE_AND_COMMIT);
-        info_ = config.p4info();
-        names_.emplace(info_, connection_.where());
-    }
-
-    void push(const ::p4::v1::ForwardingPipelineConfig& config, Set::Action action) {
-        grpc::Status s = connection_.set_pipeline(action, config);
-        if (s.error_code() == grpc::StatusCode::UNIMPLEMENTED &&
-            action == Set::RECONCILE_AND_COMMIT) {
-            // The device cannot keep its state across a change: it reloads all of it (the
-            // forwarding state is cleared).
-            spdlog::warn(
-                "{}: RECONCILE_AND_COMMIT is not implemented ({}): a full reload "
-                "with VERIFY_AND_COMMIT",
-                connection_.where(), s.error_message());
-            s = connection_.set_pipeline(Set::VERIFY_AND_COMMIT, config);
-        }
-        if (!s.ok())
-            throw connection_.error("SetForwardingPipelineConfig", s);
+    void adopt(std::optional<::p4::config::v1::P4Info> info) {
+        if (info)
+            names_.emplace(*info, connection_.where());
     }
 
     void write(const std::string& op, const std::vector<Update>& updates) {
@@ -404,7 +285,6 @@ class P4RuntimeSwitch final : public device::SwitchDevice {
     mutable std::mutex mutex_;
     mutable detail::P4RuntimeConnection connection_;
     std::unique_ptr<detail::PrimaryStream> stream_;
-    ::p4::config::v1::P4Info info_;
     std::optional<detail::P4InfoNames> names_;
 };
 

@@ -57,7 +57,7 @@ struct SlotFunction {
     nlohmann::json p4info;
     // The device config's entries the loader wrote after the const entries: they join the
     // shadow as ordinary (modifiable) entries, so a Read returns them.
-    std::vector<p4::EntrySpec> entries;
+    std::vector<p4::EntrySpec> entries{};
 };
 
 struct BindOptions {

@@ -42,7 +42,8 @@ std::string function_file(const std::string& name) {
 }
 
 // A function as chima-install hands it to a switch: compiled object and chima-p4info-1.
-device::FunctionLoad compiled(const std::string& name, std::vector<chima::p4::EntrySpec> entries = {}) {
+device::FunctionLoad compiled(const std::string& name,
+                              std::vector<chima::p4::EntrySpec> entries = {}) {
     chima::p4::CompileOptions o;
     o.build_dir = kRun / "p4build";
     auto c = chima::p4::compile_function(function_file(name), "", o);
@@ -400,8 +401,8 @@ TEST_CASE(
         auto load = compiled(name);
         for (uint32_t slot : {3u, 17u}) {
             auto derived = chima::p4::p4runtime_info(remote::function_entities(load.p4info, slot));
-            auto generated =
-                chima::p4::p4runtime_info(chima::p4::check_function_file(function_file(name), ""), slot);
+            auto generated = chima::p4::p4runtime_info(
+                chima::p4::check_function_file(function_file(name), ""), slot);
             CHECK(derived == generated);
             if (derived != generated)
                 MESSAGE(derived.dump(1) << "\n----\n" << generated.dump(1));

@@ -128,6 +128,15 @@ TEST_CASE(
         CHECK(device.functions[0].slot == 7);
         CHECK(sw->slot_function(7) != 0);
 
+        // An entry that does not fit the function's table: refused, nothing pushed.
+        chima::p4::EntrySpec bad;
+        bad.table = "acl";
+        bad.action = "no_such_action";
+        bad.keys.resize(5);
+        CHECK_THROWS_AS(sw->load_function(8, {c.object_path.string(), "", c.p4info, true, {bad}}),
+                        InputError);
+        CHECK(service.actions.size() == 3);
+
         sw->clear_slot(7);
         CHECK(service.actions.size() == 5);
         CHECK(names_and_ids(service.config.p4info()) == names_and_ids(template_p4info()));

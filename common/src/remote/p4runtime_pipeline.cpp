@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "chima/content_hash.hpp"
+#include "chima/p4/entries.hpp"
 #include "chima/remote/p4runtime_function_info.hpp"
 #include "chima/state_file.hpp"
 
@@ -65,6 +66,14 @@ SlotFunctionConfig slot_function_config(uint32_t slot, const device::FunctionLoa
         !function.program.empty() ? function.program : f.p4info.value("program", "chima_function");
     out.entities = function_entities(function.p4info, slot);
     f.p4runtime_info = p4::p4runtime_info(out.entities);
+    // An entry that does not fit its table is bad input, refused before the device is asked
+    // (as the eBPF device refuses it before the slot changes).
+    for (const auto& e : function.entries) {
+        if (function.p4info.is_null())
+            throw InputError("slot " + std::to_string(slot) +
+                             ": the function has entries but no p4info");
+        p4::encode_entry(function.p4info, e);
+    }
     f.entries = function.entries;
     return out;
 }

@@ -20,7 +20,8 @@ struct SlotFunctionConfig {
     p4::P4rtEntities entities;
 };
 
-// Reads the object file and derives the P4Runtime view (InputError for a bad function).
+// Reads the object file, checks the entries against the function's tables and derives the
+// P4Runtime view (InputError for a bad function or an entry that does not fit).
 SlotFunctionConfig slot_function_config(uint32_t slot, const device::FunctionLoad& function);
 
 // The device's P4Info; a device without a pipeline config gets the endpoint's template

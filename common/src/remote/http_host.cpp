@@ -97,9 +97,9 @@ class HttpHost final : public device::HostDevice {
                                 std::nullopt, true,
                                 // The agent's wait, and the endpoint's timeout for the rest.
                                 wait + transport_->endpoint().timeout};
-            auto serving = read(
-                request, transport_->send(request), 200,
-                [](const JsonReader& body) { return body.at("serving").boolean(); });
+            auto serving =
+                read(request, transport_->send(request), 200,
+                     [](const JsonReader& body) { return body.at("serving").boolean(); });
             if (serving || left <= kMaxServingWait)
                 return serving;
         }
@@ -175,11 +175,10 @@ class HttpHost final : public device::HostDevice {
             body = json::parse(answer.body);
             return parse(JsonReader(body, "answer"));
         } catch (const json::exception& e) {
-            throw RuntimeError(transport_->context(request) + ": the answer is not JSON: " +
-                               e.what());
+            throw RuntimeError(transport_->context(request) +
+                               ": the answer is not JSON: " + e.what());
         } catch (const InputError& e) {
-            throw RuntimeError(transport_->context(request) + ": unexpected answer: " +
-                               e.what());
+            throw RuntimeError(transport_->context(request) + ": unexpected answer: " + e.what());
         }
     }
 

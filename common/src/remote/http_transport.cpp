@@ -67,9 +67,11 @@ void check_address(const std::string& device, const std::string& address) {
 
 void check_tls_files(const std::string& device, const TlsFiles& tls) {
     if (tls.ca.empty())
-        throw InputError("host " + device + ": TLS needs the CA that signed the agent's certificate");
+        throw InputError("host " + device +
+                         ": TLS needs the CA that signed the agent's certificate");
     if (tls.cert.empty() != tls.key.empty())
-        throw InputError("host " + device + ": a TLS client certificate needs its key, and a key its certificate");
+        throw InputError("host " + device +
+                         ": a TLS client certificate needs its key, and a key its certificate");
     for (const auto* path : {&tls.cert, &tls.key, &tls.ca}) {
         if (!path->empty() && ::access(path->c_str(), R_OK) != 0)
             throw InputError("host " + device + ": cannot read the TLS file " + *path);
@@ -136,8 +138,7 @@ std::string HttpTransport::context(const HttpRequest& request) const {
            request.target;
 }
 
-void HttpTransport::configure(CURL* c, const std::string& method,
-                              const std::string& target) const {
+void HttpTransport::configure(CURL* c, const std::string& method, const std::string& target) const {
     std::string url = base_url_ + target;
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());  // libcurl copies strings it is given
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, endpoint_.tls ? "https" : "http");
@@ -198,7 +199,8 @@ HttpTransport::Attempt HttpTransport::perform(CURL* c, const HttpRequest& reques
     if (attempt.code != CURLE_OK) {
         attempt.error = error[0] ? error : curl_easy_strerror(attempt.code);
         if (attempt.code == CURLE_WRITE_ERROR)
-            attempt.error = "the answer is larger than " + std::to_string(kMaxAnswerBytes) + " bytes";
+            attempt.error =
+                "the answer is larger than " + std::to_string(kMaxAnswerBytes) + " bytes";
     }
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);  // `error` goes out of scope
     return attempt;

@@ -23,8 +23,8 @@ struct CurlDeleter {
 using CurlHandle = std::unique_ptr<CURL, CurlDeleter>;
 
 struct HttpRequest {
-    std::string method;  // GET, PUT, POST, DELETE
-    std::string target;  // path and query, escaped ("/v1/flows/10.0.0.1/10.0.0.2")
+    std::string method;               // GET, PUT, POST, DELETE
+    std::string target;               // path and query, escaped ("/v1/flows/10.0.0.1/10.0.0.2")
     std::optional<std::string> body;  // JSON
     // Sent again after a transport failure (chima/remote/http_host.hpp): only for an
     // operation whose repetition leaves the host as one would.

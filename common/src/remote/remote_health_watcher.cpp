@@ -97,8 +97,8 @@ struct RemoteHealthWatcher::Connection {
     }
 };
 
-RemoteHealthWatcher::RemoteHealthWatcher(std::shared_ptr<HttpTransport> transport,
-                                         std::string kind, Sink sink)
+RemoteHealthWatcher::RemoteHealthWatcher(std::shared_ptr<HttpTransport> transport, std::string kind,
+                                         Sink sink)
     : transport_(std::move(transport)), kind_(std::move(kind)), sink_(std::move(sink)) {
     multi_ = curl_multi_init();
     if (multi_ == nullptr)
@@ -125,8 +125,7 @@ RemoteHealthWatcher::~RemoteHealthWatcher() {
     curl_multi_cleanup(multi_);
 }
 
-HttpRequest RemoteHealthWatcher::watch_request(const std::string& stream,
-                                               const std::string& name,
+HttpRequest RemoteHealthWatcher::watch_request(const std::string& stream, const std::string& name,
                                                container::RestartPolicy policy) const {
     return {"PUT", "/v1/events/" + url_escape(stream) + "/watches/" + url_escape(name),
             json{{"restart", std::string(container::to_string(policy))}}.dump(), true};
@@ -151,8 +150,8 @@ void RemoteHealthWatcher::watch(const std::string& name, container::RestartPolic
     }
     if (answer.status == 204)
         return;
-    if (answer.status == 404 && api_error_from_json(json::parse(answer.body, nullptr, false))
-                                        .field == "stream")
+    if (answer.status == 404 &&
+        api_error_from_json(json::parse(answer.body, nullptr, false)).field == "stream")
         return;  // the stream just ended: the next one is told
     {
         std::lock_guard lock(mutex_);
@@ -171,7 +170,8 @@ void RemoteHealthWatcher::unwatch(const std::string& name) {
     }
     if (stream.empty())
         return;
-    HttpRequest request{"DELETE", "/v1/events/" + url_escape(stream) + "/watches/" + url_escape(name),
+    HttpRequest request{"DELETE",
+                        "/v1/events/" + url_escape(stream) + "/watches/" + url_escape(name),
                         std::nullopt, true};
     try {
         auto answer = transport_->send(request);
@@ -219,7 +219,8 @@ void RemoteHealthWatcher::report_missed_exit(const std::string& name) {
     event.name = name;
     event.backend = kind_;
     event.message = "stopped running while the event stream was reopened";
-    HttpRequest request{"GET", "/v1/backends/" + url_escape(kind_) + "/functions/" + url_escape(name),
+    HttpRequest request{"GET",
+                        "/v1/backends/" + url_escape(kind_) + "/functions/" + url_escape(name),
                         std::nullopt, true};
     try {
         auto answer = transport_->send(request);

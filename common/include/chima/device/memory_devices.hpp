@@ -136,7 +136,7 @@ class MemoryHost final : public HostDevice {
         const std::string& kind, container::HealthWatcher::Sink sink) override;
 
     std::set<std::string> function_netns() const;
-    std::set<std::string> running() const;  // instance names
+    std::set<std::string> running() const;      // instance names
     std::vector<Neighbour> neighbours() const;  // every entry added, in order
     // The ports plumbed in a namespace (the first instance's, then the alternate's).
     std::vector<FunctionPort> function_ports(const std::string& netns) const;

@@ -36,13 +36,13 @@ struct HostEndpoint {
     // `ca` (its name or address must be the certificate's); plain http without. A client
     // without certificate (cert and key empty) is refused by an agent with mutual TLS.
     std::optional<TlsFiles> tls;
-    std::chrono::milliseconds timeout{5000};  // a call, retries included
+    std::chrono::milliseconds timeout{5000};          // a call, retries included
     std::chrono::milliseconds connect_timeout{2000};  // one connection attempt
     // Calls that run a container engine on the host (prepare a backend, start or stop a
     // function) and image builds.
     std::chrono::milliseconds container_timeout{60000};
     std::chrono::milliseconds build_timeout{600000};
-    int attempts = 3;  // of an idempotent call that fails in transport
+    int attempts = 3;                             // of an idempotent call that fails in transport
     std::chrono::milliseconds retry_backoff{50};  // before the second attempt, then doubled
     // An event stream from which no byte (event or keepalive line, which the agent writes
     // every 5 s) arrived for this long is taken as dead and opened again.

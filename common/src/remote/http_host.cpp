@@ -2,6 +2,7 @@
 #include "chima/remote/http_host.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "chima/error.hpp"
 #include "chima/remote/host_api_json.hpp"
@@ -166,7 +167,7 @@ class HttpHost final : public device::HostDevice {
     // The body of an answer of `status`, read by `parse`. An answer the agent should not
     // give (not JSON, a member missing) is the device failing, a RuntimeError.
     template <typename Parse>
-    auto read(const HttpRequest& request, const HttpAnswer& answer, long status,
+    std::invoke_result_t<Parse, const JsonReader&> read(const HttpRequest& request, const HttpAnswer& answer, long status,
               Parse parse) const {
         if (answer.status != status)
             transport_->refuse(request, answer);

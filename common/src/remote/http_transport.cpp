@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -20,8 +21,9 @@ namespace {
 // An answer larger than this is not the host API's (its largest, a list of instances, is a
 // few kilobytes per instance).
 constexpr size_t kMaxAnswerBytes = 16 << 20;
-// Handles kept for reuse, each with its connection: enough for the tools' threads.
-constexpr size_t kMaxIdleHandles = 8;
+// Handles kept for reuse, each with its connection. Few: the agent (cpp-httplib) gives a
+// kept-alive connection a worker thread of its own while it idles.
+constexpr size_t kMaxIdleHandles = 4;
 
 void init_curl_once() {
     static std::once_flag once;

@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 #include <nlohmann/json.hpp>

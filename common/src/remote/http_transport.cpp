@@ -98,6 +98,13 @@ bool worth_retrying(CURLcode code, long status, const std::string& message) {
     }
 }
 
+// The agent closed the connection: with mutual TLS what a refused client certificate looks
+// like when the agent's alert is not read first.
+bool closed_by_peer(CURLcode code) {
+    return code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING ||
+           code == CURLE_SSL_CONNECT_ERROR;
+}
+
 }  // namespace
 
 struct HttpTransport::Attempt {
@@ -199,7 +206,10 @@ HttpTransport::Attempt HttpTransport::perform(CURL* c, const HttpRequest& reques
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &attempt.status);
     curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &attempt.connects);
     if (attempt.code != CURLE_OK) {
-        attempt.error = error[0] ? error : curl_easy_strerror(attempt.code);
+        // libcurl's buffer may hold the detail of an earlier step: after its own words.
+        attempt.error = curl_easy_strerror(attempt.code);
+        if (error[0] != '\0')
+            attempt.error += std::string(" (") + error + ")";
         if (attempt.code == CURLE_WRITE_ERROR)
             attempt.error =
                 "the answer is larger than " + std::to_string(kMaxAnswerBytes) + " bytes";
@@ -262,6 +272,10 @@ HttpAnswer HttpTransport::send(const HttpRequest& request) {
             std::string tries = tried > 1 ? " (" + std::to_string(tried) + " attempts)" : "";
             if (!request.idempotent && worth_retrying(attempt.code, attempt.status, attempt.error))
                 tries = " (not retried: the request is not idempotent)";
+            if (endpoint_.tls && closed_by_peer(attempt.code))
+                what +=
+                    "; the agent closed the TLS connection: does it accept this client's "
+                    "certificate (signed by its CA)?";
             throw RuntimeError(context(request) + ": cannot reach the agent: " + what + tries);
         }
         std::this_thread::sleep_for(backoff);

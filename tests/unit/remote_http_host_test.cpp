@@ -13,7 +13,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -93,15 +95,17 @@ container::FunctionSpec function_spec(const std::string& name, const std::string
 }
 
 // A server that answers what a test scripts, per request: an answer (kept alive), closing
-// the connection without one, or holding it open without answering. It counts the
-// connections it accepted and the requests it read.
+// the connection without one, holding it open without answering, or an event stream (its
+// chunks, then nothing). Each connection is served by a thread of its own. It counts the
+// connections it accepted and keeps the request lines it read.
 class FakeAgent {
   public:
     struct Reply {
-        enum Kind { Answer, Drop, Hang } kind = Answer;
+        enum Kind { Answer, Drop, Hang, Stream } kind = Answer;
         int status = 200;
         std::string body = "{}";
-        std::chrono::milliseconds delay{0};
+        std::chrono::milliseconds delay{0};  // before the answer (a stream: before its chunks)
+        std::vector<std::string> chunks;     // of a stream
     };
     // connection: 0 for the first accepted; request: its request line ("GET /v1/host HTTP/1.1")
     using Script = std::function<Reply(int connection, const std::string& request)>;
@@ -125,10 +129,21 @@ class FakeAgent {
     ~FakeAgent() {
         (void)!::write(wake_write_.get(), "x", 1);
         thread_.join();
+        for (auto& t : connections_threads_)
+            t.join();
     }
     uint16_t port() const { return port_; }
     int connections() const { return connections_; }
-    int requests() const { return requests_; }
+    int requests() const {
+        std::lock_guard lock(mutex_);
+        return static_cast<int>(requests_.size());
+    }
+    // The requests whose line starts with `start`.
+    int requests(const std::string& start) const {
+        std::lock_guard lock(mutex_);
+        return static_cast<int>(std::count_if(requests_.begin(), requests_.end(),
+                                              [&](const auto& r) { return r.starts_with(start); }));
+    }
 
   private:
     // Waits for `fd` to be readable; false when the fake is stopping.
@@ -139,61 +154,94 @@ class FakeAgent {
     }
     void serve() {
         while (wait_readable(listener_.get())) {
-            UniqueFd conn(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-            if (!conn)
+            int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
+            if (fd < 0)
                 continue;
-            if (!serve_connection(conn.get(), connections_++))
-                return;
+            int connection = connections_++;
+            connections_threads_.emplace_back([this, fd, connection] {
+                UniqueFd conn(fd);
+                serve_connection(conn.get(), connection);
+            });
         }
     }
-    // Requests on one connection until the client closes it or a reply ends it; false when
-    // the fake is stopping.
-    bool serve_connection(int fd, int connection) {
+    // Reads until the client closes the connection (or the fake stops).
+    void drain(int fd) {
+        char data[4096];
+        while (wait_readable(fd) && ::read(fd, data, sizeof data) > 0) {
+        }
+    }
+    bool write_all(int fd, const std::string& text) {
+        return ::send(fd, text.data(), text.size(), MSG_NOSIGNAL) ==
+               static_cast<ssize_t>(text.size());
+    }
+    // Requests on one connection until the client closes it or a reply ends it.
+    void serve_connection(int fd, int connection) {
         std::string buffer;
+        auto read_more = [&] {
+            char data[4096];
+            if (!wait_readable(fd))
+                return false;
+            ssize_t n = ::read(fd, data, sizeof data);
+            if (n <= 0)
+                return false;
+            buffer.append(data, static_cast<size_t>(n));
+            return true;
+        };
         for (;;) {
             size_t end;
             while ((end = buffer.find("\r\n\r\n")) == std::string::npos) {
-                if (!wait_readable(fd))
-                    return false;
-                char data[4096];
-                ssize_t n = ::read(fd, data, sizeof data);
-                if (n <= 0)
-                    return true;
-                buffer.append(data, static_cast<size_t>(n));
+                if (!read_more())
+                    return;
             }
             std::string head = buffer.substr(0, end);
             size_t length = 0;
             if (auto at = head.find("Content-Length: "); at != std::string::npos)
                 length = std::stoul(head.substr(at + 16));
             while (buffer.size() < end + 4 + length) {
-                if (!wait_readable(fd))
-                    return false;
-                char data[4096];
-                ssize_t n = ::read(fd, data, sizeof data);
-                if (n <= 0)
-                    return true;
-                buffer.append(data, static_cast<size_t>(n));
+                if (!read_more())
+                    return;
             }
             buffer.erase(0, end + 4 + length);
-            ++requests_;
-            Reply reply = script_(connection, head.substr(0, head.find("\r\n")));
+            std::string line = head.substr(0, head.find("\r\n"));
+            {
+                std::lock_guard lock(mutex_);
+                requests_.push_back(line);
+            }
+            Reply reply = script_(connection, line);
             if (reply.kind == Reply::Drop)
-                return true;
+                return;
             if (reply.kind == Reply::Hang)
-                return wait_readable(wake_read_.get()) && false;
+                return drain(fd);
+            if (reply.kind == Reply::Stream) {
+                write_all(
+                    fd,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nX-Chima-Stream: "
+                    "7\r\nTransfer-Encoding: chunked\r\n\r\n");
+                std::this_thread::sleep_for(reply.delay);
+                for (const auto& chunk : reply.chunks) {
+                    char size[16];
+                    std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
+                    write_all(fd, size + chunk + "\r\n");
+                    std::this_thread::sleep_for(5ms);  // chunks arrive apart
+                }
+                return drain(fd);
+            }
             std::this_thread::sleep_for(reply.delay);
             std::string answer = "HTTP/1.1 " + std::to_string(reply.status) +
                                  " Scripted\r\nContent-Type: application/json\r\nContent-Length: " +
                                  std::to_string(reply.body.size()) + "\r\n\r\n" + reply.body;
-            if (::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL) < 0)
-                return true;
+            if (!write_all(fd, answer))
+                return;
         }
     }
 
     Script script_;
     UniqueFd listener_, wake_read_, wake_write_;
     uint16_t port_ = 0;
-    std::atomic<int> connections_{0}, requests_{0};
+    std::atomic<int> connections_{0};
+    mutable std::mutex mutex_;
+    std::vector<std::string> requests_;
+    std::vector<std::thread> connections_threads_;  // joined when the fake goes
     std::thread thread_;
 };
 
@@ -436,7 +484,7 @@ TEST_CASE("remote host: an agent that accepts but never answers fails the call a
     CHECK_THROWS_WITH_AS(h1->has_function_netns("fn-c-echo"),
                          contains("cannot reach the agent: no answer within 300 ms"), RuntimeError);
     auto took = Clock::now() - start;
-    CHECK(took >= 300ms);
+    CHECK(took >= 250ms);  // it waited for the answer (less a rounding of the deadline)
     CHECK(took < 300ms + 2s);
     // The hung connection is not tried again: the deadline covers the retries too.
     CHECK(silent.requests() == 1);
@@ -666,4 +714,49 @@ TEST_CASE("remote host: an agent that cannot be reached refuses a health watch a
                          contains("host h1 (" + endpoint.address +
                                   "): GET /v1/backends/podman/events: cannot reach"),
                          RuntimeError);
+}
+
+TEST_CASE("remote host: a silent event stream is opened again and told its watches again") {
+    // The first stream brings a keepalive line and one event split across chunks, then
+    // nothing; every later stream brings nothing.
+    std::atomic<int> streams{0};
+    FakeAgent agent([&](int, const std::string& request) {
+        if (!request.starts_with("GET /v1/backends/podman/events"))
+            return FakeAgent::Reply{FakeAgent::Reply::Answer, 204, ""};
+        FakeAgent::Reply stream{FakeAgent::Reply::Stream};
+        stream.delay = 200ms;  // after the test's watch
+        if (streams++ == 0)
+            stream.chunks = {
+                "\n", R"({"type": "exited", "name": "fn-a", "backend": "podman", "id": "c1",)",
+                R"( "pid": 0, "exit_code": 3, "detect_ms": 0.5, "time_ns": 1})"
+                "\n\n"};
+        return stream;
+    });
+    remote::HostEndpoint endpoint;
+    endpoint.address = address_of(agent.port());
+    endpoint.stream_idle = 300ms;
+    auto h1 = remote::open_remote_host("h1", endpoint);
+    EventLog log;
+    auto watcher = h1->watch_health("podman", log.sink());
+    watcher->watch("fn-a", container::RestartPolicy::OnFailure);
+    CHECK(agent.requests("PUT /v1/events/7/watches/fn-a ") == 1);
+
+    auto events = log.wait_for(1);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].type == "exited");
+    CHECK(events[0].exit_code == 3);
+    CHECK(events[0].detect_ns == 500000);
+
+    // Silent for longer than stream_idle: opened again, and the watch (on-failure after a
+    // failure: the agent would restart it) told to the new stream.
+    auto deadline = Clock::now() + 5s;
+    while (agent.requests("PUT /v1/events/7/watches/fn-a ") < 2 && Clock::now() < deadline)
+        std::this_thread::sleep_for(20ms);
+    CHECK(agent.requests("GET /v1/backends/podman/events ") >= 2);
+    CHECK(agent.requests("PUT /v1/events/7/watches/fn-a ") >= 2);
+    CHECK(log.wait_for(2, 100ms).size() == 1);
+
+    // Unwatched: the agent is told, and the next stream is not.
+    watcher->unwatch("fn-a");
+    CHECK(agent.requests("DELETE /v1/events/7/watches/fn-a ") == 1);
 }

@@ -167,8 +167,9 @@ class HttpHost final : public device::HostDevice {
     // The body of an answer of `status`, read by `parse`. An answer the agent should not
     // give (not JSON, a member missing) is the device failing, a RuntimeError.
     template <typename Parse>
-    std::invoke_result_t<Parse, const JsonReader&> read(const HttpRequest& request, const HttpAnswer& answer, long status,
-              Parse parse) const {
+    std::invoke_result_t<Parse, const JsonReader&> read(const HttpRequest& request,
+                                                        const HttpAnswer& answer, long status,
+                                                        Parse parse) const {
         if (answer.status != status)
             transport_->refuse(request, answer);
         json body;

@@ -79,7 +79,7 @@ TEST_CASE("agent: every SetForwardingPipelineConfig action and GetForwardingPipe
     CHECK(ctl.set_pipeline(Set::VERIFY_AND_COMMIT, corrupt).error_code() ==
           StatusCode::INVALID_ARGUMENT);
     CHECK(ctl.set_pipeline(Set::COMMIT, std::nullopt).error_code() ==
-          StatusCode::FAILED_PRECONDITION);  // nothing saved
+          StatusCode::NOT_FOUND);  // nothing saved
     {
         Controller backup(*stub, 1, 0);  // never primary: unset... id 0 is set but lower
         CHECK(backup.set_pipeline(Set::VERIFY, config({})).error_code() ==
@@ -100,7 +100,7 @@ TEST_CASE("agent: every SetForwardingPipelineConfig action and GetForwardingPipe
     CHECK(ctl.set_pipeline(Set::COMMIT, std::nullopt).ok());
     CHECK(slot_program(5) != 0);
     CHECK(ctl.set_pipeline(Set::COMMIT, std::nullopt).error_code() ==
-          StatusCode::FAILED_PRECONDITION);  // used up
+          StatusCode::NOT_FOUND);  // used up
 
     // Get: the four response types.
     REQUIRE(ctl.get_pipeline(Get::ALL, got).ok());

@@ -719,3 +719,106 @@ TEST_CASE("p4rt: the shadow survives a warm restart and a reconcile, not a repla
     CHECK(s.read_table(s.fwd).size() == 1);
     CHECK(P4rtSwitch::dscp_of(s.through_function(0x0a000102, 80)) == 0);
 }
+
+namespace {
+
+Bytes packet_to(uint32_t dst) {
+    Ipv4Fields ip;
+    ip.dst = dst;
+    return concat({ethernet(kSwitchMac + 1, kHostA, kIpv4), udp_packet(ip, 1, 2, payload_of(8))});
+}
+
+uint32_t int_switch_id(P4rtSwitch& s) {
+    auto config = dump_map(s.dir.path() / "chima_int_config");
+    REQUIRE(config.size() == 1);
+    chima_int_config c{};
+    std::memcpy(&c, config[0].second.data(), sizeof c);
+    return c.switch_id;
+}
+
+// The committed state of the take_over tests: three routes, a switch id, an ACL entry.
+struct Committed : P4rtSwitch {
+    uint32_t cfg = p4.id_of("ChimaIngress.switch_config");
+    uint32_t set_id = p4.id_of("ChimaIngress.set_switch_id");
+    p4rt::Entities staged{nullptr};
+
+    Committed() {
+        for (uint32_t net : {0x0b000100u, 0x0b000200u, 0x0b000300u})
+            write(route(net).update(Update::INSERT));
+        write(
+            EntryBuilder(cfg).priority(1).action(set_id, {"\x2a", "\x04"}).update(Update::INSERT));
+        write(acl_entry(0x0c000001, 0xffffffff, 5).action(deny).update(Update::INSERT));
+        staged.bind(p4.info, slots);
+    }
+    EntryBuilder route(uint32_t net) const {
+        return std::move(EntryBuilder(fwd).lpm(fwd_dst, be(net, 4), 24).action(forward, {"\x02"}));
+    }
+    void stage(const Update& u) { staged.write(u); }
+};
+
+}  // namespace
+
+TEST_CASE("p4rt: take_over brings the maps to a staged shadow by difference") {
+    Committed s;
+    // Staged: the first route as it is, the second one dropping, the third gone, a fourth
+    // new; another switch id entry (the same map cell); no ACL entry; a counter cell.
+    s.stage(s.route(0x0b000100).update(Update::INSERT));
+    s.stage(EntryBuilder(s.fwd)
+                .lpm(s.fwd_dst, be(0x0b000200, 4), 24)
+                .action(s.drop)
+                .update(Update::INSERT));
+    s.stage(s.route(0x0b000400).update(Update::INSERT));
+    s.stage(
+        EntryBuilder(s.cfg).priority(2).action(s.set_id, {"\x05", "\x04"}).update(Update::INSERT));
+    Update count;
+    count.set_type(Update::MODIFY);
+    auto* ce = count.mutable_entity()->mutable_counter_entry();
+    ce->set_counter_id(s.hits);
+    ce->mutable_index()->set_index(1);
+    ce->mutable_data()->set_packet_count(9);
+    s.stage(count);
+    // Nothing reached the switch yet.
+    CHECK(s.run(packet_to(0x0b000305)).verdict == TC_ACT_REDIRECT);
+    s.expect_dropped(packet_to(0x0b000405), CHIMA_DROP_NO_ROUTE);
+    CHECK(int_switch_id(s) == 0x2a);
+
+    s.entities.take_over(s.staged, {});
+    CHECK(s.run(packet_to(0x0b000105)).verdict == TC_ACT_REDIRECT);
+    s.expect_dropped(packet_to(0x0b000205), CHIMA_DROP_BAD_PORT);
+    s.expect_dropped(packet_to(0x0b000305), CHIMA_DROP_NO_ROUTE);
+    CHECK(s.run(packet_to(0x0b000405)).verdict == TC_ACT_REDIRECT);
+    CHECK(int_switch_id(s) == 5);
+    CHECK(s.through_function(0x0c000001, 80).verdict == TC_ACT_REDIRECT);  // the deny is gone
+    // The switch's entities answer with the staged state.
+    CHECK(s.read_table(s.fwd).size() == 3);
+    CHECK(s.read_table(s.acl).empty());
+    ::p4::v1::Entity cell;
+    cell.mutable_counter_entry()->set_counter_id(s.hits);
+    cell.mutable_counter_entry()->mutable_index()->set_index(1);
+    auto got = s.read(cell);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].counter_entry().data().packet_count() == 9);
+}
+
+TEST_CASE("p4rt: a take_over the kernel refuses half-way undoes what it wrote") {
+    Committed s;
+    s.stage(s.route(0x0b000400).update(Update::INSERT));
+    s.stage(
+        EntryBuilder(s.cfg).priority(2).action(s.set_id, {"\x05", "\x04"}).update(Update::INSERT));
+    s.stage(s.acl_entry(0x0c000002, 0xffffffff, 5).action(s.deny).update(Update::INSERT));
+    // The ACL's map cannot be opened any more: its write fails after the routes' erasures
+    // and writes.
+    std::string acl_map;
+    for (const auto& t : s.compiled.p4info.at("tables"))
+        if (t.at("name") == "acl")
+            acl_map = t.at("map");
+    REQUIRE(std::filesystem::remove(s.sw.slot_dir(kSlot) / acl_map));
+    CHECK_THROWS(s.entities.take_over(s.staged, {}));
+    // Everything as before: the three routes, the switch id, the committed entities.
+    for (uint32_t dst : {0x0b000105u, 0x0b000205u, 0x0b000305u})
+        CHECK(s.run(packet_to(dst)).verdict == TC_ACT_REDIRECT);
+    s.expect_dropped(packet_to(0x0b000405), CHIMA_DROP_NO_ROUTE);
+    CHECK(int_switch_id(s) == 0x2a);
+    CHECK(s.read_table(s.fwd).size() == 3);
+    CHECK(s.read_table(s.acl).size() == 1);
+}

@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
     tool.app.add_option("--net", o.net, "the emulated network this host belongs to");
     tool.app.add_flag("--bridged", o.bridged,
                       "a compute host: function ports on its bridge (chima-net's br0)");
+    tool.app.add_option("--bridge", o.bridge,
+                        "a compute host of its own (no --net): the bridge its functions join, "
+                        "with the uplink a port of it (made when missing)");
     tool.app.add_option("--api", api, "host API address")->capture_default_str();
     tool.app.add_option("--tls-cert", cert, "server certificate (PEM)");
     tool.app.add_option("--tls-key", key, "server key (PEM)");

@@ -63,8 +63,11 @@ void run_agent(const AgentOptions& o, const std::function<void(const nlohmann::j
         require_secure_listener("--api", o.api, o.tls, o.insecure);
         if (!o.net.empty())
             check_name(o.net, "--net");
-    } else if (!o.uplink.empty()) {
-        throw InputError("--uplink is for the host role (--host)");
+        if (!o.bridge.empty() && !o.net.empty())
+            throw InputError("--bridge is for a host of its own; a host of --net " + o.net +
+                             " uses the network's bridge (--bridged)");
+    } else if (!o.uplink.empty() || !o.bridge.empty()) {
+        throw InputError("--uplink and --bridge are for the host role (--host)");
     }
     if (o.switch_role && o.host_role && o.listen.port == o.api.port && o.listen.port != 0)
         throw InputError("--listen and --api use the same port " + std::to_string(o.api.port));
@@ -113,7 +116,7 @@ void run_agent(const AgentOptions& o, const std::function<void(const nlohmann::j
     // ---- host role
     std::optional<HostNode> host;
     if (o.host_role) {
-        host.emplace(HostNode::Options{o.name, o.uplink, o.net, o.bridged, o.api, o.tls});
+        host.emplace(HostNode::Options{o.name, o.uplink, o.net, o.bridged, o.bridge, o.api, o.tls});
         status["host"] = host->status();
     }
 

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "chima/emulation/emulated_network.hpp"
+#include "chima/net/names.hpp"
 #include "ebpf_host.hpp"
 #include "ebpf_switch.hpp"
 
@@ -22,8 +23,9 @@ std::unique_ptr<DeviceRegistry> open_emulated_devices(const std::string& net,
             return std::make_unique<EbpfSwitch>(node, emulation::node_pin_dir(net, node));
         },
         [net, backends, compute_hosts](const std::string& node) -> std::unique_ptr<HostDevice> {
-            return std::make_unique<EbpfHost>(net, node, emulation::node_pin_dir(net, node),
-                                              compute_hosts.count(node) > 0, *backends);
+            return std::make_unique<EbpfHost>(
+                node, emulation::node_pin_dir(net, node),
+                emulated_host_place(net, node, compute_hosts.count(node) > 0), *backends);
         });
 }
 
@@ -38,17 +40,22 @@ class OwnedBackendsHost {
 
 class StandaloneHost final : private OwnedBackendsHost, public EbpfHost {
   public:
-    StandaloneHost(const std::string& net, const std::string& name, const std::string& pin_dir,
-                   bool bridged, const container::BackendOptions& containers)
-        : OwnedBackendsHost(containers), EbpfHost(net, name, pin_dir, bridged, backends) {}
+    StandaloneHost(const std::string& name, const std::string& pin_dir, const HostPlace& place,
+                   const container::BackendOptions& containers)
+        : OwnedBackendsHost(containers), EbpfHost(name, pin_dir, place, backends) {}
 };
 
 }  // namespace
 
-std::unique_ptr<HostDevice> open_ebpf_host(const std::string& net, const std::string& name,
-                                           const std::string& pin_dir, bool bridged,
+HostPlace emulated_host_place(const std::string& net, const std::string& node, bool bridged) {
+    return {net::node_netns(net, node), net::node_netns(net, ""), emulation::kHostBridge,
+            emulation::kUplink, bridged};
+}
+
+std::unique_ptr<HostDevice> open_ebpf_host(const std::string& name, const std::string& pin_dir,
+                                           const HostPlace& place,
                                            const container::BackendOptions& containers) {
-    return std::make_unique<StandaloneHost>(net, name, pin_dir, bridged, containers);
+    return std::make_unique<StandaloneHost>(name, pin_dir, place, containers);
 }
 
 }  // namespace chima::device

@@ -7,11 +7,9 @@
 #include <sstream>
 #include <thread>
 
-#include "chima/emulation/emulated_network.hpp"
 #include "chima/error.hpp"
 #include "chima/net/ip_batch.hpp"
 #include "chima/net/link.hpp"
-#include "chima/net/names.hpp"
 #include "chima/net/netns.hpp"
 #include "chima/net/offloads.hpp"
 #include "chima/process/child_process.hpp"
@@ -70,13 +68,11 @@ container::Backend& ContainerBackends::get(const std::string& kind) {
     return *b;
 }
 
-EbpfHost::EbpfHost(std::string net, std::string name, std::string pin_dir, bool bridged,
+EbpfHost::EbpfHost(std::string name, std::string pin_dir, HostPlace place,
                    ContainerBackends& backends)
-    : net_(std::move(net)),
-      name_(std::move(name)),
+    : name_(std::move(name)),
       pin_dir_(std::move(pin_dir)),
-      netns_(net::node_netns(net_, name_)),
-      bridged_(bridged),
+      place_(std::move(place)),
       backends_(backends) {}
 
 bpf::HostClient& EbpfHost::client() const {
@@ -87,7 +83,7 @@ bpf::HostClient& EbpfHost::client() const {
 }
 
 std::string EbpfHost::netns_path_name(const std::string& function_netns) const {
-    return net::node_netns(net_, function_netns);
+    return place_.function_netns_prefix + function_netns;
 }
 
 void EbpfHost::set_flow(Ipv4 src, Ipv4 dst, const LabelStack& stack) {
@@ -106,7 +102,7 @@ void EbpfHost::add_neighbours(const std::vector<Neighbour>& entries) {
     std::vector<net::Neighbour> batch;
     for (const auto& e : entries)
         batch.push_back({e.ip.str(), e.mac.str()});
-    net::add_neighbours(netns_, bridged_ ? emulation::kHostBridge : emulation::kUplink, batch);
+    net::add_neighbours(place_.netns, place_.bridged ? place_.bridge : place_.uplink, batch);
 }
 
 bool EbpfHost::has_function_netns(const std::string& netns) const {
@@ -114,8 +110,8 @@ bool EbpfHost::has_function_netns(const std::string& netns) const {
 }
 
 void EbpfHost::create_function_netns(const std::string& netns) {
-    if (!net::NetNs::exists(netns_)) {
-        throw RuntimeError("host " + name_ + " has no namespace " + netns_ +
+    if (!net::NetNs::exists(place_.netns)) {
+        throw RuntimeError("host " + name_ + " has no namespace " + place_.netns +
                            " (is the network up?)");
     }
     // Empty but for its settings: what a container joins. Removed again if a setting fails.
@@ -133,31 +129,31 @@ void EbpfHost::plumb_function_port(const FunctionPort& port) {
     // Four processes in all (ip, ip, bridge, ip): the rest happens in this process, on
     // threads inside the namespaces. On a failure the caller removes the namespace.
     auto ns = net::NetNs::open(fn_netns);
-    auto host = net::NetNs::open(netns_);
+    auto host = net::NetNs::open(place_.netns);
     // The alternate instance's host end has its own name too: an old instance on the same
     // host keeps its link while the new one starts.
     std::string host_if = "f" + std::to_string(port.function_id) + (port.alternate ? "b" : "");
     if (ifindex_in(host, host_if) != 0) {
         // A leftover of an instance whose netns is gone but not yet its last user, or not yet
         // cleaned up by the kernel (that happens asynchronously: it may vanish meanwhile).
-        auto del = process::run({"ip", "-n", netns_, "link", "del", host_if});
+        auto del = process::run({"ip", "-n", place_.netns, "link", "del", host_if});
         if (!del.status.ok() && ifindex_in(host, host_if) != 0) {
-            throw RuntimeError("cannot remove the leftover interface " + host_if + " in " + netns_ +
-                               ": " + del.err);
+            throw RuntimeError("cannot remove the leftover interface " + host_if + " in " +
+                               place_.netns + ": " + del.err);
         }
     }
     net::run_ip_batch(
         fn_netns,
         {"link set lo up", std::string("link add ") + kFunctionIf + " address " + port.mac.str() +
-                               " type veth peer name " + host_if + " netns " + netns_});
+                               " type veth peer name " + host_if + " netns " + place_.netns});
     net::disable_offloads(ns, kFunctionIf);
     net::disable_offloads(host, host_if);
-    net::run_ip_batch(netns_, {"link set " + host_if + " master " + emulation::kHostBridge,
-                               "link set " + host_if + " up"});
+    net::run_ip_batch(place_.netns, {"link set " + host_if + " master " + place_.bridge,
+                                     "link set " + host_if + " up"});
     // The bridge finds the function by a static entry, never by learning: a frame of this
     // function that hairpins through the switch comes back on eth0 with its MAC as source.
-    process::run_checked({"bridge", "-n", netns_, "fdb", "replace", port.mac.str(), "dev", host_if,
-                          "master", "static"});
+    process::run_checked({"bridge", "-n", place_.netns, "fdb", "replace", port.mac.str(), "dev",
+                          host_if, "master", "static"});
     // Everything the function sends leaves through the host's uplink, also toward a function
     // on this same host: the chain's segments between them (a P4 function, INT) are in the
     // switch, so the bridge must not short-cut them.

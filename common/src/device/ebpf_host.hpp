@@ -1,6 +1,6 @@
-// The HostDevice of an emulated endpoint: its pinned host client (opened on first use, then
-// kept), its namespace and the function namespaces beside it, and this machine's container
-// backends.
+// The HostDevice of an endpoint or compute host on this machine: its pinned host client (opened on
+// first use, then kept), its namespace and the function namespaces beside it, and this machine's
+// container backends.
 #pragma once
 
 #include <exception>
@@ -11,6 +11,7 @@
 #include <string>
 
 #include "chima/bpf/host_client.hpp"
+#include "chima/device/ebpf_devices.hpp"
 #include "chima/device/host_device.hpp"
 
 namespace chima::device {
@@ -32,9 +33,7 @@ class ContainerBackends {
 
 class EbpfHost : public HostDevice {
   public:
-    // `bridged`: a compute host, whose own address is on its bridge (else on its uplink).
-    EbpfHost(std::string net, std::string name, std::string pin_dir, bool bridged,
-             ContainerBackends& backends);
+    EbpfHost(std::string name, std::string pin_dir, HostPlace place, ContainerBackends& backends);
 
     const std::string& name() const override { return name_; }
     void set_flow(Ipv4 src, Ipv4 dst, const LabelStack& stack) override;
@@ -68,8 +67,8 @@ class EbpfHost : public HostDevice {
     bpf::HostClient& client() const;
     std::string netns_path_name(const std::string& function_netns) const;
 
-    std::string net_, name_, pin_dir_, netns_;
-    bool bridged_;
+    std::string name_, pin_dir_;
+    HostPlace place_;
     ContainerBackends& backends_;
     mutable std::mutex client_mutex_;
     mutable std::optional<bpf::HostClient> client_;

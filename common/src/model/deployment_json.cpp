@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "chima/host_port.hpp"
 #include "chima/model/deployment.hpp"
 #include "chima/model/json_reader.hpp"
 #include "chima/state_file.hpp"
@@ -49,10 +50,13 @@ json attachment_json(const Attachment& a) {
 }
 
 json endpoint_json(const Endpoint& e) {
-    return {{"name", e.name},
-            {"ip", e.ip.str()},
-            {"mac", e.mac.str()},
-            {"attach", attachment_json(e.at)}};
+    json j = {{"name", e.name},
+              {"ip", e.ip.str()},
+              {"mac", e.mac.str()},
+              {"attach", attachment_json(e.at)}};
+    if (!e.agent.empty())
+        j["agent"] = e.agent;
+    return j;
 }
 
 json segment_json(const Segment& s) {
@@ -127,16 +131,21 @@ json topology_to_json(const Topology& t) {
     for (const auto& s : t.switches) {
         json j = {
             {"name", s.name}, {"id", s.id}, {"target", to_string(s.target)}, {"slots", s.slots}};
-        if (!s.address.empty())
+        if (!s.address.empty()) {
             j["address"] = s.address;
+            j["device_id"] = s.device_id;
+        }
         sw.push_back(j);
     }
     for (const auto& h : t.hosts) {
-        hosts.push_back({{"name", h.name},
-                         {"ip", h.ip.str()},
-                         {"mac", h.mac.str()},
-                         {"attach", attachment_json(h.at)},
-                         {"capacity", h.capacity}});
+        json j = {{"name", h.name},
+                  {"ip", h.ip.str()},
+                  {"mac", h.mac.str()},
+                  {"attach", attachment_json(h.at)},
+                  {"capacity", h.capacity}};
+        if (!h.agent.empty())
+            j["agent"] = h.agent;
+        hosts.push_back(j);
     }
     for (const auto& l : t.links) {
         links.push_back({{"name", l.name()},
@@ -254,12 +263,22 @@ Attachment read_attachment(const JsonReader& r) {
             r.at("delay_ns").integer(0, std::numeric_limits<int64_t>::max(), "delay_ns")};
 }
 
+// A device's address (HOST:PORT), or an error at its JSON path.
+std::string device_address(const JsonReader& r) {
+    std::string text = r.str(), problem;
+    if (!parse_host_port(text, &problem))
+        r.fail("address '" + text + "': " + problem);
+    return text;
+}
+
 Endpoint read_endpoint(const JsonReader& r) {
     Endpoint e;
     e.name = r.at("name").name();
     e.ip = r.at("ip").ipv4();
     e.mac = r.at("mac").mac();
     e.at = read_attachment(r.at("attach"));
+    if (r.has("agent"))
+        e.agent = device_address(r.at("agent"));
     return e;
 }
 
@@ -388,8 +407,12 @@ Topology topology_from_json(const json& j, const std::string& file) {
             s.at("target").fail("unknown target '" + target + "'");
         sw.slots =
             static_cast<uint32_t>(s.at("slots").integer(0, CHIMA_SID_ARG_MAX, "function slots"));
-        if (s.has("address"))
-            sw.address = s.at("address").str();
+        if (s.has("address")) {
+            sw.address = device_address(s.at("address"));
+            if (s.has("device_id"))
+                sw.device_id = static_cast<uint64_t>(
+                    s.at("device_id").integer(1, INT64_MAX, "P4Runtime device id"));
+        }
         t.switches.push_back(sw);
     }
     if (t.switches.empty())
@@ -403,6 +426,8 @@ Topology topology_from_json(const json& j, const std::string& file) {
         host.at = read_attachment(h.at("attach"));
         check_switch_ref(t, h.at("attach").at("switch"), host.at.sw);
         host.capacity = static_cast<uint32_t>(h.at("capacity").integer(0, 100000, "capacity"));
+        if (h.has("agent"))
+            host.agent = device_address(h.at("agent"));
         t.hosts.push_back(host);
     }
     for (const auto& l : r.at("links").items()) {

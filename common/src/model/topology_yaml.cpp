@@ -2,6 +2,7 @@
 #include <map>
 #include <set>
 
+#include "chima/host_port.hpp"
 #include "chima/model/topology.hpp"
 #include "chima/segment_id.hpp"
 #include "chima/state_file.hpp"
@@ -66,15 +67,25 @@ Attachment parse_attachment(const YamlView& v) {
     return at;
 }
 
+// A device's address (HOST:PORT), or an error at its mark.
+std::string device_address(const YamlView& v) {
+    std::string text = v.str(), problem;
+    if (!parse_host_port(text, &problem))
+        v.fail("address '" + text + "': " + problem);
+    return text;
+}
+
 Endpoint parse_endpoint(const YamlView& v, const std::string& default_name, uint8_t mac_kind) {
     v.expect_map(default_name);
-    v.allow_keys({"name", "ip", "mac", "switch", "port", "delay", "udp_port"});
+    v.allow_keys({"name", "ip", "mac", "switch", "port", "delay", "udp_port", "agent"});
     Endpoint e;
     e.mark = v.mark();
     e.name = v.has("name") ? v.at("name").name() : default_name;
     e.ip = v.at("ip").ipv4();
     e.mac = v.has("mac") ? v.at("mac").mac() : default_mac(mac_kind, 0);
     e.at = parse_attachment(v);
+    if (auto a = v.get("agent"))
+        e.agent = device_address(*a);
     return e;
 }
 
@@ -127,7 +138,7 @@ Topology parse_topology(const std::string& text, const std::string& file) {
     for (const auto& v : root.at("switches").expect_seq("switches").items()) {
         ++index;
         v.expect_map("a switch");
-        v.allow_keys({"name", "id", "target", "address", "slots"});
+        v.allow_keys({"name", "id", "target", "address", "device_id", "slots"});
         Switch s;
         s.mark = v.mark();
         s.name = v.at("name").name();
@@ -151,7 +162,12 @@ Topology parse_topology(const std::string& text, const std::string& file) {
                 tg->fail("unknown target '" + x + "' (expected ebpf or p4runtime)");
         }
         if (auto a = v.get("address"))
-            s.address = a->str();
+            s.address = device_address(*a);
+        if (auto id = v.get("device_id")) {
+            if (s.address.empty())
+                id->fail("device_id without an address (the emulated switch has none)");
+            s.device_id = static_cast<uint64_t>(id->integer(1, INT64_MAX));
+        }
         if (s.target == SwitchTarget::P4Runtime && s.address.empty()) {
             v.fail("switch '" + s.name + "' has target p4runtime but no address");
         }
@@ -190,7 +206,7 @@ Topology parse_topology(const std::string& text, const std::string& file) {
                                            : std::vector<YamlView>{}) {
         ++index;
         v.expect_map("a host");
-        v.allow_keys({"name", "ip", "mac", "switch", "port", "delay", "capacity"});
+        v.allow_keys({"name", "ip", "mac", "switch", "port", "delay", "capacity", "agent"});
         Host h;
         h.mark = v.mark();
         h.name = v.at("name").name();
@@ -203,6 +219,8 @@ Topology parse_topology(const std::string& text, const std::string& file) {
         check_switch(h.at.sw, v.at("switch"));
         if (auto c = v.get("capacity"))
             h.capacity = static_cast<uint32_t>(c->integer(0, 100000));
+        if (auto a = v.get("agent"))
+            h.agent = device_address(*a);
         t.hosts.push_back(h);
     }
     if (t.collector.separate && !ips.insert(t.collector.endpoint.ip.value).second) {

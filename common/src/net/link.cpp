@@ -93,7 +93,18 @@ LinkInfo link_info(const std::string& netns, const std::string& ifname) {
     info.peer_ifindex = l.value("link_index", 0);
     if (l.contains("linkinfo") && l["linkinfo"].is_object())
         info.kind = l["linkinfo"].value("info_kind", "");
+    info.master = l.value("master", "");
+    info.alias = l.value("ifalias", "");
     return info;
+}
+
+std::vector<std::string> ipv4_addresses(const std::string& netns, const std::string& ifname) {
+    auto doc = nlohmann::json::parse(ip(netns, {"-j", "-4", "address", "show", "dev", ifname}));
+    std::vector<std::string> out;
+    for (const auto& l : doc)
+        for (const auto& a : l.value("addr_info", nlohmann::json::array()))
+            out.push_back(a.value("local", "") + "/" + std::to_string(a.value("prefixlen", 0)));
+    return out;
 }
 
 bool link_exists(const std::string& netns, const std::string& ifname) {

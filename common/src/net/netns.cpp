@@ -83,6 +83,34 @@ NetNs NetNs::create(const std::string& name) {
     return ns;
 }
 
+NetNs NetNs::name_current(const std::string& name) {
+    struct stat self {};
+    if (::stat("/proc/self/ns/net", &self) != 0)
+        throw_errno("stat /proc/self/ns/net");
+    if (exists(name)) {
+        NetNs ns = open(name);
+        if (ns.inode() != self.st_ino)
+            throw RuntimeError("network namespace " + name + " exists and is not this one");
+        ns.owned_ = true;
+        return ns;
+    }
+    prepare_netns_dir();
+    const std::string path = ns_path(name);
+    int marker = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+    if (marker < 0)
+        throw_errno("create " + path);
+    ::close(marker);
+    if (::mount("/proc/self/ns/net", path.c_str(), "none", MS_BIND, nullptr) != 0) {
+        int saved = errno;
+        ::unlink(path.c_str());
+        errno = saved;
+        throw_errno("bind mount " + path);
+    }
+    NetNs ns = open(name);
+    ns.owned_ = true;
+    return ns;
+}
+
 NetNs NetNs::open(const std::string& name) {
     int fd = ::open(ns_path(name).c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)

@@ -71,6 +71,8 @@ void Entities::bind(const ::p4::config::v1::P4Info& info,
                     const std::map<uint32_t, SlotFunction>& slots, const BindOptions& options) {
     auto next = std::make_unique<Bound>();
     next->index = detail::index_p4info(pipeline_, info, slots);
+    next->info = info;
+    next->slots = slots;
     if (options.clear_all) {
         if (bound_)
             erase_function_entries(*bound_, options.replaced_slots);
@@ -92,6 +94,8 @@ void Entities::bind(const ::p4::config::v1::P4Info& info,
         detail::TableState& st = next->state[id];
         for (const auto& v : t.initial_entries) {
             detail::StoredEntry s = detail::stored_entry(next->index, t, v, t.is_const);
+            if (!pipeline_)
+                t.backend->put(t, v);  // a shadow counts what the loader would write
             std::string key = detail::entry_key(v);
             st.by_plane[s.plane_key] = key;
             st.entries.emplace(key, std::move(s));

@@ -117,6 +117,19 @@ std::shared_ptr<TableBackend> function_table_backend(std::shared_ptr<bpf::SlotMa
     return std::make_shared<FunctionTable>(std::move(maps), p4info, table, std::move(actions));
 }
 
+std::shared_ptr<TableBackend> function_table_shadow(const json& p4info, const json& table,
+                                                    std::map<uint32_t, std::string> actions) {
+    MaskOf mask_of;
+    if (table.contains("masks_map"))
+        mask_of = [p4info, table, actions](const TableInfo& t, const EntryValue& e) {
+            std::vector<uint8_t> mask =
+                p4::encode_entry(p4info, entry_spec(table, actions, t, e)).mask;
+            return std::string(mask.begin(), mask.end());
+        };
+    return shadow_table(function_table_backend(nullptr, p4info, table, std::move(actions)),
+                        std::move(mask_of), table.value("max_masks", int64_t{0}));
+}
+
 std::shared_ptr<CounterBackend> function_counter_backend(std::shared_ptr<bpf::SlotMaps> maps,
                                                          const json& counter) {
     return std::make_shared<FunctionCounter>(std::move(maps), counter);

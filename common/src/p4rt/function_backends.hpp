@@ -17,6 +17,10 @@ std::shared_ptr<TableBackend> function_table_backend(std::shared_ptr<bpf::SlotMa
                                                      const nlohmann::json& p4info,
                                                      const nlohmann::json& table,
                                                      std::map<uint32_t, std::string> actions);
+// The table in memory (a config not committed yet), refusing what the maps would refuse.
+std::shared_ptr<TableBackend> function_table_shadow(const nlohmann::json& p4info,
+                                                    const nlohmann::json& table,
+                                                    std::map<uint32_t, std::string> actions);
 std::shared_ptr<CounterBackend> function_counter_backend(std::shared_ptr<bpf::SlotMaps> maps,
                                                          const nlohmann::json& counter);
 std::shared_ptr<RegisterBackend> function_register_backend(std::shared_ptr<bpf::SlotMaps> maps,

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -97,12 +99,15 @@ class CounterBackend : public CellBackend {
   public:
     virtual ::p4::v1::CounterData get(int64_t index) const = 0;
     virtual void set(int64_t index, const ::p4::v1::CounterData& data) = 0;
+    // The cells written since the backend was made (a shadow's; a switch's map: none).
+    virtual std::vector<int64_t> written() const { return {}; }
 };
 
 class RegisterBackend : public CellBackend {
   public:
     virtual uint64_t get(int64_t index) const = 0;
     virtual void set(int64_t index, uint64_t value) = 0;
+    virtual std::vector<int64_t> written() const { return {}; }
 };
 
 struct CounterInfo {
@@ -143,14 +148,28 @@ struct Index {
 };
 
 struct Bound {
+    ::p4::config::v1::P4Info info;
+    std::map<uint32_t, SlotFunction> slots;
     Index index;
     std::map<uint32_t, TableState> state;  // by table id
 };
 
 // Builds the index of `info` over `pipeline` and the slots' functions; throws
-// P4rtError(INVALID_ARGUMENT) naming what does not map.
+// P4rtError(INVALID_ARGUMENT) naming what does not map. Without a pipeline every backend is
+// a shadow (shadow_backends.cpp), except the function tables of a slot in `slot_dirs`,
+// which reach the maps pinned there (a function being loaded, before its slot serves).
 Index index_p4info(bpf::SwitchPipeline* pipeline, const ::p4::config::v1::P4Info& info,
-                   const std::map<uint32_t, SlotFunction>& slots);
+                   const std::map<uint32_t, SlotFunction>& slots,
+                   const std::map<uint32_t, std::filesystem::path>& slot_dirs = {});
+
+// Shadow backends: what a config with no switch behind it yet holds, in memory. A table
+// keeps `real`'s checks and plane keys, and counts the distinct masks `mask_of` gives
+// (empty: the table has no mask slots) against `max_masks`.
+using MaskOf = std::function<std::string(const TableInfo&, const EntryValue&)>;
+std::shared_ptr<TableBackend> shadow_table(std::shared_ptr<TableBackend> real, MaskOf mask_of = {},
+                                           int64_t max_masks = 0);
+std::shared_ptr<CounterBackend> shadow_counter(int64_t size);
+std::shared_ptr<RegisterBackend> shadow_register(int64_t size);
 
 [[noreturn]] void fail(grpc::StatusCode code, const std::string& message);
 

@@ -146,11 +146,12 @@ void bind_template_table(Index& ix, TableInfo& t, const TemplateTable& b, bpf::S
         check_params(a, it->params, "table '" + t.name + "'");
     }
     t.default_action_id = action_id_by_name(ix, t, b.default_action);
-    t.backend = b.make(sw);
+    t.backend = sw ? b.make(sw) : shadow_table(b.make(nullptr));
 }
 
 void bind_function_table(Index& ix, TableInfo& t, uint32_t slot, const std::string& local,
-                         const SlotFunction& fn, const std::shared_ptr<bpf::SlotMaps>& maps) {
+                         const SlotFunction& fn, const std::shared_ptr<bpf::SlotMaps>& maps,
+                         bool shadow) {
     const json& p4info = fn.p4info;
     const json* table = find_named(p4info.at("tables"), local);
     if (!table)
@@ -229,7 +230,8 @@ void bind_function_table(Index& ix, TableInfo& t, uint32_t slot, const std::stri
         }
         t.initial_entries.push_back(std::move(e));
     }
-    t.backend = function_table_backend(maps, p4info, *table, local_actions);
+    t.backend = shadow ? function_table_shadow(p4info, *table, local_actions)
+                       : function_table_backend(maps, p4info, *table, local_actions);
     t.shape += "|fn:" + fn.name + ":" + table->at("map").get<std::string>();
     ix.table_slot[t.id] = slot;
 }
@@ -251,7 +253,8 @@ std::string shape_of(const Index& ix, const TableInfo& t) {
 }  // namespace
 
 Index index_p4info(bpf::SwitchPipeline* sw, const cfg::P4Info& info,
-                   const std::map<uint32_t, SlotFunction>& slots) {
+                   const std::map<uint32_t, SlotFunction>& slots,
+                   const std::map<uint32_t, std::filesystem::path>& slot_dirs) {
     Index ix;
     if (info.action_profiles_size() || info.meters_size() || info.direct_counters_size() ||
         info.direct_meters_size() || info.value_sets_size() || info.digests_size() ||
@@ -270,13 +273,15 @@ Index index_p4info(bpf::SwitchPipeline* sw, const cfg::P4Info& info,
     auto maps_of = [&](uint32_t slot) {
         auto& m = slot_maps[slot];
         if (!m) {
-            std::filesystem::path dir =
-                sw ? sw->slot_dir(slot)
-                   : std::filesystem::path("/nonexistent") / ("slot-" + std::to_string(slot));
-            m = std::make_shared<bpf::SlotMaps>(dir);
+            auto dir = slot_dirs.find(slot);
+            m = std::make_shared<bpf::SlotMaps>(dir != slot_dirs.end() ? dir->second
+                                                : sw                   ? sw->slot_dir(slot)
+                                                     : std::filesystem::path("/nonexistent") /
+                                                           ("slot-" + std::to_string(slot)));
         }
         return m;
     };
+    auto shadow_slot = [&](uint32_t slot) { return !sw && !slot_dirs.count(slot); };
 
     for (const auto& pt : info.tables()) {
         TableInfo t;
@@ -317,7 +322,8 @@ Index index_p4info(bpf::SwitchPipeline* sw, const cfg::P4Info& info,
             auto it = slots.find(fn->first);
             if (it == slots.end())
                 refuse("table '" + t.name + "': no function in slot " + std::to_string(fn->first));
-            bind_function_table(ix, t, fn->first, fn->second, it->second, maps_of(fn->first));
+            bind_function_table(ix, t, fn->first, fn->second, it->second, maps_of(fn->first),
+                                shadow_slot(fn->first));
         } else {
             refuse("table '" + t.name + "' maps onto nothing of the eBPF switch");
         }
@@ -336,7 +342,7 @@ Index index_p4info(bpf::SwitchPipeline* sw, const cfg::P4Info& info,
                        " cells, the switch's " + std::to_string(tmpl->max_size));
             if (!tmpl->has_bytes && pc.spec().unit() != cfg::CounterSpec::PACKETS)
                 refuse("counter '" + c.name + "' counts packets only on the eBPF switch");
-            c.backend = tmpl->make(sw);
+            c.backend = sw ? tmpl->make(sw) : shadow_counter(tmpl->make(nullptr)->size());
         } else if (auto fn = function_name(c.name)) {
             auto it = slots.find(fn->first);
             const json* fc = it == slots.end()
@@ -348,7 +354,8 @@ Index index_p4info(bpf::SwitchPipeline* sw, const cfg::P4Info& info,
             if (std::max<int64_t>(1, fc->at("size").get<int64_t>()) != c.size)
                 refuse("counter '" + c.name + "' has " + std::to_string(c.size) +
                        " cells, the function's " + fc->at("size").dump());
-            c.backend = function_counter_backend(maps_of(fn->first), *fc);
+            c.backend = shadow_slot(fn->first) ? shadow_counter(c.size)
+                                               : function_counter_backend(maps_of(fn->first), *fc);
         } else {
             refuse("counter '" + c.name + "' maps onto nothing of the eBPF switch");
         }
@@ -368,7 +375,7 @@ Index index_p4info(bpf::SwitchPipeline* sw, const cfg::P4Info& info,
             if (r.size > tmpl->max_size || r.width != tmpl->width)
                 refuse("register '" + r.name + "' disagrees with the switch's (bit<" +
                        std::to_string(tmpl->width) + ">[" + std::to_string(tmpl->max_size) + "])");
-            r.backend = tmpl->make(sw);
+            r.backend = sw ? tmpl->make(sw) : shadow_register(tmpl->make(nullptr)->size());
         } else if (auto fn = function_name(r.name)) {
             auto it = slots.find(fn->first);
             const json* fr = it == slots.end()
@@ -381,7 +388,8 @@ Index index_p4info(bpf::SwitchPipeline* sw, const cfg::P4Info& info,
                 fr->at("width").get<int>() != r.width)
                 refuse("register '" + r.name + "' disagrees with the function's (bit<" +
                        fr->at("width").dump() + ">[" + fr->at("size").dump() + "])");
-            r.backend = function_register_backend(maps_of(fn->first), *fr);
+            r.backend = shadow_slot(fn->first) ? shadow_register(r.size)
+                                               : function_register_backend(maps_of(fn->first), *fr);
         } else {
             refuse("register '" + r.name + "' maps onto nothing of the eBPF switch");
         }

@@ -241,7 +241,8 @@ Status P4RuntimeService::verify(const ::p4::v1::ForwardingPipelineConfig& config
     return Status::OK;
 }
 
-void P4RuntimeService::load_function(const DeviceFunction& f) {
+void P4RuntimeService::load_function(const DeviceFunction& f,
+                                     const bpf::SwitchPipeline::MapsReady& fill) {
     // The kernel keeps the loaded program (pinned with the slot): the object file is needed
     // for the load only, so it is written without fsync and removed right after.
     fs::path object = options_.object_dir / (f.hash + ".bpf.o");
@@ -262,6 +263,8 @@ void P4RuntimeService::load_function(const DeviceFunction& f) {
     // empty tables).
     pipeline_.install_function(f.slot, object, f.program, [&](const fs::path& maps) {
         bpf::install_const_entries(maps, f.p4info);
+        if (fill)
+            fill(maps);
     });
 }
 
@@ -303,6 +306,84 @@ void P4RuntimeService::commit(const ::p4::v1::ForwardingPipelineConfig& config, 
     committed_ = Committed{config, std::move(device)};
 }
 
+// COMMIT ("SetForwardingPipelineConfig RPC": the saved config realised, the writes made
+// since it was saved replayed). The forwarding state afterwards is the saved config's
+// shadow, exactly (nothing of the committed state survives: the controller prepared the
+// complete new state). It is realised with the least disruption: slots whose function is
+// unchanged keep it, a new function's tables are filled before its slot serves, and the
+// other maps change by difference (Entities::take_over). Nothing of it can fail on input:
+// every write was checked when it was made. When the kernel refuses something, the
+// previous config is put back and keeps serving.
+void P4RuntimeService::commit_saved() {
+    Saved& s = *saved_;
+    const DeviceConfig& next = s.config.device;
+    const DeviceConfig* old = committed_ ? &committed_->device : nullptr;
+    nlohmann::json old_shadow = entities_.save();
+    std::set<uint32_t> fresh;  // slots loaded or emptied
+    try {
+        for (const auto& [slot, f] : next.functions) {
+            const DeviceFunction* before = nullptr;
+            if (old && old->functions.count(slot))
+                before = &old->functions.at(slot);
+            if (before && same_function(*before, f) && pipeline_.slot_program_id(slot) != 0)
+                continue;
+            fresh.insert(slot);
+            load_function(f,
+                          [&, slot](const fs::path& maps) { s.entities->write_slot(slot, maps); });
+        }
+        for (uint32_t slot = 1; slot < CHIMA_MAX_SLOTS; ++slot) {
+            bool was = old ? old->functions.count(slot) != 0 : pipeline_.slot_program_id(slot) != 0;
+            if (was && !next.functions.count(slot)) {
+                fresh.insert(slot);
+                pipeline_.clear_slot(slot);
+            }
+        }
+        entities_.take_over(*s.entities, fresh);
+    } catch (const std::exception& e) {
+        spdlog::error("COMMIT failed, putting the previous config back: {}", e.what());
+        restore_committed(old_shadow, fresh);
+        throw;
+    }
+    committed_ = std::move(s.config);
+    saved_.reset();
+}
+
+// After a failed COMMIT: the committed config's functions back in the slots the commit
+// loaded or emptied (their tables filled from the shadow before they serve), and its shadow
+// back. take_over() undid its own map writes.
+void P4RuntimeService::restore_committed(const nlohmann::json& shadow,
+                                         const std::set<uint32_t>& fresh) {
+    if (!committed_) {
+        for (uint32_t slot : fresh) {
+            try {
+                pipeline_.clear_slot(slot);
+            } catch (const std::exception& e) {
+                spdlog::error("emptying slot {}: {}", slot, e.what());
+            }
+        }
+        return;
+    }
+    const DeviceConfig& device = committed_->device;
+    Entities before(nullptr);
+    before.bind(committed_->config.p4info(), slot_functions(device));
+    before.restore(shadow);
+    for (uint32_t slot : fresh) {
+        try {
+            if (device.functions.count(slot))
+                load_function(device.functions.at(slot),
+                              [&, slot](const fs::path& maps) { before.write_slot(slot, maps); });
+            else
+                pipeline_.clear_slot(slot);
+        } catch (const std::exception& e) {
+            spdlog::error("putting slot {} back: {}", slot, e.what());
+        }
+    }
+    BindOptions bind;
+    bind.replaced_slots = fresh;
+    entities_.bind(committed_->config.p4info(), slot_functions(device), bind);
+    entities_.restore(shadow);
+}
+
 Status P4RuntimeService::SetForwardingPipelineConfig(
     grpc::ServerContext*, const SetRequest* request,
     ::p4::v1::SetForwardingPipelineConfigResponse*) {
@@ -316,17 +397,23 @@ Status P4RuntimeService::SetForwardingPipelineConfig(
         if (request->has_config())
             return Status(StatusCode::INVALID_ARGUMENT,
                           "COMMIT takes no config: it realises the one saved by VERIFY_AND_SAVE");
+        // "SetForwardingPipelineConfig RPC": COMMIT without a saved config is NOT_FOUND.
         if (!saved_)
-            return Status(StatusCode::FAILED_PRECONDITION,
+            return Status(StatusCode::NOT_FOUND,
                           "COMMIT: no config was saved (VERIFY_AND_SAVE first)");
-        Committed s = std::move(*saved_);
-        saved_.reset();
+        auto started = std::chrono::steady_clock::now();
         try {
-            commit(s.config, std::move(s.device), false);
+            commit_saved();
         } catch (const std::exception& e) {
-            return Status(StatusCode::INTERNAL, std::string("COMMIT failed: ") + e.what());
+            return Status(
+                StatusCode::INTERNAL,
+                std::string("COMMIT failed, the previous config still serves: ") + e.what());
         }
-        spdlog::info("pipeline committed ({} functions)", committed_->device.functions.size());
+        spdlog::info(
+            "saved pipeline committed ({} functions) in {:.1f} ms",
+            committed_->device.functions.size(),
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                .count());
         return Status::OK;
     }
     if (action < SetRequest::VERIFY || action > SetRequest::RECONCILE_AND_COMMIT)
@@ -342,9 +429,17 @@ Status P4RuntimeService::SetForwardingPipelineConfig(
     switch (action) {
         case SetRequest::VERIFY:
             return Status::OK;
-        case SetRequest::VERIFY_AND_SAVE:
-            saved_ = Committed{request->config(), std::move(device)};
+        case SetRequest::VERIFY_AND_SAVE: {
+            // A new shadow: the writes made against an earlier saved config go with it.
+            auto shadow = std::make_unique<Entities>(nullptr);
+            try {
+                shadow->bind(request->config().p4info(), slot_functions(device));
+            } catch (const P4rtError& e) {
+                return Status(e.code, e.what());
+            }
+            saved_ = Saved{Committed{request->config(), std::move(device)}, std::move(shadow)};
             return Status::OK;
+        }
         default:
             break;
     }
@@ -404,13 +499,12 @@ Status P4RuntimeService::Write(grpc::ServerContext*, const ::p4::v1::WriteReques
     std::lock_guard lock(mutex_);
     if (Status s = check_primary(*request); !s.ok())
         return s;
-    if (!committed_)
+    if (!committed_ && !saved_)
         return Status(StatusCode::FAILED_PRECONDITION,
                       "no forwarding pipeline config: SetForwardingPipelineConfig first");
-    if (saved_)
-        return Status(StatusCode::FAILED_PRECONDITION,
-                      "a config saved by VERIFY_AND_SAVE waits for COMMIT; this target takes "
-                      "writes for the committed config only");
+    // "SetForwardingPipelineConfig RPC": after VERIFY_AND_SAVE, writes refer to the saved
+    // config; they go to its shadow and reach the switch at COMMIT.
+    Entities& entities = current_entities();
     const auto atomicity = request->atomicity();
     if (atomicity == Atomicity::DATAPLANE_ATOMIC)
         return Status(StatusCode::UNIMPLEMENTED,
@@ -424,7 +518,7 @@ Status P4RuntimeService::Write(grpc::ServerContext*, const ::p4::v1::WriteReques
     bool failed = false;
     for (int i = 0; i < n; ++i) {
         try {
-            for (auto& u : entities_.write(request->updates(i)))
+            for (auto& u : entities.write(request->updates(i)))
                 undo.push_back(std::move(u));
         } catch (const P4rtError& e) {
             errors[i] = update_error(e.code, e.what());
@@ -437,7 +531,7 @@ Status P4RuntimeService::Write(grpc::ServerContext*, const ::p4::v1::WriteReques
             // All or none: undo what went in, newest first; report the rest as aborted.
             for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
                 try {
-                    entities_.write(*it);
+                    entities.write(*it);
                 } catch (const std::exception& e) {
                     spdlog::error("rolling back a batch: {}", e.what());
                 }
@@ -461,8 +555,10 @@ Status P4RuntimeService::Read(grpc::ServerContext* context, const ::p4::v1::Read
     std::unique_lock lock(mutex_);
     if (Status s = check_device(request->device_id()); !s.ok())
         return s;
-    if (!committed_)
+    if (!committed_ && !saved_)
         return Status(StatusCode::FAILED_PRECONDITION, "no forwarding pipeline config was set");
+    // Reads, as writes, refer to the saved config while there is one.
+    const Entities& entities = current_entities();
     // Everything is gathered (and checked) under the lock, then streamed without it.
     // A request that fails does not stop the others; as for Write, the failure is UNKNOWN
     // with one p4.v1.Error per requested entity ("Read RPC").
@@ -471,7 +567,7 @@ Status P4RuntimeService::Read(grpc::ServerContext* context, const ::p4::v1::Read
     bool failed = false;
     for (const auto& entity : request->entities()) {
         try {
-            entities_.read(entity, [&](::p4::v1::Entity&& e) {
+            entities.read(entity, [&](::p4::v1::Entity&& e) {
                 if (static_cast<size_t>(batches.back().entities_size()) >= options_.read_batch)
                     batches.emplace_back();
                 *batches.back().add_entities() = std::move(e);
@@ -498,6 +594,10 @@ Status P4RuntimeService::Read(grpc::ServerContext* context, const ::p4::v1::Read
 nlohmann::json P4RuntimeService::save_state() const {
     std::lock_guard lock(mutex_);
     nlohmann::json state = {{"device_id", options_.device_id}};
+    // A config saved and not committed is not kept: it has no switch state to adopt, and
+    // a restarted agent serves the committed config (the controller saves again).
+    if (saved_)
+        spdlog::warn("the config saved by VERIFY_AND_SAVE and its writes are not kept");
     if (committed_) {
         state["config"] = base64_encode(committed_->config.SerializeAsString());
         state["entities"] = entities_.save();

@@ -72,6 +72,9 @@ void Entities::restore(const nlohmann::json& saved) {
                     detail::stored_entry(bound_->index, *t, v, item.value("const", false));
                 detail::copy_cookies(entry, s.entry);
                 std::string key = detail::entry_key(v);
+                // A shadow's backends keep what the maps would (mask slots in use).
+                if (!pipeline_)
+                    t->backend->put(*t, v);
                 st.by_plane[s.plane_key] = key;
                 st.entries.emplace(key, std::move(s));
             } catch (const P4rtError& e) {

@@ -28,6 +28,9 @@ struct AgentOptions {
     std::string uplink;    // --uplink
     std::string net;       // the emulated network the host belongs to ("" = none)
     bool bridged = false;  // a compute host (functions on a bridge behind the uplink)
+    // A host of its own (no net): the bridge its functions join, with the uplink a port of
+    // it (made when missing). Implies bridged.
+    std::string bridge;
     ListenAddress api{"127.0.0.1", 9560};
 
     std::optional<TlsFiles> tls;

@@ -22,11 +22,29 @@ std::unique_ptr<DeviceRegistry> open_emulated_devices(const std::string& net,
                                                       const Topology& topology,
                                                       const container::BackendOptions& containers);
 
-// One host of network `net` whose client is pinned at `pin_dir` (chima-agent's host role
-// pins its own): the same device as open_emulated_devices gives, alone. The container
-// backends are made with `containers` and owned by the device.
-std::unique_ptr<HostDevice> open_ebpf_host(const std::string& net, const std::string& name,
-                                           const std::string& pin_dir, bool bridged,
+// Where a host's parts are on its machine. In the emulated network every host is a
+// namespace named after the network (chima.<net>.<node>) with its functions' namespaces
+// beside it and its bridge br0; on a machine of its own (chima-agent without --net) the
+// host is the agent's namespace under a name the agent gives it, and the bridge is the
+// operator's.
+struct HostPlace {
+    std::string netns;                  // the host's namespace: a name under /run/netns
+    std::string function_netns_prefix;  // a function's namespace is prefix + its name
+    std::string bridge;                 // where function ports join (bridged hosts)
+    std::string uplink;                 // the host's interface toward its switch
+    // A compute host: its own address is on `bridge` (with `uplink` a port of it), else on
+    // `uplink`.
+    bool bridged = false;
+};
+
+// The place chima-net gives node `node` of network `net`.
+HostPlace emulated_host_place(const std::string& net, const std::string& node, bool bridged);
+
+// One host whose client is pinned at `pin_dir` (chima-agent's host role pins its own): the
+// same device as open_emulated_devices gives, alone, at `place`. The container backends
+// are made with `containers` and owned by the device.
+std::unique_ptr<HostDevice> open_ebpf_host(const std::string& name, const std::string& pin_dir,
+                                           const HostPlace& place,
                                            const container::BackendOptions& containers);
 
 }  // namespace chima::device

@@ -20,8 +20,11 @@ struct Switch {
     std::string name;
     uint32_t id = 0;  // INT switch id
     SwitchTarget target = SwitchTarget::Ebpf;
-    std::string address;  // P4Runtime gRPC address for remote targets
-    uint32_t slots = 16;  // P4 function capacity (function SIDs 1..slots)
+    // Its P4Runtime server (HOST:PORT): a chima-agent for an ebpf switch on a machine of its
+    // own, the switch itself for p4runtime. "": an ebpf switch of the emulated network.
+    std::string address;
+    uint64_t device_id = 1;  // the P4Runtime device id at that address
+    uint32_t slots = 16;     // P4 function capacity (function SIDs 1..slots)
     SourceMark mark;
 };
 
@@ -38,6 +41,7 @@ struct Host {
     Mac mac;
     Attachment at;
     uint32_t capacity = 4;  // container functions it can run
+    std::string agent;      // its chima-agent's host API (HOST:PORT); "": emulated
     SourceMark mark;
 };
 
@@ -56,6 +60,7 @@ struct Endpoint {
     Ipv4 ip;
     Mac mac;
     Attachment at;
+    std::string agent;  // its chima-agent's host API (HOST:PORT); "": emulated
     SourceMark mark;
 };
 

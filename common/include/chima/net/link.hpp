@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "chima/net/netns.hpp"
 
@@ -52,9 +53,13 @@ struct LinkInfo {
     bool admin_up = false;
     int peer_ifindex = 0;  // veth peer's ifindex (in the peer's namespace); 0 if none
     std::string kind;      // "veth", "bridge", ...; "" for a physical NIC
+    std::string master;    // the bridge it is a port of; "" when none
+    std::string alias;     // its ifalias; "" when none
 };
 // Throws RuntimeError if the interface does not exist.
 LinkInfo link_info(const std::string& netns, const std::string& ifname);
 bool link_exists(const std::string& netns, const std::string& ifname);
+// The interface's IPv4 addresses as ADDR/LEN.
+std::vector<std::string> ipv4_addresses(const std::string& netns, const std::string& ifname);
 
 }  // namespace chima::net

@@ -18,6 +18,12 @@ class NetNs {
   public:
     // Creates /run/netns/NAME holding a fresh namespace; throws RuntimeError if it exists.
     static NetNs create(const std::string& name);
+    // Names the calling process's own namespace NAME (what `ip netns attach NAME $$` does),
+    // so that tools which address namespaces by name reach it. Owned: the name (only the
+    // name: the namespace lives on with this process) goes when the object does. When NAME
+    // already names this very namespace (a restarted process) it is adopted as it is;
+    // RuntimeError when it names another one.
+    static NetNs name_current(const std::string& name);
     // Opens an existing named namespace (not owned: never deleted by this object).
     static NetNs open(const std::string& name);
     static bool exists(const std::string& name);

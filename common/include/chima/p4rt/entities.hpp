@@ -15,12 +15,19 @@
 // plane; a shadow of every written entry is the control plane's view, so reads return
 // what was written (canonical match, action, priority, metadata).
 //
+// Without a switch (Entities(nullptr)) the entities are a shadow of a config that no switch
+// runs yet (SetForwardingPipelineConfig VERIFY_AND_SAVE): writes are checked exactly as
+// against a switch (the tables' own limits and mask slots included) and kept in memory,
+// reads answer from them, counter and register cells read what was written (zero else).
+// take_over() then realises such a shadow on a switch (COMMIT).
+//
 // Not thread-safe: the service serialises writes and reads.
 #pragma once
 
 #include <grpcpp/support/status_code_enum.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -70,7 +77,7 @@ struct Bound;
 class Entities {
   public:
     explicit Entities(bpf::SwitchPipeline& pipeline) : Entities(&pipeline) {}
-    // Without a switch (nullptr): validation only; applying an update fails with INTERNAL.
+    // Without a switch (nullptr): a shadow, nothing reaches a map.
     explicit Entities(bpf::SwitchPipeline* pipeline);
     ~Entities();
     Entities(const Entities&) = delete;
@@ -95,6 +102,19 @@ class Entities {
     // Every entity `request` selects (wildcards as the specification's Read RPC allows).
     void read(const ::p4::v1::Entity& request,
               const std::function<void(::p4::v1::Entity&&)>& emit) const;
+
+    // A shadow's entries of the function tables of `slot` written into the maps pinned in
+    // `maps` (a function being loaded into the slot, before it serves; its const entries
+    // are there already).
+    void write_slot(uint32_t slot, const std::filesystem::path& maps) const;
+
+    // Makes the shadow `staged` this switch's state, its config the one writes refer to:
+    // afterwards the maps hold exactly its entries and the cells it wrote. Make before
+    // break: an entry both hold stays in its map untouched, changed entries are replaced
+    // in place, then those `staged` has not are erased. `fresh_slots` were just loaded
+    // (write_slot filled them) or emptied: their maps are not touched. All or nothing:
+    // when the kernel refuses a map write, what was done is undone and the error thrown.
+    void take_over(const Entities& staged, const std::set<uint32_t>& fresh_slots);
 
     // The shadow, for the agent's warm restart: restore() takes it back after bind() with
     // the same P4Info, without writing the maps (the pinned maps still hold the entries).

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -70,13 +71,23 @@ class P4RuntimeService final : public ::p4::v1::P4Runtime::Service {
         ::p4::v1::ForwardingPipelineConfig config;
         DeviceConfig device;
     };
+    // VERIFY_AND_SAVE: the config and the shadow of its forwarding state, which the writes
+    // made until COMMIT go to (and reads answer from).
+    struct Saved {
+        Committed config;
+        std::unique_ptr<Entities> entities;
+    };
     class StreamOut;
 
     grpc::Status verify(const ::p4::v1::ForwardingPipelineConfig& config,
                         DeviceConfig& device) const;
     void commit(const ::p4::v1::ForwardingPipelineConfig& config, DeviceConfig device,
                 bool reconcile);
-    void load_function(const DeviceFunction& f);
+    void commit_saved();
+    void restore_committed(const nlohmann::json& shadow, const std::set<uint32_t>& fresh);
+    void load_function(const DeviceFunction& f, const bpf::SwitchPipeline::MapsReady& fill = {});
+    // The entities writes and reads refer to: the saved config's while there is one.
+    Entities& current_entities() { return saved_ ? *saved_->entities : entities_; }
     void deliver(std::vector<Notice>& notices);
     grpc::Status check_device(uint64_t device_id) const;
     // A Write or SetForwardingPipelineConfig: this device, from the role's primary.
@@ -90,7 +101,7 @@ class P4RuntimeService final : public ::p4::v1::P4Runtime::Service {
     Arbitration arbitration_;
     Entities entities_;
     std::optional<Committed> committed_;
-    std::optional<Committed> saved_;  // VERIFY_AND_SAVE, waiting for COMMIT
+    std::optional<Saved> saved_;  // VERIFY_AND_SAVE, waiting for COMMIT
 
     std::mutex streams_mutex_;
     std::map<StreamId, std::shared_ptr<StreamOut>> streams_;

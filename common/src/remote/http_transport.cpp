@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chima/error.hpp"
+#include "chima/host_port.hpp"
 #include "chima/remote/host_api_json.hpp"
 
 namespace chima::remote::detail {
@@ -41,31 +42,6 @@ size_t append_answer(char* data, size_t size, size_t count, void* out) {
 struct SlistDeleter {
     void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
-
-// HOST:PORT, [IPV6]:PORT; the URL's authority. InputError naming the device otherwise.
-void check_address(const std::string& device, const std::string& address) {
-    auto bad = [&](const std::string& why) {
-        throw InputError("host " + device + ": agent address '" + address + "' " + why);
-    };
-    auto colon = address.rfind(':');
-    if (colon == std::string::npos || colon == 0)
-        bad("is not HOST:PORT");
-    std::string host = address.substr(0, colon);
-    std::string port = address.substr(colon + 1);
-    if (host.front() == '[') {
-        if (host.back() != ']' || host.size() < 3)
-            bad("has an unclosed '['");
-    } else if (host.find(':') != std::string::npos) {
-        bad("is an IPv6 address without brackets ([ADDRESS]:PORT)");
-    }
-    for (char c : host) {
-        if (c <= ' ' || c == '/' || c == '@' || c == '?' || c == '#' || c == '%' || c == '\\')
-            bad("has a character a host name cannot have");
-    }
-    if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit) ||
-        std::stoi(port) < 1 || std::stoi(port) > 65535)
-        bad("has no port from 1 to 65535");
-}
 
 void check_tls_files(const std::string& device, const TlsFiles& tls) {
     if (tls.ca.empty())
@@ -132,13 +108,17 @@ std::string url_escape(std::string_view text) {
 
 HttpTransport::HttpTransport(std::string device, HostEndpoint endpoint)
     : device_(std::move(device)), endpoint_(std::move(endpoint)) {
-    check_address(device_, endpoint_.address);
+    std::string problem;
+    auto address = parse_host_port(endpoint_.address, &problem);
+    if (!address)
+        throw InputError("host " + device_ + ": agent address '" + endpoint_.address +
+                         "': " + problem);
     if (endpoint_.tls)
         check_tls_files(device_, *endpoint_.tls);
     if (endpoint_.timeout <= milliseconds(0) || endpoint_.connect_timeout <= milliseconds(0))
         throw InputError("host " + device_ + ": the agent's timeouts must be positive");
     endpoint_.attempts = std::max(endpoint_.attempts, 1);
-    base_url_ = (endpoint_.tls ? "https://" : "http://") + endpoint_.address;
+    base_url_ = (endpoint_.tls ? "https://" : "http://") + address->str();
     init_curl_once();
 }
 

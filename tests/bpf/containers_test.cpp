@@ -219,7 +219,7 @@ void chain_kill_restart(const std::string& kind, const PodmanService* service = 
     EventLog log;
     int clean_exit = -1;
     {
-        HealthWatcher watcher(*backend, [&](const HealthEvent& e) { log.add(e); });
+        PidfdHealthWatcher watcher(*backend, [&](const HealthEvent& e) { log.add(e); });
         const FunctionSpec& victim = specs[2];
         watcher.watch(victim.name, RestartPolicy::OnFailure);
         Instance before = backend->inspect(victim.name);

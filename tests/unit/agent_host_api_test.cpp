@@ -20,12 +20,13 @@
 #include <vector>
 
 #include "chima/agent/host_api.hpp"
-#include "chima/agent/host_api_json.hpp"
+#include "chima/remote/host_api_json.hpp"
 #include "chima/device/memory_devices.hpp"
 #include "chima/error.hpp"
 
 using namespace chima;
 using namespace chima::agent;
+using namespace chima::remote;
 using nlohmann::json;
 
 namespace {
@@ -157,9 +158,9 @@ class TestHost final : public device::HostDevice {
     }
     std::unique_ptr<container::HealthWatcher> watch_health(
         const std::string& k, container::HealthWatcher::Sink sink) override {
-        if (k != "process")
-            return memory_.watch_health(k, std::move(sink));  // throws: nothing to watch
-        return std::make_unique<container::HealthWatcher>(children, std::move(sink));
+        if (k != "process")  // the device refuses: the stream answers 502
+            throw RuntimeError("no " + k + " engine here whose instances could be watched");
+        return std::make_unique<container::PidfdHealthWatcher>(children, std::move(sink));
     }
 
     ChildBackend children;

@@ -4,8 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "chima/agent/host_api_json.hpp"
 #include "chima/error.hpp"
+#include "chima/remote/host_api_json.hpp"
 
 namespace chima::agent {
 
@@ -36,7 +36,7 @@ bool is_parameter(const std::string& segment) {
 void reply_error(httplib::Response& res, int status, const std::string& message,
                  const std::string& field) {
     res.status = status;
-    res.set_content(to_json(ApiError{message, field}).dump(), "application/json");
+    res.set_content(remote::to_json(remote::ApiError{message, field}).dump(), "application/json");
 }
 
 void ApiRouter::add(const std::string& method, const std::string& pattern, Handler handler) {
@@ -80,7 +80,7 @@ void ApiRouter::dispatch(const httplib::Request& req, httplib::Response& res) co
         } catch (const ApiFailure& e) {
             reply_error(res, e.status(), e.what(), e.field());
         } catch (const InputError& e) {
-            auto error = api_error_from(e);
+            auto error = remote::api_error_from(e);
             reply_error(res, 400, error.error, error.field);
         } catch (const RuntimeError& e) {
             // The device (or its container engine) refused what was asked.

@@ -15,7 +15,7 @@
 namespace chima::agent {
 
 // An answer other than success, from inside a handler: its status, the message and the
-// field it is about (chima/agent/host_api_json.hpp, ApiError).
+// field it is about (chima/remote/host_api_json.hpp, ApiError).
 class ApiFailure : public std::runtime_error {
   public:
     ApiFailure(int status, const std::string& message, std::string field = {})

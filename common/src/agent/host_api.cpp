@@ -9,9 +9,9 @@
 #include <spdlog/spdlog.h>
 
 #include "api_router.hpp"
-#include "chima/agent/host_api_json.hpp"
 #include "chima/error.hpp"
 #include "chima/names.hpp"
+#include "chima/remote/host_api_json.hpp"
 #include "event_streams.hpp"
 #include "tls_context.hpp"
 
@@ -19,6 +19,8 @@ namespace chima::agent {
 
 using nlohmann::json;
 using Params = ApiRouter::Params;
+// The wire format, shared with the client (chima/remote/http_host.hpp).
+using namespace remote;
 
 namespace {
 

@@ -48,7 +48,7 @@ std::string to_json_line(const HealthEvent& e) {
     return to_json(e).dump() + "\n";
 }
 
-struct HealthWatcher::Watched {
+struct PidfdHealthWatcher::Watched {
     RestartPolicy policy;
     pid_t pid = 0;
     int pidfd = -1;
@@ -59,7 +59,7 @@ struct HealthWatcher::Watched {
     }
 };
 
-HealthWatcher::HealthWatcher(Backend& backend, Sink sink)
+PidfdHealthWatcher::PidfdHealthWatcher(Backend& backend, Sink sink)
     : backend_(backend), sink_(std::move(sink)) {
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (wake_fd_ < 0)
@@ -67,7 +67,7 @@ HealthWatcher::HealthWatcher(Backend& backend, Sink sink)
     thread_ = std::thread([this] { loop(); });
 }
 
-HealthWatcher::~HealthWatcher() {
+PidfdHealthWatcher::~PidfdHealthWatcher() {
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
@@ -77,16 +77,16 @@ HealthWatcher::~HealthWatcher() {
     ::close(wake_fd_);
 }
 
-void HealthWatcher::wake() {
+void PidfdHealthWatcher::wake() {
     uint64_t one = 1;
     (void)!::write(wake_fd_, &one, sizeof one);
 }
 
-void HealthWatcher::watch(const std::string& name, RestartPolicy policy) {
+void PidfdHealthWatcher::watch(const std::string& name, RestartPolicy policy) {
     add(name, backend_.inspect(name), policy);
 }
 
-void HealthWatcher::add(const std::string& name, const Instance& inst, RestartPolicy policy) {
+void PidfdHealthWatcher::add(const std::string& name, const Instance& inst, RestartPolicy policy) {
     if (inst.state != State::Running || inst.pid <= 0) {
         throw RuntimeError("cannot watch " + name + ": it is " +
                            std::string(to_string(inst.state)));
@@ -105,7 +105,7 @@ void HealthWatcher::add(const std::string& name, const Instance& inst, RestartPo
     wake();
 }
 
-void HealthWatcher::unwatch(const std::string& name) {
+void PidfdHealthWatcher::unwatch(const std::string& name) {
     {
         std::lock_guard lock(mutex_);
         watched_.erase(name);
@@ -113,7 +113,7 @@ void HealthWatcher::unwatch(const std::string& name) {
     wake();
 }
 
-void HealthWatcher::loop() {
+void PidfdHealthWatcher::loop() {
     for (;;) {
         std::vector<pollfd> fds{{wake_fd_, POLLIN, 0}};
         std::vector<std::string> names{""};
@@ -153,7 +153,7 @@ void HealthWatcher::loop() {
     }
 }
 
-void HealthWatcher::handle_exit(const std::string& name, Watched& w) {
+void PidfdHealthWatcher::handle_exit(const std::string& name, Watched& w) {
     int64_t woke = monotonic_ns();
     // The backend may need a moment to record the exit (conmon writes the exit file).
     Instance inst = backend_.inspect(name);

@@ -214,7 +214,7 @@ std::vector<container::Instance> EbpfHost::list_functions(const std::string& kin
 
 std::unique_ptr<container::HealthWatcher> EbpfHost::watch_health(
     const std::string& kind, container::HealthWatcher::Sink sink) {
-    return std::make_unique<container::HealthWatcher>(backends_.get(kind), std::move(sink));
+    return std::make_unique<container::PidfdHealthWatcher>(backends_.get(kind), std::move(sink));
 }
 
 }  // namespace chima::device

@@ -1,6 +1,7 @@
 // The host role of chima-agent: the paper's CHIMAclient as an HTTP/JSON API over a
 // HostDevice. Every HostDevice operation is one request (man chima-agent(8), HOST API), so
-// an HTTP client of it is a drop-in HostDevice; the JSON is chima/agent/host_api_json.hpp.
+// an HTTP client of it is a drop-in HostDevice; the JSON is chima/remote/host_api_json.hpp
+// and the client chima/remote/http_host.hpp.
 //
 //   device::EbpfHost host(...);
 //   agent::HostApiServer api(host, {});

@@ -1,5 +1,5 @@
-// Health of running functions: an exit is noticed at once (a pidfd per function process),
-// reported as an event, and the function restarted per its policy.
+// Health of running functions: an exit is noticed at once (on this machine a pidfd per
+// function process), reported as an event, and the function restarted per its policy.
 #pragma once
 
 #include <sys/types.h>
@@ -35,19 +35,33 @@ struct HealthEvent {
 nlohmann::json to_json(const HealthEvent& event);
 std::string to_json_line(const HealthEvent& event);
 
+// Watches instances and reports their health events to a sink. One interface for every
+// place an instance runs: the processes of this machine (PidfdHealthWatcher), a remote
+// host's agent (chima/remote/http_host.hpp), a host in memory (tests).
 class HealthWatcher {
   public:
     using Sink = std::function<void(const HealthEvent&)>;
 
-    // Events go to `sink`, called from the watcher's thread.
-    HealthWatcher(Backend& backend, Sink sink);
-    ~HealthWatcher();
-    HealthWatcher(const HealthWatcher&) = delete;
-    HealthWatcher& operator=(const HealthWatcher&) = delete;
+    virtual ~HealthWatcher() = default;
+    // Starts watching a running instance; `policy` says whether the watcher restarts it when
+    // it fails. RuntimeError when it is not running (or does not exist).
+    virtual void watch(const std::string& name, RestartPolicy policy) = 0;
+    // Stops watching it (nothing when it was not watched).
+    virtual void unwatch(const std::string& name) = 0;
+};
 
-    // Starts watching a running instance (RuntimeError when it is not running).
-    void watch(const std::string& name, RestartPolicy policy);
-    void unwatch(const std::string& name);
+// The instances of a backend of this machine: a pidfd per watched process wakes the
+// watcher's thread the moment it exits.
+class PidfdHealthWatcher final : public HealthWatcher {
+  public:
+    // Events go to `sink`, called from the watcher's thread.
+    PidfdHealthWatcher(Backend& backend, Sink sink);
+    ~PidfdHealthWatcher() override;
+    PidfdHealthWatcher(const PidfdHealthWatcher&) = delete;
+    PidfdHealthWatcher& operator=(const PidfdHealthWatcher&) = delete;
+
+    void watch(const std::string& name, RestartPolicy policy) override;
+    void unwatch(const std::string& name) override;
 
   private:
     struct Watched;

@@ -131,14 +131,25 @@ class MemoryHost final : public HostDevice {
     std::vector<container::Instance> list_functions(const std::string& kind,
                                                     const std::string& label_key,
                                                     const std::string& label_value) override;
-    // RuntimeError: instances in memory have no process to watch.
+    // Watches instances in memory: their exits are what exit_function says.
     std::unique_ptr<container::HealthWatcher> watch_health(
         const std::string& kind, container::HealthWatcher::Sink sink) override;
 
     std::set<std::string> function_netns() const;
-    std::set<std::string> running() const;  // instance names
+    std::set<std::string> running() const;      // instance names
+    std::vector<Neighbour> neighbours() const;  // every entry added, in order
+    // The ports plumbed in a namespace (the first instance's, then the alternate's).
+    std::vector<FunctionPort> function_ports(const std::string& netns) const;
+
+    // The instance's process ends with `exit_code` (a test's stand-in for a crash): it is
+    // then exited, and every watcher watching it reports "exited"; one whose policy is
+    // on-failure starts it again for a non-zero code and reports "restarted". Not journalled
+    // (the journal records what the tools do). RuntimeError when it is not running.
+    void exit_function(const std::string& instance, int exit_code);
 
   private:
+    struct HealthWatch;
+    class Watcher;
     void record(const std::string& what) { journal_.record(name_ + " " + what); }
 
     std::string name_;
@@ -148,6 +159,10 @@ class MemoryHost final : public HostDevice {
     std::set<std::string> netns_;
     std::map<std::string, container::Instance> instances_;
     std::map<std::string, std::string> instance_netns_;
+    std::vector<Neighbour> neighbours_;
+    std::map<std::pair<std::string, bool>, FunctionPort> ports_;  // (netns, alternate)
+    uint64_t next_start_ = 1;  // instance ids: a restarted instance has a new one
+    std::vector<std::weak_ptr<HealthWatch>> watches_;
 };
 
 // Every node name opens a MemorySwitch (switch_device) or MemoryHost (host_device) writing

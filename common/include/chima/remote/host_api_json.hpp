@@ -28,7 +28,7 @@
 #include "chima/label_stack.hpp"
 #include "chima/model/json_reader.hpp"
 
-namespace chima::agent {
+namespace chima::remote {
 
 // The readers of request bodies refuse members they do not know (a misspelt optional member
 // would otherwise be ignored silently); the readers of answers accept them (a newer agent).
@@ -81,4 +81,4 @@ ApiError api_error_from(const InputError& error);
 // watches while it runs (PUT/DELETE /v1/events/{stream}/watches/{instance}).
 inline constexpr const char* kEventStreamHeader = "X-Chima-Stream";
 
-}  // namespace chima::agent
+}  // namespace chima::remote

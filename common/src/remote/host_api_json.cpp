@@ -1,4 +1,4 @@
-#include "chima/agent/host_api_json.hpp"
+#include "chima/remote/host_api_json.hpp"
 
 #include <cmath>
 
@@ -6,7 +6,7 @@
 #include "chima/error.hpp"
 #include "chima/names.hpp"
 
-namespace chima::agent {
+namespace chima::remote {
 
 using nlohmann::json;
 
@@ -276,4 +276,4 @@ ApiError api_error_from(const InputError& error) {
     return {text, {}};
 }
 
-}  // namespace chima::agent
+}  // namespace chima::remote

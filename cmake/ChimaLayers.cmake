@@ -21,7 +21,7 @@ set(CHIMA_LAYERS
   "compose: model"
   "emulation: model compose bpf net container process"
   "device: model p4 bpf net container emulation process"
-  "deploy: device model compose p4 net container process"
+  "deploy: remote device model compose p4 net container process"
   "collector: device model bpf net"
   "watch: model"
   "relocate: deploy device model compose container"

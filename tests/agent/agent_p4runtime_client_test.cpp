@@ -419,14 +419,14 @@ TEST_CASE("p4runtime client: mutual TLS with the given files, refused with a str
                                     pki.file("server.key"), "--tls-ca", pki.file("ca.pem")}),
                        kRun);
     auto ep = endpoint(agent.p4runtime_port());
-    ep.tls = remote::P4RuntimeTlsFiles{pki.file("client.pem"), pki.file("client.key"),
+    ep.tls = remote::TlsFiles{pki.file("client.pem"), pki.file("client.key"),
                                        pki.file("ca.pem")};
     auto sw = remote::open_p4runtime_switch("s1", ep);
     sw->set_prefix_route(ip(kIpB), 32, 2);
     sw->set_prefix_route(ip(kIpA), 32, 1);
     CHECK(lab.ping_a_to_b());
 
-    ep.tls = remote::P4RuntimeTlsFiles{pki.file("stranger.pem"), pki.file("stranger.key"),
+    ep.tls = remote::TlsFiles{pki.file("stranger.pem"), pki.file("stranger.key"),
                                        pki.file("ca.pem")};
     ep.election_id_low = 2;
     CHECK_THROWS_WITH_AS(remote::open_p4runtime_switch("s1", ep),

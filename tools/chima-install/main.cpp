@@ -7,11 +7,12 @@
 #include "chima/container/podman_service.hpp"
 #include "chima/deploy/containers.hpp"
 #include "chima/deploy/install.hpp"
-#include "chima/device/ebpf_devices.hpp"
 #include "chima/net/names.hpp"
 #include "chima/state_file.hpp"
 #include "chima/file_lock.hpp"
 #include "chima/relocate/intent.hpp"
+#include "chima/deploy/devices.hpp"
+#include "chima/remote/network_devices.hpp"
 #include "chima/tool.hpp"
 
 int main(int argc, char** argv) {
@@ -50,7 +51,10 @@ int main(int argc, char** argv) {
     tool.app.add_option("--events", events, "with --watch: append JSON event lines here");
     tool.app.add_option("--emit-compose", compose_dir,
                         "write one compose file per host into this directory and exit");
+    chima::remote::AccessFlags access_flags;
+    chima::remote::add_access_flags(tool.app, access_flags);
     return tool.run(argc, argv, [&] {
+        auto access = chima::remote::access_from(access_flags);
         auto d = chima::load_deployment(deployment);
         auto a = chima::deploy::load_artifacts(artifacts);
         net = chima::net::network_name(net, d.topology.name);  // checked before anything is opened
@@ -74,7 +78,7 @@ int main(int argc, char** argv) {
             chima::container::BackendOptions watch_backends;
             if (service)
                 watch_backends.podman_socket = service->socket();
-            auto watched = chima::device::open_emulated_devices(net, d.topology, watch_backends);
+            auto watched = chima::deploy::open_devices(net, d.topology, watch_backends, access);
             chima::deploy::watch_container_functions(*watched, doc, policy, events, std::nullopt,
                                                      out);
             return 0;
@@ -104,7 +108,7 @@ int main(int argc, char** argv) {
         chima::container::BackendOptions backend_options;
         if (podman)
             backend_options.podman_socket = podman->socket();
-        auto devices = chima::device::open_emulated_devices(net, d.topology, backend_options);
+        auto devices = chima::deploy::open_devices(net, d.topology, backend_options, access);
         // One tool at a time changes the network; a relocation a killed run left half done is
         // finished or undone first, and what it published is what this run starts from.
         std::optional<chima::FileLock> lock(chima::lock_network(net));
@@ -146,7 +150,7 @@ int main(int argc, char** argv) {
         podman.reset();
         lock.reset();  // the watch runs until stopped: the network is free for others
         if (watch) {
-            auto watched = chima::device::open_emulated_devices(net, d.topology, {});
+            auto watched = chima::deploy::open_devices(net, d.topology, {}, access);
             chima::deploy::watch_container_functions(
                 *watched, doc, *chima::container::parse_restart_policy(restart), events, out);
         }

@@ -8,7 +8,6 @@
 #include "chima/container/podman_service.hpp"
 #include "chima/deploy/artifacts.hpp"
 #include "chima/deploy/install.hpp"
-#include "chima/device/ebpf_devices.hpp"
 #include "chima/model/installed.hpp"
 #include "chima/model/routes.hpp"
 #include "chima/relocate/apply.hpp"
@@ -18,6 +17,8 @@
 #include "chima/net/names.hpp"
 #include "chima/file_lock.hpp"
 #include "chima/relocate/intent.hpp"
+#include "chima/deploy/devices.hpp"
+#include "chima/remote/network_devices.hpp"
 #include "chima/tool.hpp"
 
 int main(int argc, char** argv) {
@@ -56,7 +57,10 @@ int main(int argc, char** argv) {
                         "relocation; later ones are computed)");
     tool.app.add_option("--legacy", legacy_service,
                         "with --to: the prototype's service.yaml, --to being its redep.yaml");
+    chima::remote::AccessFlags access_flags;
+    chima::remote::add_access_flags(tool.app, access_flags);
     return tool.run(argc, argv, [&] {
+        auto access = chima::remote::access_from(access_flags);
         auto topo = chima::load_topology(topology);
         auto current = chima::load_deployment(deployment);
         net = chima::net::network_name(net, topo.name);  // checked before anything is opened
@@ -102,7 +106,7 @@ int main(int argc, char** argv) {
         if (!dry_run) {
             // A relocation a killed run left half done is finished or undone before anything
             // else; the deployment it leaves serving is the one to relocate from.
-            auto devices = chima::device::open_emulated_devices(net, topo, {});
+            auto devices = chima::deploy::open_devices(net, topo, {}, access);
             auto lock = chima::lock_network(net);
             if (auto recovery = chima::relocate::recover_relocation(net, *devices)) {
                 std::cout << recovery->to_json().dump() << std::endl;
@@ -149,7 +153,7 @@ int main(int argc, char** argv) {
                                                   routes, out ? *out : "", backend};
                 chima::container::BackendOptions containers;
                 containers.podman_socket = podman ? podman->socket() : "";
-                auto devices = chima::device::open_emulated_devices(net, topo, containers);
+                auto devices = chima::deploy::open_devices(net, topo, containers, access);
                 auto lock = chima::lock_network(net);
                 auto timeline = chima::relocate::apply_relocation(current, next, files, *devices);
                 std::cout << timeline.dump() << std::endl;

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "chima/deploy/artifacts.hpp"
+#include "chima/deploy/devices.hpp"
 #include "chima/error.hpp"
 #include "chima/content_hash.hpp"
 #include "chima/p4/checker.hpp"
@@ -366,15 +367,7 @@ CompileDeploymentResult compile_deployment(const Deployment& d,
         json p4info, device_config;
     };
     std::map<std::string, SwitchOutput> outputs;
-    json template_p4info;
-    {
-        p4::Diagnostics diags;
-        auto prog = p4::check_program(merge_program(template_text, {}), tmpl.string(),
-                                      copts.front_end, diags);
-        if (!diags.empty())
-            throw InputError(tmpl.string() + ": " + diags.list().front().str());
-        template_p4info = p4::p4runtime_info(*prog);
-    }
+    json template_p4info = template_p4runtime_info(template_text, tmpl.string(), copts.front_end);
     p4::DeviceConfig base_config;
     base_config.template_name = tmpl.filename().string();
     base_config.template_hash = fnv1a_hex(template_text);

@@ -23,23 +23,16 @@
 
 #include "chima/device/switch_device.hpp"
 #include "chima/error.hpp"
+#include "chima/remote/tls_files.hpp"
 
 namespace chima::remote {
-
-// PEM files of a TLS client: its certificate and key (mutual TLS) and the CA that signed
-// the server's certificate.
-struct P4RuntimeTlsFiles {
-    std::string cert;
-    std::string key;
-    std::string ca;
-};
 
 struct SwitchEndpoint {
     std::string address;  // HOST:PORT
     uint64_t device_id = 1;
     uint64_t election_id_high = 0;
     uint64_t election_id_low = 1;
-    std::optional<P4RuntimeTlsFiles> tls;     // none: an insecure channel
+    std::optional<TlsFiles> tls;              // none: an insecure channel
     std::chrono::milliseconds timeout{5000};  // per RPC (and for the arbitration answer)
     // The template's P4Info (chima-compile's template.p4info.json, protobuf JSON mapping):
     // committed with no functions when the device has no pipeline config yet. Null: such a

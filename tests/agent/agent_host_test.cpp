@@ -47,17 +47,7 @@ class HostLab {
     // An HTTP request from inside the host's namespace (the API listens on its loopback).
     httplib::Result request(uint16_t port, const std::string& method, const std::string& path,
                             const std::string& body = "") const {
-        httplib::Result result{nullptr, httplib::Error::Unknown};
-        ns_->run([&] {
-            httplib::Client c("127.0.0.1", port);
-            if (method == "GET")
-                result = c.Get(path);
-            else if (method == "PUT")
-                result = c.Put(path, body, "application/json");
-            else if (method == "DELETE")
-                result = c.Delete(path);
-        });
-        return result;
+        return host_api_request(*ns_, port, method, path, body);
     }
 
   private:

@@ -455,4 +455,19 @@ std::vector<::p4::v1::Error> write_errors(const grpc::Status& status) {
     return out;
 }
 
+httplib::Result host_api_request(const net::NetNs& ns, uint16_t port, const std::string& method,
+                                 const std::string& path, const std::string& body) {
+    httplib::Result result{nullptr, httplib::Error::Unknown};
+    ns.run([&] {
+        httplib::Client c("127.0.0.1", port);
+        if (method == "GET")
+            result = c.Get(path);
+        else if (method == "PUT")
+            result = c.Put(path, body, "application/json");
+        else if (method == "DELETE")
+            result = c.Delete(path);
+    });
+    return result;
+}
+
 }  // namespace chima::test

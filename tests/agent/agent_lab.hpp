@@ -20,6 +20,7 @@
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "chima/net/netns.hpp"
@@ -89,6 +90,11 @@ class AgentProcess {
 // free loopback port unless `listen` says otherwise), then `extra`.
 std::vector<std::string> switch_args(std::vector<std::string> extra = {},
                                      const std::string& listen = "127.0.0.1:0");
+
+// An HTTP request to the host API from inside `ns` (the API listens on its loopback):
+// GET, PUT (JSON body) or DELETE.
+httplib::Result host_api_request(const net::NetNs& ns, uint16_t port, const std::string& method,
+                                 const std::string& path, const std::string& body = "");
 
 // Where tests find the built tools and objects.
 std::string agent_binary();

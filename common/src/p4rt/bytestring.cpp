@@ -1,4 +1,4 @@
-#include "bytestring.hpp"
+#include "chima/p4rt/bytestring.hpp"
 
 #include "model.hpp"
 

@@ -1,6 +1,6 @@
 // CounterEntry and RegisterEntry: cells that always exist, written by MODIFY only
 // (sections "CounterEntry" and "RegisterEntry").
-#include "bytestring.hpp"
+#include "chima/p4rt/bytestring.hpp"
 #include "operations.hpp"
 
 namespace chima::p4rt::detail {

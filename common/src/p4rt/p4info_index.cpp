@@ -8,7 +8,7 @@
 #include <optional>
 #include <set>
 
-#include "bytestring.hpp"
+#include "chima/p4rt/bytestring.hpp"
 #include "chima/bpf/switch_pipeline.hpp"
 #include "function_backends.hpp"
 #include "model.hpp"

@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "bytestring.hpp"
+#include "chima/p4rt/bytestring.hpp"
 
 namespace chima::p4rt::detail {
 

@@ -1,5 +1,5 @@
 // Read of TableEntry with the filters of "Wildcard Reads" (section "TableEntry").
-#include "bytestring.hpp"
+#include "chima/p4rt/bytestring.hpp"
 #include "operations.hpp"
 #include "table_entry.hpp"
 

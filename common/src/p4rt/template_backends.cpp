@@ -3,7 +3,7 @@
 
 #include "chima/bpf/switch_pipeline.hpp"
 #include "chima/error.hpp"
-#include "bytestring.hpp"
+#include "chima/p4rt/bytestring.hpp"
 #include "template_bindings.hpp"
 
 namespace chima::p4rt::detail {

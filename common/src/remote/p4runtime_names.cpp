@@ -1,6 +1,7 @@
 #include "p4runtime_names.hpp"
 
 #include "chima/error.hpp"
+#include "chima/p4rt/bytestring.hpp"
 
 namespace chima::remote::detail {
 
@@ -8,12 +9,7 @@ std::string bitstring(uint64_t value, int bitwidth, const std::string& what) {
     if (bitwidth < 64 && (value >> bitwidth) != 0)
         throw InputError(what + ": " + std::to_string(value) + " does not fit in bit<" +
                          std::to_string(bitwidth) + ">");
-    std::string out;
-    do {
-        out.insert(out.begin(), static_cast<char>(value & 0xff));
-        value >>= 8;
-    } while (value != 0);
-    return out;
+    return p4rt::detail::canonical_bitstring(value);
 }
 
 uint64_t bitstring_value(const std::string& bytes) {

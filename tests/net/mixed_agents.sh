@@ -12,6 +12,14 @@ set -euo pipefail
 net=t-mix
 source "$(dirname "${BASH_SOURCE[0]}")/lib/emulated.bash"
 needs openssl
+# A failure shows what the agents said.
+fail() {
+    echo "FAIL: $*"
+    for f in "$tmp"/agent-*.err; do
+        [ -f "$f" ] && { echo "--- $f"; tail -20 "$f"; }
+    done
+    exit 1
+}
 
 prepare_minimal
 
@@ -53,7 +61,7 @@ start_agent() {
         --tls-ca "$pki/ca.pem" "$@" > "$tmp/agent-$node.out" 2> "$tmp/agent-$node.err" &
     local pid=$!
     cleanup_add "kill $pid 2>/dev/null; wait $pid 2>/dev/null || true"
-    for ((i = 0; i < 100; i++)); do
+    for ((i = 0; i < 300; i++)); do
         [ -s "$tmp/agent-$node.out" ] && return 0
         kill -0 "$pid" 2>/dev/null || fail "agent $node did not start: $(cat "$tmp/agent-$node.err")"
         sleep 0.1
@@ -121,7 +129,7 @@ answer=$(ip netns exec "$(ns client)" python3 - ${first% *} ${first#* } <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(1.0)
-for attempt in range(10):
+for attempt in range(30):
     s.sendto(b"hello through the agents", (sys.argv[1], int(sys.argv[2])))
     try:
         print(s.recv(2048).decode(errors="replace"))

@@ -258,12 +258,13 @@ nlohmann::json v1model_dry_run(const Deployment& d, const std::string& artifacts
             function_p4info[f.value("chain", "") + "/" + f.value("name", "")] =
                 nlohmann::json::parse(read_file(file));
     }
+    const nlohmann::json recorded = doc.value("switches", nlohmann::json::array());
     nlohmann::json out = nlohmann::json::array();
     for (const auto& s : d.topology.switches) {
         if (s.target != SwitchTarget::P4Runtime)
             continue;
         const nlohmann::json* entry = nullptr;
-        for (const auto& e : doc.value("switches", nlohmann::json::array()))
+        for (const auto& e : recorded)
             if (e.value("name", "") == s.name)
                 entry = &e;
         if (!entry || !entry->contains("bmv2_json") || !entry->contains("p4c_p4info"))

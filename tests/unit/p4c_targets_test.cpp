@@ -68,8 +68,8 @@ Deployment compose_example(const fs::path& dir) {
     return compose(in);
 }
 
-p4::FrontEndOptions front_end() {
-    p4::FrontEndOptions o;
+chima::p4::FrontEndOptions front_end() {
+    chima::p4::FrontEndOptions o;
     o.include_dir = source_root() / "p4" / "include";
     return o;
 }
@@ -81,8 +81,8 @@ std::map<std::string, std::string> merged_programs(const Deployment& d) {
         if (f.spec.type != FunctionType::P4)
             continue;
         std::string text = read_file(f.spec.file);
-        p4::Diagnostics diags;
-        auto fn = p4::check_function(text, f.spec.file, f.spec.control, front_end(), diags);
+        chima::p4::Diagnostics diags;
+        auto fn = chima::p4::check_function(text, f.spec.file, f.spec.control, front_end(), diags);
         REQUIRE(fn.control);
         per_switch[f.node].push_back({f.slot, fn.control->name, text});
     }
@@ -177,10 +177,10 @@ TEST_CASE(
         if (!bm2.status.ok())
             continue;
         json theirs = json::parse(read_file(infos[i].string()));
-        p4::Diagnostics diags;
-        auto prog = p4::check_program(texts[i], "merged.p4", front_end(), diags);
+        chima::p4::Diagnostics diags;
+        auto prog = chima::p4::check_program(texts[i], "merged.p4", front_end(), diags);
         REQUIRE_MESSAGE(diags.empty(), whats[i] << ": " << diags.list().front().str());
-        json ours = p4::p4runtime_info(*prog);
+        json ours = chima::p4::p4runtime_info(*prog);
         CHECK_MESSAGE(names(theirs, "tables") == names(ours, "tables"), whats[i]);
         CHECK_MESSAGE(names(theirs, "actions") == names(ours, "actions"), whats[i]);
         CHECK(names(theirs, "tables").count("ChimaIngress.forwarding"));

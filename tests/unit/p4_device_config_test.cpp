@@ -116,3 +116,42 @@ TEST_CASE("device config: each bad field is refused by its path") {
           }).find("/functions/0/p4info has the wrong type") != std::string::npos);
     CHECK(with([](json&) {}).empty());
 }
+
+TEST_CASE("device config: a function's entries round-trip, are optional, and bad ones are named") {
+    p4::DeviceConfig c = sample();
+    p4::EntrySpec e;
+    e.table = "acl";
+    e.action = "deny";
+    e.priority = 10;
+    e.params = {7};
+    e.keys.push_back({0x0a000001, 0xffffffff, -1, false});
+    e.keys.push_back({0, 0, 0, true});
+    e.keys.push_back({0x0a000000, ~0ULL, 24, false});
+    c.functions[0].entries = {e};
+    json j = p4::to_json(c);
+    // Through text, as the agent gets it (unsigned numbers then).
+    auto back = p4::device_config_from_json(json::parse(j.dump()));
+    REQUIRE(back.functions[0].entries.size() == 1);
+    const auto& r = back.functions[0].entries[0];
+    CHECK(r.table == "acl");
+    CHECK(r.action == "deny");
+    CHECK(r.priority == 10);
+    CHECK(r.params == std::vector<uint64_t>{7});
+    REQUIRE(r.keys.size() == 3);
+    CHECK(r.keys[0].value == 0x0a000001);
+    CHECK(r.keys[0].prefix_len == -1);
+    CHECK(r.keys[1].wildcard);
+    CHECK(r.keys[2].prefix_len == 24);
+    CHECK(back.functions[1].entries.empty());
+    CHECK(p4::to_json(back) == j);
+
+    json without = j;
+    without["functions"][0].erase("entries");
+    CHECK(p4::device_config_from_json(without).functions[0].entries.empty());
+    json bad = j;
+    bad["functions"][0]["entries"][0]["params"][0] = -1;
+    CHECK(error_of(bad).find("/functions/0/entries/0/params/0") != std::string::npos);
+    bad = j;
+    bad["functions"][0]["entries"][0]["keys"][0].erase("mask");
+    CHECK(error_of(bad).find("/functions/0/entries/0/keys/0/mask") != std::string::npos);
+}

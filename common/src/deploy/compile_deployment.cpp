@@ -345,7 +345,9 @@ CompileDeploymentResult compile_deployment(const Deployment& d,
         (c.cached ? result.cached : result.compiled)++;
         spdlog::debug("{}/{}: {} in {:.1f} ms", f.chain, f.spec.name,
                       c.cached ? "cached" : "compiled", ms);
-        resolve_entries(f, c.p4info);  // throws on the first entry that does not fit
+        // Throws on the first entry that does not fit; the switch writes them before the slot
+        // serves (device config `entries`).
+        std::vector<p4::EntrySpec> entries = resolve_entries(f, c.p4info);
         functions.push_back({{"chain", f.chain},
                              {"name", f.spec.name},
                              {"object", fs::absolute(c.object_path).string()},
@@ -364,6 +366,7 @@ CompileDeploymentResult compile_deployment(const Deployment& d,
         dc.hash = fnv1a_hex(dc.object);
         dc.program = c.p4info.value("program", "chima_function");
         dc.p4info = c.p4info;
+        dc.entries = std::move(entries);
         {
             p4::Diagnostics diags;  // checked already by compile_function
             auto fn =

@@ -1,4 +1,5 @@
 #include "chima/deploy/routing.hpp"
+#include "chima/model/int_plan.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -69,15 +70,27 @@ size_t prepare_forwarding(const Deployment& d, device::DeviceRegistry& devices) 
     for (const auto& e : d.endpoints)
         if (e.kind != "function")
             devices.host_device(e.name);
-    // Forwarding for every endpoint (container functions included) on every switch.
+    // Forwarding for every endpoint (container functions included) on every switch, and
+    // INT as the topology implies it (chima-net set it on the switches it built; a switch
+    // on a machine of its own learns it here).
     size_t entries = 0;
     for (size_t i = 0; i < d.topology.switches.size(); ++i) {
         const auto& s = d.topology.switches[i];
         auto& sw = *switches[i];
-        for (const auto& e : d.forwarding_entries(s.name)) {
+        auto forwarding = d.forwarding_entries(s.name);
+        for (const auto& e : forwarding) {
             sw.set_mac_route(e.mac, e.port);
             sw.set_prefix_route(e.ip, 32, e.port);
             ++entries;
+        }
+        IntPlan plan = int_plan(d.topology, s, forwarding);
+        sw.set_int_switch_id(plan.switch_id);
+        for (uint32_t port : plan.sink_ports)
+            sw.set_int_sink_port(port, true);
+        if (plan.report) {
+            const IntReportPlan& r = *plan.report;
+            sw.set_int_report({r.port, r.collector, r.collector_mac, r.collector_udp_port, r.source,
+                               r.source_udp_port});
         }
     }
     // Endpoints resolve function addresses without ARP: permanent neighbour entries, one

@@ -9,24 +9,32 @@
 
 namespace chima::device {
 
-std::unique_ptr<DeviceRegistry> open_emulated_devices(const std::string& net,
-                                                      const Topology& topology,
-                                                      const container::BackendOptions& containers) {
-    // The backends live as long as the hosts that use them: owned by the host factory,
-    // which the registry keeps.
+DeviceRegistry::SwitchFactory emulated_switches(const std::string& net) {
+    return [net](const std::string& node) -> std::unique_ptr<SwitchDevice> {
+        return std::make_unique<EbpfSwitch>(node, emulation::node_pin_dir(net, node));
+    };
+}
+
+DeviceRegistry::HostFactory emulated_hosts(const std::string& net, const Topology& topology,
+                                           const container::BackendOptions& containers) {
+    // The backends live as long as the hosts that use them: owned by the factory, which the
+    // registry keeps.
     auto backends = std::make_shared<ContainerBackends>(containers);
     std::set<std::string> compute_hosts;
     for (const auto& h : topology.hosts)
         compute_hosts.insert(h.name);
-    return std::make_unique<DeviceRegistry>(
-        [net](const std::string& node) -> std::unique_ptr<SwitchDevice> {
-            return std::make_unique<EbpfSwitch>(node, emulation::node_pin_dir(net, node));
-        },
-        [net, backends, compute_hosts](const std::string& node) -> std::unique_ptr<HostDevice> {
-            return std::make_unique<EbpfHost>(
-                node, emulation::node_pin_dir(net, node),
-                emulated_host_place(net, node, compute_hosts.count(node) > 0), *backends);
-        });
+    return [net, backends, compute_hosts](const std::string& node) -> std::unique_ptr<HostDevice> {
+        return std::make_unique<EbpfHost>(
+            node, emulation::node_pin_dir(net, node),
+            emulated_host_place(net, node, compute_hosts.count(node) > 0), *backends);
+    };
+}
+
+std::unique_ptr<DeviceRegistry> open_emulated_devices(const std::string& net,
+                                                      const Topology& topology,
+                                                      const container::BackendOptions& containers) {
+    return std::make_unique<DeviceRegistry>(emulated_switches(net),
+                                            emulated_hosts(net, topology, containers));
 }
 
 namespace {

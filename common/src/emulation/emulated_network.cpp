@@ -7,6 +7,7 @@
 
 #include "chima/bpf/host_client.hpp"
 #include "chima/bpf/switch_pipeline.hpp"
+#include "chima/model/int_plan.hpp"
 #include "chima/compose/forwarding.hpp"
 #include "chima/container/backend.hpp"
 #include "chima/file_lock.hpp"
@@ -92,42 +93,28 @@ const Link& named_link(const Topology& topo, const std::string& link) {
     return *l;
 }
 
-// The address a switch's telemetry reports come from: the switch has none of its own in the
-// topology, so it gets one in 169.254.0.0/16 from its id (ids are below 2^14).
-Ipv4 report_source(const Switch& s) {
-    return Ipv4{0xA9FE0000u | (s.id & 0xFFFFu)};
-}
-
-// INT on one switch: its id in the metadata, the ports toward endpoints as sinks, and the
-// port toward the collector for its reports. Returns what net.json records of it.
+// INT on one switch as the topology implies it (model/int_plan.hpp). Returns what net.json
+// records of it.
 NetState::IntSettings configure_int(bpf::SwitchPipeline& pipeline, const Topology& topo,
-                                    const Switch& s, const std::vector<Attached>& nodes,
-                                    const std::vector<ForwardingEntry>& entries) {
-    pipeline.set_int_switch_id(s.id);
+                                    const Switch& s, const std::vector<ForwardingEntry>& entries) {
+    IntPlan plan = int_plan(topo, s, entries);
+    pipeline.set_int_switch_id(plan.switch_id);
+    for (uint32_t port : plan.sink_ports)
+        pipeline.set_int_sink_port(port, true);
     NetState::IntSettings out;
-    out.switch_id = s.id;
-    for (const auto& n : nodes) {
-        if (n.at->sw != s.name)
-            continue;
-        pipeline.set_int_sink_port(n.at->port, true);
-        out.sink_ports.push_back(n.at->port);
-    }
-    const Endpoint& collector = topo.collector_endpoint();
-    uint32_t report_port = 0;
-    for (const auto& e : entries) {
-        if (e.ip == collector.ip)
-            report_port = e.port;
-    }
-    out.report_port = report_port;
-    if (report_port == 0)
+    out.switch_id = plan.switch_id;
+    out.sink_ports = plan.sink_ports;
+    if (!plan.report)
         return out;  // the collector is unreachable from here
-    pipeline.set_int_report({.port = report_port,
-                             .collector = collector.ip,
-                             .collector_mac = collector.mac,
-                             .collector_udp_port = topo.collector.udp_port,
-                             .source = report_source(s),
-                             .source_udp_port = topo.collector.udp_port});
-    out.report_source = report_source(s);
+    const IntReportPlan& r = *plan.report;
+    pipeline.set_int_report({.port = r.port,
+                             .collector = r.collector,
+                             .collector_mac = r.collector_mac,
+                             .collector_udp_port = r.collector_udp_port,
+                             .source = r.source,
+                             .source_udp_port = r.source_udp_port});
+    out.report_port = r.port;
+    out.report_source = r.source;
     return out;
 }
 
@@ -228,7 +215,7 @@ NetState net_up(const Topology& topo, const std::string& net_name,
             pipeline.set_mac_route(e.mac, e.port);
             pipeline.set_prefix_route(e.ip, 32, e.port);
         }
-        auto int_settings = configure_int(pipeline, topo, s, nodes, entries);
+        auto int_settings = configure_int(pipeline, topo, s, entries);
         net::NetNs::open(ns).run([&] {
             for (const auto& p : ports)
                 pipeline.attach(static_cast<int>(p.ifindex));

@@ -31,7 +31,65 @@ std::string text(const json& j, const char* key, const std::string& path) {
     return field(j, key, json::value_t::string, path).get<std::string>();
 }
 
+uint64_t number(const json& j, const char* key, const std::string& path) {
+    return field(j, key, json::value_t::number_unsigned, path).get<uint64_t>();
+}
+
+json entries_json(const std::vector<EntrySpec>& entries) {
+    json out = json::array();
+    for (const auto& e : entries)
+        out.push_back(entry_to_json(e));
+    return out;
+}
+
 }  // namespace
+
+json entry_to_json(const EntrySpec& e) {
+    json keys = json::array();
+    for (const auto& k : e.keys) {
+        if (k.wildcard)
+            keys.push_back({{"wildcard", true}});
+        else
+            keys.push_back({{"value", k.value}, {"mask", k.mask}, {"prefix_len", k.prefix_len}});
+    }
+    return {{"table", e.table},
+            {"keys", keys},
+            {"action", e.action},
+            {"params", e.params},
+            {"priority", e.priority}};
+}
+
+EntrySpec entry_from_json(const json& j, const std::string& path) {
+    EntrySpec e;
+    e.table = text(j, "table", path);
+    e.action = text(j, "action", path);
+    e.priority = static_cast<uint32_t>(number(j, "priority", path));
+    const json& params = field(j, "params", json::value_t::array, path);
+    for (size_t i = 0; i < params.size(); ++i) {
+        if (!params[i].is_number_unsigned())
+            throw InputError("device config: " + path + "/params/" + std::to_string(i) +
+                             " is not an unsigned integer");
+        e.params.push_back(params[i].get<uint64_t>());
+    }
+    const json& keys = field(j, "keys", json::value_t::array, path);
+    for (size_t i = 0; i < keys.size(); ++i) {
+        std::string kp = path + "/keys/" + std::to_string(i);
+        KeyMatch k;
+        if (keys[i].is_object() && keys[i].value("wildcard", false)) {
+            k.wildcard = true;
+        } else {
+            k.value = number(keys[i], "value", kp);
+            k.mask = number(keys[i], "mask", kp);
+            // -1: the full width (an exact match of an lpm key).
+            if (!keys[i].contains("prefix_len") || !keys[i].at("prefix_len").is_number_integer())
+                throw InputError("device config: " + kp +
+                                 "/prefix_len is missing or not an integer");
+            k.prefix_len = keys[i].at("prefix_len").get<int>();
+        }
+        e.keys.push_back(k);
+    }
+    return e;
+}
 
 json to_json(const DeviceConfig& c) {
     json fns = json::array();
@@ -43,7 +101,8 @@ json to_json(const DeviceConfig& c) {
                        {"program", f.program},
                        {"object_base64", base64_encode(f.object)},
                        {"p4info", f.p4info},
-                       {"p4runtime_info", f.p4runtime_info}});
+                       {"p4runtime_info", f.p4runtime_info},
+                       {"entries", entries_json(f.entries)}});
     return {{"format", kDeviceConfigFormat},
             {"template", {{"name", c.template_name}, {"hash", c.template_hash}}},
             {"functions", fns}};
@@ -80,6 +139,12 @@ DeviceConfig device_config_from_json(const json& j) {
             throw InputError("device config: " + path + "/hash does not match the object");
         d.p4info = field(f, "p4info", json::value_t::object, path);
         d.p4runtime_info = field(f, "p4runtime_info", json::value_t::object, path);
+        if (f.contains("entries")) {
+            const json& entries = field(f, "entries", json::value_t::array, path);
+            for (size_t k = 0; k < entries.size(); ++k)
+                d.entries.push_back(
+                    entry_from_json(entries[k], path + "/entries/" + std::to_string(k)));
+        }
         c.functions.push_back(std::move(d));
     }
     return c;

@@ -10,6 +10,16 @@
 
 namespace chima::p4rt {
 
+bool same_function(const DeviceFunction& a, const DeviceFunction& b) {
+    if (a.slot != b.slot || a.hash != b.hash || a.program != b.program ||
+        a.entries.size() != b.entries.size())
+        return false;
+    for (size_t i = 0; i < a.entries.size(); ++i)
+        if (p4::entry_to_json(a.entries[i]) != p4::entry_to_json(b.entries[i]))
+            return false;
+    return true;
+}
+
 namespace {
 
 // What is wrong with `bytes` as a BPF object ("" when nothing).

@@ -92,14 +92,18 @@ void Entities::bind(const ::p4::config::v1::P4Info& info,
             }
         }
         detail::TableState& st = next->state[id];
-        for (const auto& v : t.initial_entries) {
-            detail::StoredEntry s = detail::stored_entry(next->index, t, v, t.is_const);
+        auto adopt = [&](const detail::EntryValue& v, bool is_const) {
+            detail::StoredEntry s = detail::stored_entry(next->index, t, v, is_const);
             if (!pipeline_)
                 t.backend->put(t, v);  // a shadow counts what the loader would write
             std::string key = detail::entry_key(v);
             st.by_plane[s.plane_key] = key;
-            st.entries.emplace(key, std::move(s));
-        }
+            st.entries.insert_or_assign(key, std::move(s));
+        };
+        for (const auto& v : t.initial_entries)
+            adopt(v, t.is_const);
+        for (const auto& v : t.config_entries)
+            adopt(v, false);
     }
     bound_ = std::move(next);
 }

@@ -85,6 +85,7 @@ struct TableInfo {
     uint32_t default_action_id = 0;
     std::vector<uint64_t> default_params;
     std::vector<EntryValue> initial_entries;  // const entries the loader wrote
+    std::vector<EntryValue> config_entries;   // the device config's entries (not const)
     std::string shape;                        // what must stay equal to keep entries
     std::shared_ptr<TableBackend> backend;
 };

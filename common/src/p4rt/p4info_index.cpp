@@ -230,6 +230,41 @@ void bind_function_table(Index& ix, TableInfo& t, uint32_t slot, const std::stri
         }
         t.initial_entries.push_back(std::move(e));
     }
+    // The device config's entries for this table, written after the const entries.
+    for (const auto& spec : fn.entries) {
+        if (spec.table != local)
+            continue;
+        EntryValue e;
+        e.priority = t.needs_priority ? static_cast<int32_t>(spec.priority) : 0;
+        for (const auto& [id, name] : local_actions)
+            if (name == spec.action)
+                e.action_id = id;
+        if (e.action_id == 0 || spec.keys.size() != t.fields.size())
+            refuse("table '" + t.name + "': an entry of function '" + fn.name +
+                   "' does not fit the table (action '" + spec.action + "')");
+        e.params = spec.params;
+        for (size_t i = 0; i < t.fields.size(); ++i) {
+            const p4::KeyMatch& k = spec.keys[i];
+            const FieldInfo& info = t.fields[i];
+            uint64_t full = width_mask(info.width);
+            FieldValue f;
+            if (!k.wildcard) {
+                f.value = k.value & full;
+                if (info.kind == MatchKind::Lpm) {
+                    f.prefix_len = k.prefix_len < 0 ? info.width : k.prefix_len;
+                } else if (info.kind == MatchKind::Ternary) {
+                    f.mask = k.mask & full;
+                    f.value &= f.mask;
+                }
+                f.present = !(info.kind == MatchKind::Lpm && f.prefix_len == 0) &&
+                            !(info.kind == MatchKind::Ternary && f.mask == 0);
+                if (!f.present)
+                    f = FieldValue{};
+            }
+            e.fields.push_back(f);
+        }
+        t.config_entries.push_back(std::move(e));
+    }
     t.backend = shadow ? function_table_shadow(p4info, *table, local_actions)
                        : function_table_backend(maps, p4info, *table, local_actions);
     t.shape += "|fn:" + fn.name + ":" + table->at("map").get<std::string>();

@@ -29,7 +29,7 @@ using SetRequest = ::p4::v1::SetForwardingPipelineConfigRequest;
 std::map<uint32_t, SlotFunction> slot_functions(const DeviceConfig& device) {
     std::map<uint32_t, SlotFunction> slots;
     for (const auto& [slot, f] : device.functions)
-        slots.emplace(slot, SlotFunction{slot, f.name, f.p4info});
+        slots.emplace(slot, SlotFunction{slot, f.name, f.p4info, f.entries});
     return slots;
 }
 
@@ -259,10 +259,12 @@ void P4RuntimeService::load_function(const DeviceFunction& f,
             fs::remove(path, ec);
         }
     } remove{object};
-    // The function's `const entries` go in before its slot serves (no packet meets it with
-    // empty tables).
+    // The function's `const entries` and the config's entries for it go in before its slot
+    // serves (no packet meets it with empty tables); a refused entry keeps the old function.
     pipeline_.install_function(f.slot, object, f.program, [&](const fs::path& maps) {
         bpf::install_const_entries(maps, f.p4info);
+        for (const auto& e : f.entries)
+            bpf::install_entry(maps, f.p4info, e);
         if (fill)
             fill(maps);
     });

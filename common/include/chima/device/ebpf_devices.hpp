@@ -22,6 +22,13 @@ std::unique_ptr<DeviceRegistry> open_emulated_devices(const std::string& net,
                                                       const Topology& topology,
                                                       const container::BackendOptions& containers);
 
+// The two factories open_emulated_devices is made of, for a registry that mixes the
+// emulated network's nodes with devices reached another way (remote/network_devices.hpp).
+// The host factory owns the container backends its hosts share.
+DeviceRegistry::SwitchFactory emulated_switches(const std::string& net);
+DeviceRegistry::HostFactory emulated_hosts(const std::string& net, const Topology& topology,
+                                           const container::BackendOptions& containers);
+
 // Where a host's parts are on its machine. In the emulated network every host is a
 // namespace named after the network (chima.<net>.<node>) with its functions' namespaces
 // beside it and its bridge br0; on a machine of its own (chima-agent without --net) the

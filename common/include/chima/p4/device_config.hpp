@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chima/p4/entries.hpp"
+
 namespace chima::p4 {
 
 inline constexpr const char* kDeviceConfigFormat = "chima-device-config-1";
@@ -24,6 +26,10 @@ struct DeviceConfigFunction {
     // Its P4Runtime P4Info at this slot (names ChimaIngress.functions.fn_<slot>.*), so the
     // agent maps P4Runtime names to this function's maps without a P4 front end.
     nlohmann::json p4runtime_info;
+    // The deployment's entries for its tables (by chima-p4info-1 names, keys in P4 order):
+    // the agent writes them, after the tables' const entries, before the slot serves, so no
+    // packet meets the function with empty tables. A change of entries changes the function.
+    std::vector<EntrySpec> entries;
 };
 
 struct DeviceConfig {
@@ -36,7 +42,13 @@ nlohmann::json to_json(const DeviceConfig& config);
 
 // InputError naming the JSON path of what is wrong: format, a slot outside 1..63 or twice,
 // a field missing or of the wrong type, an object that is not base64, a hash that does not
-// match the object's bytes.
+// match the object's bytes. A function's `entries` may be absent (none).
 DeviceConfig device_config_from_json(const nlohmann::json& j);
+
+// One entry of a function's `entries` in the device config: {table, keys: [{value, mask,
+// prefix_len, wildcard}], action, params, priority}; the reader names the JSON path of what
+// is wrong.
+nlohmann::json entry_to_json(const EntrySpec& entry);
+EntrySpec entry_from_json(const nlohmann::json& j, const std::string& path);
 
 }  // namespace chima::p4

@@ -15,10 +15,9 @@ namespace chima::p4rt {
 
 using DeviceFunction = p4::DeviceConfigFunction;
 
-// The same function in the same slot: a RECONCILE keeps it serving.
-inline bool same_function(const DeviceFunction& a, const DeviceFunction& b) {
-    return a.slot == b.slot && a.hash == b.hash && a.program == b.program;
-}
+// The same function in the same slot with the same initial entries: a RECONCILE keeps it
+// serving. Other entries are a new function (fresh maps, swapped in with the entries).
+bool same_function(const DeviceFunction& a, const DeviceFunction& b);
 
 struct DeviceConfig {
     std::map<uint32_t, DeviceFunction> functions;  // by slot

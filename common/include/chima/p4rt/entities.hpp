@@ -38,6 +38,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chima/p4/entries.hpp"
 #include "p4/config/v1/p4info.pb.h"
 #include "p4/v1/p4runtime.pb.h"
 
@@ -61,6 +62,9 @@ struct SlotFunction {
     uint32_t slot = 0;
     std::string name;
     nlohmann::json p4info;
+    // The device config's entries the loader wrote after the const entries: they join the
+    // shadow as ordinary (modifiable) entries, so a Read returns them.
+    std::vector<p4::EntrySpec> entries{};
 };
 
 struct BindOptions {

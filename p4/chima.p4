@@ -17,8 +17,12 @@
  * (include), one instance per slot (instantiation), and the dispatch by slot. A function
  * sees the same headers_t / local_metadata_t / standard_metadata_t as on the eBPF switch
  * (p4/include/headers.p4); the pipeline copies its headers in and out around the call. */
+/* p4c's own core.p4 and v1model.p4 for real targets (chima-compile's front end reads its
+ * equivalents in p4/include); CHIMA's types by a path relative to this file, which
+ * chima-compile makes absolute in the merged programs it writes elsewhere. */
 #include <core.p4>
 #include <v1model.p4>
+#include "include/chima_types.p4"
 
 const bit<16> ETHERTYPE_IPV4 = 0x0800;
 const bit<16> ETHERTYPE_MPLS = 0x8847;

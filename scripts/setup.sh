@@ -14,6 +14,9 @@ packages=(
   # (coreutils, grep, sed, mawk and util-linux are in every Debian, even minbase)
   iproute2 iputils-ping ethtool jq tshark podman runc podman-compose python3
   prometheus file curl gnuplot-nox openssl
+  # the runtime libraries of p4c's p4test and p4c-bm2-ss in ../shared/tools/p4c (its README),
+  # which the unit tests run on the template and the merged programs
+  libgc1 libboost-iostreams1.74.0 libprotobuf32
 )
 
 # The BPF filesystem: chima-net pins every switch and host client there. Some machines boot

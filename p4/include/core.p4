@@ -1,6 +1,8 @@
 /* core.p4 for chima-compile: the P4-16 core library declarations its front end needs.
  * A minimal subset written for CHIMA (not the p4lang file): errors, match kinds, NoAction,
- * packet_in/packet_out for whole programs. */
+ * packet_in/packet_out for whole programs. For chima-compile's front end only, which
+ * includes every file once (its include guard): p4c is never given this directory, and
+ * compiles p4/chima.p4 and the merged programs with its own core.p4. */
 
 error {
     NoError,

@@ -1,6 +1,7 @@
 /* The function ABI's types (chima_types.p4) and v1model's standard metadata as CHIMA's
  * front end declares it. chima_types.p4 is separate so p4c, which declares
- * standard_metadata_t in its own v1model.p4, can take the types alone (p4c/v1model.p4). */
+ * standard_metadata_t in its own v1model.p4, can take the types alone (p4/chima.p4
+ * includes it after v1model.p4). */
 #include "chima_types.p4"
 
 /* v1model standard metadata. A function (on the eBPF switch) may use only ingress_port,

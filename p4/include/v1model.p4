@@ -1,6 +1,7 @@
 /* v1model.p4 for chima-compile: the v1model architecture subset CHIMA uses (written for
  * CHIMA, not the p4lang file). standard_metadata_t itself is in headers.p4, because the
- * function ABI (bpf/include/chima/pipeline.h) fixes its fields. */
+ * function ABI (bpf/include/chima/pipeline.h) fixes its fields. For chima-compile's front
+ * end only (see core.p4): p4c compiles with its own v1model.p4. */
 #include <core.p4>
 #include "headers.p4"
 

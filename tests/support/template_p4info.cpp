@@ -20,8 +20,8 @@ namespace chima::test {
         throw RuntimeError("cannot read the template " + tmpl.string());
     std::string text{std::istreambuf_iterator<char>(in), {}};
     p4::Diagnostics diags;
-    auto program = p4::check_program(deploy::merge_program(text, functions), tmpl.string(),
-                                     p4::FrontEndOptions{}, diags);
+    auto program = p4::check_program(deploy::merge_program(text, functions, tmpl.parent_path()),
+                                     tmpl.string(), p4::FrontEndOptions{}, diags);
     if (!diags.empty())
         throw RuntimeError("the merged program: " + diags.list().front().str());
     ::p4::config::v1::P4Info info;

@@ -58,8 +58,10 @@ std::map<std::string, std::vector<deploy::InjectedFunction>> injections(const De
     return out;
 }
 
+// The template with its CHIMA types include made absolute, as chima-compile merges it.
 std::string template_text() {
-    return read_file((source_root() / "p4" / "chima.p4").string());
+    return deploy::anchor_includes(read_file((source_root() / "p4" / "chima.p4").string()),
+                                   source_root() / "p4");
 }
 
 p4::FrontEndOptions front_end() {

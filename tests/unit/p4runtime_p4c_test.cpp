@@ -62,7 +62,8 @@ deploy::InjectedFunction function_at(const std::string& file, uint32_t slot) {
 }
 
 std::string merged(const std::vector<deploy::InjectedFunction>& fns) {
-    return deploy::merge_program(read_file((source_root() / "p4" / "chima.p4").string()), fns);
+    return deploy::merge_program(read_file((source_root() / "p4" / "chima.p4").string()), fns,
+                                 source_root() / "p4");
 }
 
 // p4c's P4Info of a program; `compiled` says whether p4c-bm2-ss also built the bmv2 JSON
@@ -76,8 +77,6 @@ json p4c_info(const std::string& program, bool& compiled, std::string& log) {
     spec.argv = {p4c_binary().string(),
                  "--arch",
                  "v1model",
-                 "-I",
-                 (source_root() / "p4" / "include" / "p4c").string(),
                  "-o",
                  (dir.path / "program.json").string(),
                  "--p4runtime-files",

@@ -46,6 +46,10 @@ int main(int argc, char** argv) {
         ->excludes(check_opt);
     tool.app.add_option("--control", control, "the control to use (default: the only one)");
     tool.app.add_option("--build-dir", build_dir, "artifact and cache directory");
+    std::string p4c = "p4c";
+    tool.app.add_option("--p4c", p4c,
+                        "the P4 compiler for merged v1model programs: p4c (the driver) or "
+                        "p4c-bm2-ss, by name on PATH or by path; run only when found");
     return tool.run(argc, argv, [&] {
         if (!check_file.empty())
             return check(check_file, control);
@@ -64,6 +68,7 @@ int main(int argc, char** argv) {
         if (!deployment.empty()) {
             chima::deploy::CompileDeploymentOptions opts;
             opts.build_dir = build_dir;
+            opts.p4c = p4c;
             auto r = chima::deploy::compile_deployment(chima::load_deployment(deployment), opts);
             std::cerr << "chima-compile: compiled " << r.compiled << ", cached " << r.cached
                       << "\n";

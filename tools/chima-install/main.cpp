@@ -7,6 +7,7 @@
 #include "chima/container/podman_service.hpp"
 #include "chima/deploy/containers.hpp"
 #include "chima/deploy/install.hpp"
+#include "chima/deploy/p4runtime_requests.hpp"
 #include "chima/net/names.hpp"
 #include "chima/state_file.hpp"
 #include "chima/file_lock.hpp"
@@ -53,10 +54,18 @@ int main(int argc, char** argv) {
                         "write one compose file per host into this directory and exit");
     chima::remote::AccessFlags access_flags;
     chima::remote::add_access_flags(tool.app, access_flags);
+    bool dry_run = false;
+    tool.app.add_flag("--dry-run", dry_run,
+                      "print the P4Runtime requests for the p4runtime-target switches as JSON "
+                      "and touch no device");
     return tool.run(argc, argv, [&] {
         auto access = chima::remote::access_from(access_flags);
         auto d = chima::load_deployment(deployment);
         auto a = chima::deploy::load_artifacts(artifacts);
+        if (dry_run) {
+            chima::emit_json(chima::deploy::v1model_dry_run(d, artifacts, {}), std::nullopt);
+            return 0;
+        }
         net = chima::net::network_name(net, d.topology.name);  // checked before anything is opened
         std::optional<chima::Installed> before;
         std::string before_file;

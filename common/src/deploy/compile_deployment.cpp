@@ -235,44 +235,74 @@ void replace_marker_line(std::string& program, const char* marker, const std::st
 // p4c on a large merged program takes seconds; one that hangs must not hang the tool.
 constexpr std::chrono::minutes kP4cTimeout{10};
 
-// Runs p4c for bmv2/v1model on one merged program; its output goes beside it. p4c reads
-// its own v1model.p4 through the shim in p4/include/p4c, which adds CHIMA's types.
-void run_p4c(const fs::path& p4c, const fs::path& program, const std::string& sw,
-             const fs::path& include_dir) {
-    fs::path out_dir = program.parent_path() / (sw + ".bmv2");
-    fs::create_directories(out_dir);
-    fs::path log = program.parent_path() / (sw + ".p4c.log");
+// What p4c wrote for one switch: the bmv2 device config (JSON) and its P4Info (text format,
+// as p4c writes it and a P4Runtime client sends it).
+struct P4cOutputs {
+    fs::path device_config, p4info, log;
+};
+
+// Runs p4c for bmv2/v1model on one merged program; its outputs go beside it. The program
+// includes only p4c's own core.p4 and v1model.p4 and CHIMA's types by absolute path, so no
+// include directory is passed. `p4c` is the driver or p4c-bm2-ss (which takes no --target
+// and writes its JSON to the file -o names, as the driver's bmv2 back end does).
+P4cOutputs run_p4c(const fs::path& p4c, const fs::path& program, const std::string& sw) {
+    P4cOutputs out;
+    out.device_config = program.parent_path() / (sw + ".bmv2.json");
+    out.p4info = program.parent_path() / (sw + ".p4c.p4info.txt");
+    out.log = program.parent_path() / (sw + ".p4c.log");
     process::Spec spec;
-    spec.argv = {p4c.string(),
-                 "--target",
-                 "bmv2",
-                 "--arch",
-                 "v1model",
-                 "-I",
-                 (include_dir / "p4c").string(),
-                 "-o",
-                 out_dir.string(),
-                 program.string()};
-    spec.out = process::Output::append_to(log.string());
-    spec.err = process::Output::append_to(log.string());
+    spec.argv = {p4c.string()};
+    if (p4c.filename() != "p4c-bm2-ss")
+        spec.argv.insert(spec.argv.end(), {"--target", "bmv2"});
+    spec.argv.insert(spec.argv.end(), {"--arch", "v1model", "-o", out.device_config.string(),
+                                       "--p4runtime-files", out.p4info.string(), program.string()});
+    spec.out = process::Output::append_to(out.log.string());
+    spec.err = process::Output::append_to(out.log.string());
     spec.die_with_parent = true;  // p4c is in its own process group: Ctrl-C reaches only us
-    fs::remove(log);
+    fs::remove(out.log);
+    fs::remove(out.device_config);
+    fs::remove(out.p4info);
     process::Result r = process::run(spec, kP4cTimeout);
     if (r.timed_out) {
         throw RuntimeError(
             "switch '" + sw + "': p4c timed out on the merged program " + program.string(),
-            "see " + log.string());
+            "see " + out.log.string());
     }
     if (!r.status.ok()) {
         throw InputError("switch '" + sw + "': p4c rejected the merged program " + program.string(),
-                         "see " + log.string());
+                         "see " + out.log.string());
     }
+    if (!fs::exists(out.device_config) || !fs::exists(out.p4info))
+        throw RuntimeError("switch '" + sw + "': " + p4c.string() +
+                               " wrote no bmv2 JSON or P4Info for " + program.string(),
+                           "see " + out.log.string());
+    return out;
 }
 
 }  // namespace
 
+std::string anchor_includes(const std::string& text, const fs::path& dir) {
+    std::string out;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        const std::string directive = "#include \"";
+        if (line.rfind(directive, 0) == 0) {
+            size_t end = line.find('"', directive.size());
+            std::string file = line.substr(directive.size(), end - directive.size());
+            if (end != std::string::npos && fs::path(file).is_relative())
+                line = directive + fs::weakly_canonical(dir / file).string() + line.substr(end);
+        }
+        out += line + '\n';
+    }
+    if (!text.empty() && text.back() != '\n')
+        out.pop_back();
+    return out;
+}
+
 std::string merge_program(const std::string& template_text,
-                          const std::vector<InjectedFunction>& functions) {
+                          const std::vector<InjectedFunction>& functions,
+                          const fs::path& template_dir) {
     std::string includes, instances, dispatch;
     std::set<std::string> seen_controls;
     for (const auto& f : functions) {
@@ -286,7 +316,8 @@ std::string merge_program(const std::string& template_text,
         dispatch += "        if (slot == " + std::to_string(f.slot) + ") " + inst +
                     ".apply(hdr, local_metadata, standard_metadata);\n";
     }
-    std::string program = template_text;
+    std::string program =
+        template_dir.empty() ? template_text : anchor_includes(template_text, template_dir);
     replace_marker_line(program, kIncludeMarker, includes);
     replace_marker_line(program, kInstanceMarker, instances);
     replace_marker_line(program, kDispatchMarker, dispatch);
@@ -347,10 +378,16 @@ CompileDeploymentResult compile_deployment(const Deployment& d,
         device_functions[f.node].push_back(std::move(dc));
     }
 
+    // A p4runtime switch gets a pipeline even without P4 functions: the template alone.
+    for (const auto& s : d.topology.switches)
+        if (s.target == SwitchTarget::P4Runtime)
+            per_switch[s.name];
+
     fs::path tmpl = options.template_file;
     if (tmpl.empty())
         tmpl = p4::default_p4_include_dir().parent_path() / "chima.p4";
     std::string template_text = read_file(tmpl.string());
+    fs::path tmpl_dir = fs::absolute(tmpl).parent_path();
     auto p4c = process::find_program(options.p4c);
     if (!p4c && !per_switch.empty())
         spdlog::info(
@@ -359,8 +396,6 @@ CompileDeploymentResult compile_deployment(const Deployment& d,
             options.p4c);
     fs::path p4_dir = options.build_dir / "p4";
     fs::create_directories(p4_dir);
-    fs::path include_dir = copts.front_end.include_dir.empty() ? p4::default_p4_include_dir()
-                                                               : copts.front_end.include_dir;
     // Everything is checked before the first file is written (nothing changed on bad input).
     struct SwitchOutput {
         std::string merged;
@@ -374,7 +409,7 @@ CompileDeploymentResult compile_deployment(const Deployment& d,
     for (auto& [sw, fns] : per_switch) {
         std::sort(fns.begin(), fns.end(),
                   [](const auto& a, const auto& b) { return a.slot < b.slot; });
-        std::string merged = merge_program(template_text, fns);
+        std::string merged = merge_program(template_text, fns, tmpl_dir);
         fs::path file = fs::absolute(p4_dir / (sw + ".p4"));
         p4::Diagnostics diags;
         auto prog = p4::check_program(merged, file.string(), copts.front_end, diags);
@@ -401,16 +436,26 @@ CompileDeploymentResult compile_deployment(const Deployment& d,
         write_file_atomic(file.string(), out.merged);
         write_file_atomic(info_file.string(), out.p4info.dump(2) + "\n");
         write_file_atomic(config_file.string(), out.device_config.dump() + "\n");
-        std::string p4c_state = "skipped";
+        const Switch* topo_sw = d.topology.find_switch(sw);
+        bool p4runtime = topo_sw && topo_sw->target == SwitchTarget::P4Runtime;
+        json entry = {{"name", sw},
+                      {"target", to_string(topo_sw ? topo_sw->target : SwitchTarget::Ebpf)},
+                      {"p4", file.string()},
+                      {"p4info", info_file.string()},
+                      {"device_config", config_file.string()},
+                      {"p4c", "skipped"}};
         if (p4c) {
-            run_p4c(*p4c, file, sw, include_dir);
-            p4c_state = "ok";
+            P4cOutputs compiled = run_p4c(*p4c, file, sw);
+            entry["p4c"] = "ok";
+            entry["bmv2_json"] = compiled.device_config.string();
+            entry["p4c_p4info"] = compiled.p4info.string();
+        } else if (p4runtime) {
+            spdlog::warn(
+                "switch '{}' is a p4runtime switch and {} is not on PATH: no device config for "
+                "it (chima-install cannot push its pipeline)",
+                sw, options.p4c);
         }
-        switches.push_back({{"name", sw},
-                            {"p4", file.string()},
-                            {"p4info", info_file.string()},
-                            {"device_config", config_file.string()},
-                            {"p4c", p4c_state}});
+        switches.push_back(std::move(entry));
     }
 
     result.artifacts = new_state(kArtifactsKind, kArtifactsVersion);

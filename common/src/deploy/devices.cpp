@@ -17,8 +17,9 @@ nlohmann::json template_p4runtime_info(const std::string& template_text,
                                        const std::string& template_file,
                                        const p4::FrontEndOptions& front_end) {
     p4::Diagnostics diags;
+    fs::path dir = fs::absolute(template_file).parent_path();
     auto program =
-        p4::check_program(merge_program(template_text, {}), template_file, front_end, diags);
+        p4::check_program(merge_program(template_text, {}, dir), template_file, front_end, diags);
     if (!diags.empty())
         throw InputError(template_file + ": " + diags.list().front().str());
     return p4::p4runtime_info(*program);

@@ -19,7 +19,9 @@ struct CompileDeploymentOptions {
     std::filesystem::path build_dir;      // artifacts, cache and <build_dir>/p4/<switch>.p4
     p4::CompileOptions compile;           // build_dir is overridden with build_dir
     std::filesystem::path template_file;  // empty: $CHIMA_ROOT/p4/chima.p4
-    std::string p4c = "p4c";              // run only when found on PATH
+    // The P4 compiler for p4runtime-target switches, run only when found on PATH (or a
+    // path): p4c's driver ("--target bmv2 --arch v1model") or p4c-bm2-ss itself.
+    std::string p4c = "p4c";
 };
 
 struct CompileDeploymentResult {
@@ -44,8 +46,15 @@ struct InjectedFunction {
     std::string source;   // the function's P4 text (its control block)
 };
 
-// The template with `functions` injected at its three markers.
+// `text` with each quoted relative #include made absolute against `dir`.
+std::string anchor_includes(const std::string& text, const std::filesystem::path& dir);
+
+// The template with `functions` injected at its three markers. With `template_dir`, each
+// quoted relative #include of the template (its CHIMA types, "include/chima_types.p4") is
+// made absolute against it, so the merged program written elsewhere compiles with p4c and
+// nothing but p4c's own core.p4 and v1model.p4 on its include path.
 std::string merge_program(const std::string& template_text,
-                          const std::vector<InjectedFunction>& functions);
+                          const std::vector<InjectedFunction>& functions,
+                          const std::filesystem::path& template_dir = {});
 
 }  // namespace chima::deploy

@@ -22,6 +22,7 @@
 #include "chima/p4/p4runtime_info.hpp"
 #include "chima/process/child_process.hpp"
 #include "chima/state_file.hpp"
+#include "p4c_tools.hpp"
 #include "skip.hpp"
 
 namespace fs = std::filesystem;
@@ -30,35 +31,12 @@ using nlohmann::json;
 
 namespace {
 
-fs::path source_root() {
-    const char* root = std::getenv("CHIMA_ROOT");
-    if (root && *root)
-        return root;
-    return fs::path(CHIMA_TEST_DATA).parent_path().parent_path();
-}
-
-fs::path p4c_bin(const char* name) {
-    return source_root().parent_path() / "shared" / "tools" / "p4c" / "bin" / name;
-}
-
 bool p4c_absent() {
-    if (fs::exists(p4c_bin("p4test")) && fs::exists(p4c_bin("p4c-bm2-ss")))
+    if (fs::exists(test::p4c_bin("p4test")) && fs::exists(test::p4c_bin("p4c-bm2-ss")))
         return false;
-    test::skip_test_case(p4c_bin("").string() + " is absent (../shared/tools/p4c)");
+    test::skip_test_case(test::p4c_bin("").string() + " is absent (../shared/tools/p4c)");
     return true;
 }
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "chima-p4ct-XXXXXX").string();
-        path = ::mkdtemp(tmpl.data());
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 Deployment compose_example(const fs::path& dir) {
     ComposeInput in;
@@ -70,7 +48,7 @@ Deployment compose_example(const fs::path& dir) {
 
 chima::p4::FrontEndOptions front_end() {
     chima::p4::FrontEndOptions o;
-    o.include_dir = source_root() / "p4" / "include";
+    o.include_dir = test::source_root() / "p4" / "include";
     return o;
 }
 
@@ -86,11 +64,11 @@ std::map<std::string, std::string> merged_programs(const Deployment& d) {
         REQUIRE(fn.control);
         per_switch[f.node].push_back({f.slot, fn.control->name, text});
     }
-    std::string tmpl = read_file((source_root() / "p4" / "chima.p4").string());
+    std::string tmpl = read_file((test::source_root() / "p4" / "chima.p4").string());
     std::map<std::string, std::string> out;
     for (auto& [sw, fns] : per_switch) {
         std::sort(fns.begin(), fns.end(), [](auto& a, auto& b) { return a.slot < b.slot; });
-        out[sw] = deploy::merge_program(tmpl, fns, source_root() / "p4");
+        out[sw] = deploy::merge_program(tmpl, fns, test::source_root() / "p4");
     }
     return out;
 }
@@ -126,9 +104,9 @@ TEST_CASE(
     // The template as it stands in p4/, then each distinct merged program (switches with the
     // same functions at the same slots share one), written apart from p4/.
     std::map<std::string, std::string> programs;  // text -> what
-    programs[read_file((source_root() / "p4" / "chima.p4").string())] = "p4/chima.p4";
+    programs[read_file((test::source_root() / "p4" / "chima.p4").string())] = "p4/chima.p4";
     size_t scenarios = 0, switches = 0;
-    for (const auto& entry : fs::directory_iterator(source_root() / "examples")) {
+    for (const auto& entry : fs::directory_iterator(test::source_root() / "examples")) {
         if (!fs::exists(entry.path() / "placement.yaml"))
             continue;
         ++scenarios;
@@ -138,7 +116,7 @@ TEST_CASE(
         }
     }
     CHECK(scenarios >= 6);
-    TempDir dir;
+    test::TempDir dir{"chima-p4ct"};
     std::vector<std::string> whats;
     std::vector<fs::path> infos;
     std::vector<process::Spec> specs;
@@ -146,7 +124,7 @@ TEST_CASE(
     std::vector<fs::path> sources;
     for (const auto& [text, what] : programs) {
         size_t i = whats.size();
-        fs::path src = what == "p4/chima.p4" ? source_root() / "p4" / "chima.p4"
+        fs::path src = what == "p4/chima.p4" ? test::source_root() / "p4" / "chima.p4"
                                              : dir.path / ("program" + std::to_string(i) + ".p4");
         if (what != "p4/chima.p4")
             write_file_atomic(src.string(), text);
@@ -154,8 +132,8 @@ TEST_CASE(
         process::Spec test, bm2;
         // No -I: p4c's own core.p4 and v1model.p4, and nothing of p4/include but the types
         // the program names itself.
-        test.argv = {p4c_bin("p4test").string(), src.string()};
-        bm2.argv = {p4c_bin("p4c-bm2-ss").string(),
+        test.argv = {chima::test::p4c_bin("p4test").string(), src.string()};
+        bm2.argv = {chima::test::p4c_bin("p4c-bm2-ss").string(),
                     "--arch",
                     "v1model",
                     "-o",
@@ -198,7 +176,7 @@ TEST_CASE(
     "the dry run's requests use only p4c's ids and widths") {
     if (p4c_absent())
         return;
-    Deployment d = compose_example(source_root() / "examples" / "minimal");
+    Deployment d = compose_example(test::source_root() / "examples" / "minimal");
     // s1 a v1model switch (with the minimal scenario's functions on it, if any); a second
     // p4runtime switch without functions gets the template alone.
     std::set<std::string> with_functions;
@@ -216,10 +194,10 @@ TEST_CASE(
             bare = s.name;
         }
     }
-    TempDir dir;
+    test::TempDir dir{"chima-p4ct"};
     deploy::CompileDeploymentOptions opts;
     opts.build_dir = dir.path;
-    opts.p4c = p4c_bin("p4c-bm2-ss").string();
+    opts.p4c = test::p4c_bin("p4c-bm2-ss").string();
     auto r = deploy::compile_deployment(d, opts);
     fs::path artifacts = dir.path / "artifacts.json";
     write_file_atomic(artifacts.string(), r.artifacts.dump(2));

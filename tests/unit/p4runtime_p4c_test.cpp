@@ -18,6 +18,7 @@
 #include "chima/p4/p4runtime_info.hpp"
 #include "chima/process/child_process.hpp"
 #include "chima/state_file.hpp"
+#include "p4c_tools.hpp"
 #include "skip.hpp"
 
 namespace fs = std::filesystem;
@@ -26,34 +27,15 @@ using nlohmann::json;
 
 namespace {
 
-fs::path source_root() {
-    const char* root = std::getenv("CHIMA_ROOT");
-    if (root && *root)
-        return root;
-    return fs::path(CHIMA_TEST_DATA).parent_path().parent_path();
-}
-
 fs::path p4c_binary() {
-    return source_root().parent_path() / "shared" / "tools" / "p4c" / "bin" / "p4c-bm2-ss";
+    return test::p4c_bin("p4c-bm2-ss");
 }
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "chima-p4rt-XXXXXX").string();
-        path = ::mkdtemp(tmpl.data());
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 // An example function at `slot`, its control named by the front end (the file's only one).
 deploy::InjectedFunction function_at(const std::string& file, uint32_t slot) {
-    fs::path path = source_root() / "p4" / "functions" / (file + ".p4");
+    fs::path path = test::source_root() / "p4" / "functions" / (file + ".p4");
     p4::FrontEndOptions fe;
-    fe.include_dir = source_root() / "p4" / "include";
+    fe.include_dir = test::source_root() / "p4" / "include";
     p4::Diagnostics diags;
     std::string text = read_file(path.string());
     auto fn = p4::check_function(text, path.string(), "", fe, diags);
@@ -62,15 +44,15 @@ deploy::InjectedFunction function_at(const std::string& file, uint32_t slot) {
 }
 
 std::string merged(const std::vector<deploy::InjectedFunction>& fns) {
-    return deploy::merge_program(read_file((source_root() / "p4" / "chima.p4").string()), fns,
-                                 source_root() / "p4");
+    return deploy::merge_program(read_file((test::source_root() / "p4" / "chima.p4").string()), fns,
+                                 test::source_root() / "p4");
 }
 
 // p4c's P4Info of a program; `compiled` says whether p4c-bm2-ss also built the bmv2 JSON
 // (it writes the P4Info after its front end, before back-end limits such as bmv2's lack of
 // division can refuse the program).
 json p4c_info(const std::string& program, bool& compiled, std::string& log) {
-    TempDir dir;
+    test::TempDir dir{"chima-p4rt"};
     fs::path src = dir.path / "program.p4";
     write_file_atomic(src.string(), program);
     process::Spec spec;
@@ -92,7 +74,7 @@ json p4c_info(const std::string& program, bool& compiled, std::string& log) {
 
 json our_info(const std::string& program) {
     p4::FrontEndOptions fe;
-    fe.include_dir = source_root() / "p4" / "include";
+    fe.include_dir = test::source_root() / "p4" / "include";
     p4::Diagnostics diags;
     auto prog = p4::check_program(program, "merged.p4", fe, diags);
     std::string text;
@@ -191,7 +173,7 @@ TEST_CASE("p4runtime info: equal to p4c-bm2-ss's for every function of the front
     // default actions, annotations, counters, registers, top-level actions, slices) alone
     // at a slot of the template: p4c must write the same P4Info.
     p4::FrontEndOptions fe;
-    fe.include_dir = source_root() / "p4" / "include";
+    fe.include_dir = test::source_root() / "p4" / "include";
     size_t compared = 0, programs = 0;
     uint32_t slot = 1;
     for (const char* dir : {"good", "fn"}) {
@@ -237,7 +219,7 @@ TEST_CASE("p4runtime info: a function's own P4Info at a slot is its part of the 
     json theirs = p4c_info(merged(fns), compiled, log);
     REQUIRE(!theirs.is_null());
     p4::FrontEndOptions fe;
-    fe.include_dir = source_root() / "p4" / "include";
+    fe.include_dir = test::source_root() / "p4" / "include";
     // Template + each function's own entities put together, as the agent does from the
     // device config, is p4c's P4Info of the merged program.
     p4::Diagnostics diags;
